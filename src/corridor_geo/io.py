@@ -1,0 +1,285 @@
+"""Writing layers atomically, in the formats and CRSs GIS staff ask for.
+
+Every writer here writes to a temporary file in the destination folder and renames it
+into place, so an interrupted or failed export never leaves a half-written file and
+never destroys the previous one.
+
+Formats
+-------
+``gpkg``
+    GeoPackage, any number of layers in one file.
+``geojson``
+    GeoJSON (RFC 7946 when the data are WGS84), one layer per file.
+``shp``
+    ESRI Shapefile, one layer per set of files, with a ``.cpg`` declaring UTF-8.
+    Field names longer than 10 characters are shortened; the mapping is written to a
+    ``<name>.fields.csv`` beside the ``.shp`` and returned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from ._errors import InputError
+from .crs import datum_of, normalize_datum, to_datum
+
+__all__ = [
+    "FORMATS",
+    "shapefile_field_names",
+    "write_layers",
+    "write_table_atomic",
+    "write_vector_atomic",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile"}
+_SUFFIX = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp"}
+_SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        key = fmt.lower().lstrip(".")
+        if key == "json":
+            key = "geojson"
+        if key not in FORMATS:
+            raise InputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+        return key
+    try:
+        return _SUFFIX[path.suffix.lower()]
+    except KeyError:
+        raise InputError(
+            f"cannot tell the format of {path.name!r} from its suffix: use .gpkg, "
+            ".geojson or .shp, or pass fmt="
+        ) from None
+
+
+def shapefile_field_names(columns: list[str]) -> dict[str, str]:
+    """Map column names to unique Shapefile field names of at most 10 characters.
+
+    Examples
+    --------
+    >>> shapefile_field_names(["name_zh", "official_area_km2", "official_area_m2"])
+    {'name_zh': 'name_zh', 'official_area_km2': 'official_a', 'official_area_m2': 'officia_01'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        name = col[:10]
+        n = 0
+        while name.lower() in used:
+            n += 1
+            suffix = f"_{n:02d}"
+            name = col[: 10 - len(suffix)] + suffix
+        used.add(name.lower())
+        out[col] = name
+    return out
+
+
+@contextlib.contextmanager
+def _temporary_sibling(path: Path, suffix: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # GDAL wants to create the file itself
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+    finally:
+        for part in [tmp_path, *(tmp_path.with_suffix(s) for s in _SHP_PARTS)]:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+
+
+def _prepare(frame: gpd.GeoDataFrame, crs_target: str | None) -> gpd.GeoDataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(f"expected a GeoDataFrame, got {type(frame).__name__}")
+    if frame.crs is None:
+        raise InputError("the layer has no CRS; set one before writing")
+    if crs_target is None:
+        return frame
+    try:
+        datum = normalize_datum(crs_target)
+    except InputError:
+        datum = None
+    if datum is not None:
+        return to_datum(frame, datum)
+    try:
+        target = CRS.from_user_input(crs_target)
+    except CRSError as exc:
+        raise InputError(
+            f"unknown CRS {crs_target!r}: use WGS84, CGCS2000, GCJ02, BD09 or an EPSG code "
+            "such as EPSG:4549"
+        ) from exc
+    if datum_of(frame) in ("GCJ02", "BD09"):
+        frame = to_datum(frame, "WGS84")
+    return frame.to_crs(target)
+
+
+def write_vector_atomic(
+    frame: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    fmt: str | None = None,
+    crs: str | None = None,
+    precision: int | None = None,
+) -> Path:
+    """Write one layer to GeoPackage, GeoJSON or Shapefile, atomically.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Must have a CRS.
+    path : path-like
+        Destination; its suffix gives the format unless ``fmt`` is given.  An
+        existing file is replaced only once the new one is complete.
+    layer : str, optional
+        Layer name (GeoPackage); defaults to the file stem.
+    fmt : {"gpkg", "geojson", "shp"}, optional
+    crs : str, optional
+        Write in this CRS: a datum name (``"WGS84"``, ``"CGCS2000"``, ``"GCJ02"``,
+        ``"BD09"``) or anything pyproj accepts (``"EPSG:4549"``).
+    precision : int, optional
+        Decimal places of coordinates in GeoJSON.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(120.4, 36.1)],
+    ...                        crs="EPSG:4326")
+    >>> out = write_vector_atomic(gdf, pathlib.Path(tempfile.mkdtemp()) / "a.geojson")
+    >>> gpd.read_file(out)["name"].tolist()
+    ['a']
+    """
+    return write_layers(
+        {layer or Path(path).stem: frame}, path, fmt=fmt, crs=crs, precision=precision
+    )[0]
+
+
+def write_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    path: str | os.PathLike[str],
+    *,
+    fmt: str | None = None,
+    crs: str | None = None,
+    precision: int | None = None,
+) -> list[Path]:
+    """Write several layers: into one GeoPackage, or one file per layer otherwise.
+
+    For GeoJSON and Shapefile ``path`` is a folder and each layer goes to
+    ``<folder>/<layer>.<suffix>``; for GeoPackage it is the file.  See
+    :func:`write_vector_atomic` for the other parameters.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (for Shapefile, the ``.shp`` of each layer).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, tempfile, pathlib
+    >>> pts = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(120.4, 36.1)],
+    ...                        crs="EPSG:4326")
+    >>> lines = gpd.GeoDataFrame({"name": ["b"]},
+    ...     geometry=[shapely.LineString([(120.4, 36.1), (120.5, 36.2)])], crs="EPSG:4326")
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "both.gpkg"
+    >>> _ = write_layers({"points": pts, "lines": lines}, out, crs="EPSG:4549")
+    >>> gpd.read_file(out, layer="lines").crs.to_epsg()
+    4549
+    """
+    path = Path(path)
+    if not layers:
+        raise InputError("no layers to write")
+    single = len(layers) == 1 and path.suffix.lower() in _SUFFIX
+    kind = _format_of(path, fmt)
+    prepared = {name: _prepare(frame, crs) for name, frame in layers.items()}
+    if kind == "gpkg":
+        with _temporary_sibling(path, ".gpkg") as tmp:
+            for name, frame in prepared.items():
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            os.replace(tmp, path)
+        return [path]
+    suffix = ".geojson" if kind == "geojson" else ".shp"
+    targets = (
+        {next(iter(prepared)): path}
+        if single
+        else {name: path / f"{name}{suffix}" for name in prepared}
+    )
+    written = []
+    for name, frame in prepared.items():
+        target = targets[name]
+        if kind == "geojson":
+            options = {}
+            if datum_of(frame) == "WGS84" and frame.crs.is_geographic:
+                options["RFC7946"] = "YES"
+            if precision is not None:
+                options["COORDINATE_PRECISION"] = str(precision)
+            with _temporary_sibling(target, ".geojson") as tmp:
+                frame.to_file(
+                    tmp,
+                    driver="GeoJSON",
+                    engine="pyogrio",
+                    layer=target.stem,
+                    layer_options=options,
+                )
+                os.replace(tmp, target)
+        else:
+            _write_shapefile(frame, target)
+        written.append(target)
+    return written
+
+
+def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    mapping = shapefile_field_names(columns)
+    renamed = frame.rename(columns=mapping)
+    with _temporary_sibling(target, ".shp") as tmp:
+        renamed.to_file(
+            tmp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8", layer=target.stem
+        )
+        cpg = tmp.with_suffix(".cpg")
+        if not cpg.exists():
+            cpg.write_text("UTF-8", encoding="ascii")
+        for part in _SHP_PARTS:
+            src = tmp.with_suffix(part)
+            if src.exists():
+                os.replace(src, target.with_suffix(part))
+    table = pd.DataFrame({"column": list(mapping), "shapefile_field": list(mapping.values())})
+    write_table_atomic(table, target.with_suffix(".fields.csv"))
+
+
+def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame to CSV (UTF-8 with BOM, so Excel shows Chinese) atomically.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> p = write_table_atomic(pd.DataFrame({"a": [1]}), out)
+    >>> p.read_text(encoding="utf-8-sig").splitlines()
+    ['a', '1']
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise InputError(f"write_table_atomic writes CSV; got {path.name!r}")
+    with _temporary_sibling(path, ".csv") as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        os.replace(tmp, path)
+    return path

@@ -1,0 +1,39 @@
+"""Every docstring example runs (numpydoc Examples sections are tested code)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import corridor_geo
+
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(corridor_geo.__path__, prefix="corridor_geo.")
+)
+
+
+@pytest.mark.parametrize("name", ["corridor_geo", *MODULES])
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+def test_public_functions_have_examples():
+    missing = []
+    for name in [
+        "corridor_geo.crs",
+        "corridor_geo.layout",
+        "corridor_geo.io",
+        "corridor_geo.datasets",
+    ]:
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", []):
+            obj = getattr(module, attr)
+            is_function = callable(obj) and not isinstance(obj, type)
+            if is_function and obj.__doc__ is not None and ">>>" not in obj.__doc__:
+                missing.append(f"{name}.{attr}")
+    assert not missing, missing

@@ -1,0 +1,110 @@
+"""Exports: formats, CRSs, UTF-8 names and atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from corridor_geo import crs, io
+from corridor_geo._errors import InputError
+
+
+@pytest.mark.parametrize(
+    ("target", "epsg"), [("WGS84", 4326), ("CGCS2000", 4490), ("EPSG:4549", 4549)]
+)
+def test_layout_to_geopackage_in_each_crs(layout, tmp_path, target, epsg):
+    path = tmp_path / "layout.gpkg"
+    written = layout.to_file(path, crs=target)
+    assert written == [path]
+    for name in ("corridor", "cities", "circles", "axis", "districts", "city"):
+        back = gpd.read_file(path, layer=name)
+        assert back.crs.to_epsg() == epsg, name
+        assert len(back) == len(layout[name])
+    cities = gpd.read_file(path, layer="cities")
+    assert list(cities["name_zh"]) == list(layout.cities["name_zh"])
+    # Same features: geodesic areas agree whatever the CRS written.
+    assert crs.geodesic_area(cities).sum() / 1e6 == pytest.approx(190.71, rel=1e-3)
+
+
+def test_layout_to_gcj02_is_marked(layout, tmp_path):
+    path = tmp_path / "layout_gcj02.gpkg"
+    layout.to_file(path, crs="GCJ02")
+    back = gpd.read_file(path, layer="axis")
+    assert crs.datum_of(back) == "GCJ02"
+    x, y = crs.wgs84_to_gcj02(*layout.axis.geometry.iloc[0].coords[0])
+    assert back.geometry.iloc[0].coords[0] == pytest.approx((x, y), abs=1e-9)
+
+
+def test_geojson_folder_is_rfc7946(layout, tmp_path):
+    written = layout.to_file(tmp_path / "layers", fmt="geojson")
+    assert sorted(p.name for p in written) == sorted(
+        f"{n}.geojson" for n in ("corridor", "cities", "circles", "axis", "districts", "city")
+    )
+    text = (tmp_path / "layers" / "cities.geojson").read_text(encoding="utf-8")
+    assert "海洋科技城" in text  # UTF-8, not escaped
+    back = gpd.read_file(tmp_path / "layers" / "circles.geojson")
+    assert back.crs.to_epsg() == 4326 and len(back) == 9
+
+
+def test_shapefile_has_cpg_utf8_names_and_field_map(layout, tmp_path):
+    layout.to_file(tmp_path / "shp", fmt="shp", crs="EPSG:4549")
+    folder = tmp_path / "shp"
+    assert (folder / "cities.cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
+    back = gpd.read_file(folder / "cities.shp")
+    assert back.crs.to_epsg() == 4549
+    assert list(back["name_zh"]) == ["海洋科技城", "青年科创城", "数智产业城"]
+    mapping = pd.read_csv(folder / "cities.fields.csv", encoding="utf-8-sig")
+    row = mapping.set_index("column").loc["official_area_km2", "shapefile_field"]
+    assert len(row) <= 10 and row in back.columns
+    assert back[row].tolist() == [78.56, 26.2, 85.95]
+
+
+def test_shapefile_field_names_unique():
+    names = io.shapefile_field_names(["official_area_km2", "official_area_m2", "official_a"])
+    assert len({v.lower() for v in names.values()}) == 3
+    assert all(len(v) <= 10 for v in names.values())
+
+
+def test_failed_write_leaves_the_old_file_intact(layout, tmp_path, monkeypatch):
+    path = tmp_path / "layout.gpkg"
+    layout.to_file(path)
+    before = path.read_bytes()
+    calls = {"n": 0}
+    original = gpd.GeoDataFrame.to_file
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # fail half-way through the layers
+            raise OSError("disk full (simulated)")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", failing)
+    with pytest.raises(OSError, match="disk full"):
+        layout.to_file(path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["layout.gpkg"]  # no temporary left behind
+
+
+def test_write_errors_are_clear(tmp_path):
+    gdf = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(120.4, 36.1)])
+    with pytest.raises(InputError, match="has no CRS"):
+        io.write_vector_atomic(gdf, tmp_path / "a.gpkg")
+    gdf = gdf.set_crs(4326)
+    with pytest.raises(InputError, match="cannot tell the format"):
+        io.write_vector_atomic(gdf, tmp_path / "a.xyz")
+    with pytest.raises(InputError, match="unknown format"):
+        io.write_vector_atomic(gdf, tmp_path / "a.gpkg", fmt="kml")
+    with pytest.raises(InputError, match="unknown CRS"):
+        io.write_vector_atomic(gdf, tmp_path / "a.gpkg", crs="EPSG:999999")
+    with pytest.raises(InputError, match="writes CSV"):
+        io.write_table_atomic(pd.DataFrame({"a": [1]}), tmp_path / "t.xlsx")
+
+
+def test_table_csv_opens_in_excel_with_chinese(tmp_path):
+    path = io.write_table_atomic(pd.DataFrame({"名称": ["海洋科技城"]}), tmp_path / "t.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert pd.read_csv(path, encoding="utf-8-sig")["名称"].tolist() == ["海洋科技城"]
