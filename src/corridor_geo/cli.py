@@ -1,31 +1,31 @@
 """The ``corridor-geo`` command.
 
+Each subcommand lives in a module ``corridor_geo._cmd_<name>`` exposing ``ORDER`` (its
+place in ``--help``), ``add_parser(subparsers)`` (which sets ``func``) and the function it
+runs; this module finds them, parses the arguments and turns user mistakes into one
+clear line on stderr and exit code 2.
+
 Examples
 --------
 Write every layer of the default layout and its validation table::
 
     corridor-geo layout --out corridor-output
-
-The same in EPSG:4549 as Shapefiles, with the cities replaced by an authoritative file
-exported from Amap (GCJ-02)::
-
-    corridor-geo layout --out out --crs EPSG:4549 --format shp \\
-        --replace cities=cities_amap.geojson --datum cities=GCJ02
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 from ._errors import CorridorGeoError
 from ._version import __version__
 
-__all__ = ["main"]
+__all__ = ["build_parser", "key_value_pairs", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -41,44 +41,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"corridor-geo: error: {message} (see --help)\n")
 
 
-def _pairs(values: Sequence[str] | None, what: str) -> dict[str, str]:
+def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    """Parse repeated ``NAME=VALUE`` options into a dict, or raise a clear error.
+
+    Examples
+    --------
+    >>> key_value_pairs(["cities=a.gpkg", "axis = b.geojson"], "--replace")
+    {'cities': 'a.gpkg', 'axis': 'b.geojson'}
+    """
     out: dict[str, str] = {}
     for item in values or []:
         name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise CorridorGeoError(f"{what} takes LAYER=VALUE, got {item!r}")
+        if not sep or not name.strip() or not value.strip():
+            raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
 
 
-def _cmd_layout(args: argparse.Namespace) -> int:
-    from .io import write_table_atomic
-    from .layout import load_layout
-
-    replace = _pairs(args.replace, "--replace")
-    datums = _pairs(args.datum, "--datum")
-    for name, path in replace.items():
-        if not Path(path).exists():
-            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
-    layout = load_layout(replace=replace, datums=datums)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    fmt = args.format
-    if fmt == "gpkg":
-        written = layout.to_file(out / "corridor_layout.gpkg", crs=args.crs)
-    else:
-        written = layout.to_file(out / "layers", crs=args.crs, fmt=fmt)
-    table = layout.validate()
-    written.append(write_table_atomic(table, out / "validation.csv"))
-    if not args.quiet:
-        print(layout.summary())
-        print()
-        for path in written:
-            print(f"wrote {path}")
-    return 0 if table["passed"].all() else 1
+def _command_modules() -> list:
+    package = importlib.import_module("corridor_geo")
+    names = [m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("_cmd_")]
+    modules = [importlib.import_module(f"corridor_geo.{n}") for n in names]
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
     parser = _Parser(
         prog="corridor-geo",
         description="Geospatial analysis of the Qingdao Science and Technology Innovation "
@@ -88,41 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"corridor-geo {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser(
-        "layout",
-        help="write every layout layer and the validation table",
-        description="Write the corridor, cities, circles, axis, districts and city layers "
-        "and the validation table against the plan's official figures.",
-        epilog="example: corridor-geo layout --out corridor-output --crs CGCS2000",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
-    p.add_argument(
-        "--crs",
-        default="WGS84",
-        help="CRS of the written layers: WGS84 (default), CGCS2000, EPSG:4549, or GCJ02",
-    )
-    p.add_argument(
-        "--format",
-        choices=["gpkg", "geojson", "shp"],
-        default="gpkg",
-        help="gpkg: one GeoPackage (default); geojson/shp: one file per layer in OUT/layers",
-    )
-    p.add_argument(
-        "--replace",
-        action="append",
-        metavar="LAYER=FILE",
-        help="replace a layer with an authoritative file (repeatable)",
-    )
-    p.add_argument(
-        "--datum",
-        action="append",
-        metavar="LAYER=DATUM",
-        help="declare the datum of a replacement file: WGS84, CGCS2000, GCJ02 or BD09",
-    )
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
-    p.set_defaults(func=_cmd_layout)
+    for module in _command_modules():
+        module.add_parser(sub)
     return parser
 
 
@@ -133,8 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    quiet = bool(getattr(args, "quiet", False))
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("corridor_geo").setLevel(logging.WARNING if args.quiet else logging.INFO)
+    logging.getLogger("corridor_geo").setLevel(logging.WARNING if quiet else logging.INFO)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning
