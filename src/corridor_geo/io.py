@@ -36,8 +36,10 @@ from .crs import datum_of, normalize_datum, to_datum
 __all__ = [
     "FORMATS",
     "shapefile_field_names",
+    "write_bytes_atomic",
     "write_layers",
     "write_table_atomic",
+    "write_text_atomic",
     "write_vector_atomic",
 ]
 
@@ -283,3 +285,33 @@ def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
         table.to_csv(tmp, index=False, encoding="utf-8-sig")
         os.replace(tmp, path)
     return path
+
+
+def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write bytes to ``path`` through a temporary file and a rename.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_bytes_atomic(b"abc", pathlib.Path(tempfile.mkdtemp()) / "x.bin")
+    >>> p.read_bytes()
+    b'abc'
+    """
+    path = Path(path)
+    with _temporary_sibling(path, path.suffix or ".tmp") as tmp:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write UTF-8 text to ``path`` through a temporary file and a rename.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_text_atomic("青岛", pathlib.Path(tempfile.mkdtemp()) / "x.txt")
+    >>> p.read_text(encoding="utf-8")
+    '青岛'
+    """
+    return write_bytes_atomic(text.encode("utf-8"), path)

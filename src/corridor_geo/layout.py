@@ -745,6 +745,43 @@ class CorridorLayout:
             lines.append(f"  FAILED {r.check}: {r.subject} ({r.measured!r} vs {r.official!r})")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the figures against the plan and the layers, as a table."""
+        from .maps import esc
+
+        table = self.validate()
+        figures = table[table["check"].isin(["area", "length"])]
+        rows = "".join(
+            f"<tr><td>{esc(r.subject)}</td><td style='text-align:right'>{r.official:.2f}</td>"
+            f"<td style='text-align:right'>{r.measured:.2f}</td><td>{esc(r.unit)}</td>"
+            f"<td>{'✓' if r.passed else '✗'}</td></tr>"
+            for r in figures.itertuples()
+        )
+        layers = ", ".join(f"{esc(n)} ({len(self.layers[n])})" for n in LAYER_NAMES)
+        passed = int(table["passed"].sum())
+        return (
+            f"<div><strong>{esc(official.CORRIDOR['name_zh'])} "
+            f"{esc(official.CORRIDOR['name_en'])}</strong>"
+            "<table><thead><tr><th></th><th>official</th><th>measured</th><th>unit</th>"
+            f"<th></th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>layers: {layers}<br>validation: {passed}/{len(table)} checks passed; "
+            "status: indicative (see <code>corridor_geo.datasets.sources_text()</code>)</p>"
+            "</div>"
+        )
+
+    def explore(self, **kwargs: Any):
+        """An interactive folium map of the layout (see :func:`corridor_geo.maps.explore_layout`).
+
+        Examples
+        --------
+        >>> m = load_layout().explore(basemap="blank")
+        >>> type(m).__name__
+        'Map'
+        """
+        from .maps import explore_layout
+
+        return explore_layout(self, **kwargs)
+
     # Export ---------------------------------------------------------------------------
     def to_file(
         self,
