@@ -1,9 +1,14 @@
 """The bundled data files: one accessor, provenance in ``SOURCES.md``.
 
 The layout's default layers live in ``data/boundaries/`` of the source tree and are
-copied into the wheel as ``corridor_geo/_data/boundaries/``.  Code reads them only
-through :func:`get_path`, which looks in the installed package first and falls back to
-the source tree (editable installs and a plain checkout on ``PYTHONPATH``).
+copied into the wheel as ``corridor_geo/_data/boundaries/``.  Further folders hold the
+resource category registry and the plan's targets (``data/indicators/``), the census
+population of the districts (``data/population/``) and a small sample of real
+institutions (``data/samples/``); each has its own ``SOURCES.md``.  Code reads every
+file only through :func:`get_path`, which looks in the installed package first and falls
+back to the source tree (editable installs and a plain checkout on ``PYTHONPATH``).
+A bare file name is looked up in ``boundaries`` first, then in the other folders in the
+order of :data:`FOLDERS`; ``"folder/name"`` names one folder's file (``"samples/SOURCES.md"``).
 """
 
 from __future__ import annotations
@@ -12,21 +17,41 @@ from pathlib import Path
 
 from ._errors import DataFileError
 
-__all__ = ["available", "get_path", "sources_text"]
+__all__ = ["FOLDERS", "available", "get_path", "sources_text"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent / "_data" / "boundaries"
-_SOURCE_TREE_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
+FOLDERS = ("boundaries", "indicators", "population", "samples")
+"""The bundled data folders, in lookup order."""
+
+_PACKAGE_ROOT = Path(__file__).resolve().parent / "_data"
+_SOURCE_TREE_ROOT = Path(__file__).resolve().parents[2] / "data"
+_PACKAGE_DIR = _PACKAGE_ROOT / "boundaries"
+_SOURCE_TREE_DIR = _SOURCE_TREE_ROOT / "boundaries"
 
 
-def _data_dir() -> Path:
-    for candidate in (_PACKAGE_DIR, _SOURCE_TREE_DIR):
+def _folder_dir(folder: str) -> Path:
+    for root in (_PACKAGE_ROOT, _SOURCE_TREE_ROOT):
+        candidate = root / folder
         if (candidate / "SOURCES.md").is_file():
             return candidate
     raise DataFileError(
-        "the bundled boundary data are missing: looked in "
-        f"{_PACKAGE_DIR} and {_SOURCE_TREE_DIR}. Reinstall corridor-geo "
+        f"the bundled {folder} data are missing: looked in "
+        f"{_PACKAGE_ROOT / folder} and {_SOURCE_TREE_ROOT / folder}. Reinstall corridor-geo "
         "(pip install --force-reinstall corridor-geo)."
     )
+
+
+def _data_dir() -> Path:
+    return _folder_dir("boundaries")
+
+
+def _extra_dirs() -> list[Path]:
+    out = []
+    for folder in FOLDERS[1:]:
+        try:
+            out.append(_folder_dir(folder))
+        except DataFileError:
+            continue
+    return out
 
 
 def available() -> list[str]:
@@ -36,8 +61,13 @@ def available() -> list[str]:
     --------
     >>> "SOURCES.md" in available()
     True
+    >>> "census_2020_districts.csv" in available()
+    True
     """
-    return sorted(p.name for p in _data_dir().iterdir() if p.is_file())
+    names = {p.name for p in _data_dir().iterdir() if p.is_file()}
+    for folder in _extra_dirs():
+        names.update(p.name for p in folder.iterdir() if p.is_file())
+    return sorted(names)
 
 
 def get_path(name: str) -> Path:
@@ -46,7 +76,8 @@ def get_path(name: str) -> Path:
     Parameters
     ----------
     name : str
-        File name, e.g. ``"districts.geojson"`` (see :func:`available`).
+        File name, e.g. ``"districts.geojson"`` (see :func:`available`), or
+        ``"folder/name"`` for a file of one folder of :data:`FOLDERS`.
 
     Returns
     -------
@@ -61,13 +92,20 @@ def get_path(name: str) -> Path:
     --------
     >>> get_path("districts.geojson").name
     'districts.geojson'
+    >>> get_path("samples/SOURCES.md").parent.name
+    'samples'
     """
-    path = _data_dir() / name
-    if not path.is_file():
-        raise DataFileError(
-            f"no bundled data file named {name!r}; available: {', '.join(available())}"
-        )
-    return path
+    folder, sep, base = name.partition("/")
+    if sep and folder in FOLDERS:
+        candidates = [_folder_dir(folder) / base]
+    else:
+        candidates = [_data_dir() / name] + [d / name for d in _extra_dirs()]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise DataFileError(
+        f"no bundled data file named {name!r}; available: {', '.join(available())}"
+    )
 
 
 def sources_text() -> str:
