@@ -1,0 +1,511 @@
+"""Static figures with matplotlib: layout map, axis strip chart, targets, density, isochrones.
+
+Maps are drawn in :data:`corridor_geo.crs.ANALYSIS_CRS` (EPSG:4549, metres), so the scale
+bar is true; the north arrow points to true north (grid and true north differ by the
+meridian convergence, about 0.4 degree over the corridor).  Chinese labels need a CJK font:
+the first installed of Noto Sans/Serif CJK, Source Han, WenQuanYi, SimHei, Microsoft YaHei
+or PingFang is used; without one, labels fall back to English and a warning is logged.
+Every function returns a ``matplotlib.figure.Figure``; :func:`save_figure` writes PNG, SVG
+or PDF atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ._errors import InputError
+from .crs import ANALYSIS_CRS, to_analysis_crs
+
+__all__ = [
+    "CITY_COLORS",
+    "cjk_font",
+    "plot_density",
+    "plot_isochrones",
+    "plot_layout",
+    "save_figure",
+]
+
+log = logging.getLogger(__name__)
+
+CITY_COLORS = {"ocean": "#1f78b4", "youth": "#33a02c", "digital": "#ff7f00"}
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+
+
+def _pyplot():
+    import matplotlib
+
+    interactive = matplotlib.get_backend().lower() in (
+        "agg",
+        "module://matplotlib_inline.backend_inline",
+    )
+    # Headless by default in scripts and CI; notebooks keep their inline backend.
+    if not interactive and not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+_CJK_FILE_HINTS = ("cjk", "wqy", "sourcehan", "simhei", "msyh", "pingfang", "droidsansfallback")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Name of an installed font family that can draw Chinese, or None.
+
+    Matplotlib does not index TrueType collections (``.ttc``), the form most CJK fonts
+    ship in (Debian's ``fonts-noto-cjk``), so system fonts whose file names mark them as
+    CJK are registered first.
+
+    Examples
+    --------
+    >>> cjk_font() is None or isinstance(cjk_font(), str)
+    True
+    """
+    from matplotlib import font_manager
+
+    def installed() -> set[str]:
+        return {f.name for f in font_manager.fontManager.ttflist}
+
+    names = installed()
+    if not any(family in names for family in _CJK_FAMILIES):
+        for ext in ("ttc", "otf", "ttf"):
+            for path in font_manager.findSystemFonts(fontext=ext):
+                if any(hint in Path(path).name.lower() for hint in _CJK_FILE_HINTS):
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError):  # pragma: no cover - broken font file
+                        log.debug("could not register font %s", path)
+        names = installed()
+    for family in _CJK_FAMILIES:
+        if family in names:
+            return family
+    return None
+
+
+def _resolve_lang(lang: str) -> str:
+    if lang not in ("zh", "en", "both"):
+        raise InputError(f"lang must be 'zh', 'en' or 'both', got {lang!r}")
+    if lang != "en" and cjk_font() is None:
+        log.warning(
+            "no Chinese font found (install e.g. fonts-noto-cjk); labels fall back to English"
+        )
+        return "en"
+    return lang
+
+
+def _label(zh: Any, en: Any, lang: str) -> str:
+    return {"zh": str(zh), "en": str(en)}.get(lang, f"{zh}\n{en}")
+
+
+def _font_kwargs(lang: str) -> dict[str, Any]:
+    family = cjk_font()
+    return {"fontfamily": [family, "DejaVu Sans"]} if lang != "en" and family else {}
+
+
+def _nice_length(span_m: float) -> float:
+    target = span_m / 5
+    exponent = 10 ** math.floor(math.log10(target))
+    for step in (1, 2, 5, 10):
+        if step * exponent >= target:
+            return step * exponent
+    return 10 * exponent  # pragma: no cover
+
+
+def _scale_bar(ax, *, lang: str) -> float:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    bx = x0 + 0.05 * (x1 - x0)
+    by = y0 + 0.04 * (y1 - y0)
+    h = 0.008 * (y1 - y0)
+    for i in range(2):
+        ax.add_patch(
+            __import__("matplotlib").patches.Rectangle(
+                (bx + i * length / 2, by),
+                length / 2,
+                h,
+                facecolor="black" if i == 0 else "white",
+                edgecolor="black",
+                linewidth=0.8,
+                zorder=20,
+            )
+        )
+    unit = f"{length / 1000:g} km"
+    ax.text(bx, by + 2.2 * h, "0", ha="center", va="bottom", fontsize=8, zorder=20)
+    ax.text(bx + length, by + 2.2 * h, unit, ha="center", va="bottom", fontsize=8, zorder=20)
+    return length
+
+
+def _north_arrow(ax) -> float:
+    """Draw a north arrow pointing to true north; return the grid convergence (degrees)."""
+    from pyproj import Proj
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    cx, cy = x0 + 0.92 * (x1 - x0), y0 + 0.88 * (y1 - y0)
+    lon, lat = Proj(ANALYSIS_CRS)(cx, cy, inverse=True)
+    convergence = float(Proj(ANALYSIS_CRS).get_factors(lon, lat).meridian_convergence)
+    size = 0.06 * (y1 - y0)
+    angle = math.radians(convergence)  # true north is rotated from grid north by this
+    dx, dy = -size * math.sin(angle), size * math.cos(angle)
+    ax.annotate(
+        "",
+        xy=(cx + dx, cy + dy),
+        xytext=(cx, cy),
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+        zorder=20,
+    )
+    ax.text(
+        cx + 1.25 * dx,
+        cy + 1.25 * dy,
+        "N",
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        fontweight="bold",
+        zorder=20,
+    )
+    return convergence
+
+
+def _finish_map(ax, *, lang: str, scalebar: bool, north_arrow: bool, title: str | None) -> None:
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    if scalebar:
+        _scale_bar(ax, lang=lang)
+    if north_arrow:
+        _north_arrow(ax)
+    if title:
+        ax.set_title(title, **_font_kwargs(lang))
+    ax.text(
+        0.99,
+        0.005,
+        "EPSG:4549 · indicative layout (corridor_geo)",
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=6,
+        color="#555555",
+    )
+
+
+def _base_axes(layout, ax, figsize, pad_m: float):
+    plt = _pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    corridor = to_analysis_crs(layout.corridor)
+    minx, miny, maxx, maxy = corridor.total_bounds
+    districts = to_analysis_crs(layout.districts)
+    districts.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#9a9a9a", linewidth=0.6, zorder=1)
+    ax.set_xlim(minx - pad_m, maxx + pad_m)
+    ax.set_ylim(miny - pad_m, maxy + pad_m)
+    return fig, ax, districts
+
+
+def plot_layout(
+    layout,
+    *,
+    ax=None,
+    lang: str = "zh",
+    figsize: tuple[float, float] = (8, 10),
+    labels: bool = True,
+    circles: bool = True,
+    scalebar: bool = True,
+    north_arrow: bool = True,
+    title: str | None = None,
+):
+    """The layout map: districts, the three cities, circles, the axis, labels.
+
+    Parameters
+    ----------
+    layout : CorridorLayout
+    ax : matplotlib Axes, optional
+    lang : {"zh", "en", "both"}
+        Label language (English if no Chinese font is installed).
+    figsize : (float, float)
+    labels, circles, scalebar, north_arrow : bool
+    title : str, optional
+        Defaults to the corridor's name.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> fig = plot_layout(load_layout(), lang="en")
+    >>> len(fig.axes)
+    1
+    """
+    lang = _resolve_lang(lang)
+    fig, ax, districts = _base_axes(layout, ax, figsize, pad_m=4000)
+    cities = to_analysis_crs(layout.cities)
+    for _, row in cities.iterrows():
+        gpd.GeoSeries([row.geometry], crs=cities.crs).plot(
+            ax=ax, color=CITY_COLORS.get(row["key"], "#888888"), alpha=0.55, zorder=3
+        )
+    if circles:
+        to_analysis_crs(layout.circles).boundary.plot(
+            ax=ax, color="#ae017e", linewidth=0.9, linestyle="--", zorder=4
+        )
+    to_analysis_crs(layout.corridor).boundary.plot(ax=ax, color="#08306b", linewidth=1.2, zorder=5)
+    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=2.2, zorder=6)
+    font = _font_kwargs(lang)
+    if labels:
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        view = __import__("shapely").box(x0, y0, x1, y1)
+        for _, row in districts.iterrows():
+            part = row.geometry.intersection(view)
+            if part.is_empty or part.area < 0.02 * view.area:
+                continue
+            p = part.representative_point()
+            ax.text(
+                p.x,
+                p.y,
+                _label(row["name_zh"], row["name_en"], lang),
+                ha="center",
+                fontsize=8,
+                color="#666666",
+                zorder=7,
+                **font,
+            )
+        for _, row in cities.iterrows():
+            p = row.geometry.representative_point()
+            ax.annotate(
+                _label(row["name_zh"], row["name_en"], lang)
+                + f"\n{row['official_area_km2']:g} km²",
+                xy=(p.x, p.y),
+                xytext=(p.x + 6000, p.y - 1500),
+                fontsize=9,
+                zorder=8,
+                arrowprops={"arrowstyle": "-", "color": "#333333", "lw": 0.6},
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#999999", "alpha": 0.9},
+                **font,
+            )
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(
+            color=CITY_COLORS[r["key"]], alpha=0.55, label=_label(r["name_zh"], r["name_en"], lang)
+        )
+        for _, r in cities.iterrows()
+        if r["key"] in CITY_COLORS
+    ]
+    handles.append(
+        Line2D([], [], color="#e31a1c", lw=2.2, label=_label("滨海大道", "Binhai Avenue", lang))
+    )
+    if circles:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="#ae017e",
+                lw=0.9,
+                ls="--",
+                label=_label("生态圈", "ecosystem circle", lang),
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        framealpha=0.9,
+        prop={"family": font["fontfamily"], "size": 8} if font else {"size": 8},
+    )
+    _finish_map(
+        ax,
+        lang=lang,
+        scalebar=scalebar,
+        north_arrow=north_arrow,
+        title=title or _label("青岛科创大走廊", "Qingdao S&T Innovation Corridor", lang),
+    )
+    return fig
+
+
+def plot_density(
+    layout,
+    raster: str | Path,
+    *,
+    ax=None,
+    lang: str = "zh",
+    cmap: str = "magma_r",
+    figsize: tuple[float, float] = (8, 10),
+    title: str | None = None,
+    label: str | None = None,
+):
+    """A density raster (e.g. a kernel-density GeoTIFF) over the corridor, with a colour bar.
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, tempfile, pathlib
+    >>> from affine import Affine
+    >>> from corridor_geo import load_layout
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.tif"
+    >>> with rasterio.open(p, "w", driver="GTiff", width=3, height=3, count=1,
+    ...         dtype="float32", crs="EPSG:4549", nodata=-1,
+    ...         transform=Affine(2000, 0, 545000, 0, -2000, 4015000)) as dst:
+    ...     dst.write(np.arange(9, dtype="float32").reshape(1, 3, 3))
+    >>> fig = plot_density(load_layout(), p, lang="en")
+    >>> len(fig.axes)  # the map and its colour bar
+    2
+    """
+    import rasterio
+    from rasterio.warp import Resampling, reproject
+
+    lang = _resolve_lang(lang)
+    fig, ax, _ = _base_axes(layout, ax, figsize, pad_m=3000)
+    with rasterio.open(raster) as src:
+        if src.crs is None:
+            raise InputError(f"{raster}: the raster has no CRS")
+        data = src.read(1, masked=True).astype("float64").filled(np.nan)
+        transform, crs_src = src.transform, src.crs
+        if crs_src != ANALYSIS_CRS:
+            out = np.full_like(data, np.nan)
+            reproject(
+                data,
+                out,
+                src_transform=transform,
+                src_crs=crs_src,
+                dst_transform=transform,
+                dst_crs=ANALYSIS_CRS,
+                resampling=Resampling.bilinear,
+                src_nodata=np.nan,
+                dst_nodata=np.nan,
+            )
+            data = out
+        extent = (
+            transform.c,
+            transform.c + transform.a * data.shape[1],
+            transform.f + transform.e * data.shape[0],
+            transform.f,
+        )
+        units = src.tags().get("units", "")
+    image = ax.imshow(np.ma.masked_invalid(data), extent=extent, cmap=cmap, zorder=2, alpha=0.85)
+    to_analysis_crs(layout.corridor).boundary.plot(ax=ax, color="#08306b", linewidth=1.0, zorder=5)
+    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=1.2, zorder=6)
+    bar = fig.colorbar(image, ax=ax, shrink=0.6)
+    bar.set_label(label or units or "density", **_font_kwargs(lang))
+    _finish_map(
+        ax,
+        lang=lang,
+        scalebar=True,
+        north_arrow=True,
+        title=title or _label("密度", "Density", lang),
+    )
+    return fig
+
+
+def plot_isochrones(
+    layout,
+    isochrones: gpd.GeoDataFrame,
+    *,
+    band_column: str = "minutes",
+    origins: gpd.GeoDataFrame | None = None,
+    ax=None,
+    lang: str = "zh",
+    cmap: str = "viridis_r",
+    figsize: tuple[float, float] = (8, 10),
+    title: str | None = None,
+):
+    """Isochrone bands over the layout (largest band underneath).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo import load_layout
+    >>> iso = gpd.GeoDataFrame({"minutes": [5, 10]}, crs="EPSG:4326", geometry=[
+    ...     shapely.Point(120.5, 36.2).buffer(0.01), shapely.Point(120.5, 36.2).buffer(0.02)])
+    >>> fig = plot_isochrones(load_layout(), iso, lang="en")
+    >>> len(fig.axes)
+    1
+    """
+    if band_column not in isochrones.columns:
+        raise InputError(f"isochrones have no column {band_column!r}")
+    lang = _resolve_lang(lang)
+    fig, ax, _ = _base_axes(layout, ax, figsize, pad_m=3000)
+    iso = to_analysis_crs(isochrones)
+    bands = sorted(pd.unique(iso[band_column]))
+    colormap = __import__("matplotlib").colormaps[cmap]
+    from matplotlib.patches import Patch
+
+    handles = []
+    for i, band in enumerate(reversed(bands)):
+        color = colormap(1 - (len(bands) - 1 - i) / max(len(bands) - 1, 1))
+        iso.loc[iso[band_column] == band].plot(ax=ax, color=color, alpha=0.45, zorder=3 + i)
+        handles.append(Patch(color=color, alpha=0.45, label=f"≤ {band:g} min"))
+    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=1.5, zorder=10)
+    if origins is not None:
+        to_analysis_crs(origins).plot(ax=ax, color="black", markersize=12, zorder=11)
+    ax.legend(handles=list(reversed(handles)), loc="lower right", fontsize=8)
+    _finish_map(
+        ax,
+        lang=lang,
+        scalebar=True,
+        north_arrow=True,
+        title=title or _label("等时圈", "Isochrones", lang),
+    )
+    return fig
+
+
+def save_figure(fig, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+    """Save a figure as PNG, SVG or PDF (by suffix), atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> plt = _pyplot()
+    >>> fig, ax = plt.subplots()
+    >>> p = save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "f.svg")
+    >>> p.read_text().lstrip().startswith("<?xml")
+    True
+    """
+    from .io import write_bytes_atomic
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise InputError(f"save_figure writes .png, .svg or .pdf, got {path.name!r}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+    return write_bytes_atomic(buf.getvalue(), path)
+
+
+def figure_to_png_bytes(fig, *, dpi: int = 110) -> bytes:
+    """PNG bytes of a figure (for embedding in HTML reports)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _as_list(values: Sequence[Any] | None) -> list[Any]:
+    return list(values) if values is not None else []
