@@ -1,0 +1,1065 @@
+"""Fast, exact routing: travel time to the axis, travel time matrices, isochrones, 2SFCA.
+
+Routing runs on an engine built once per graph (:func:`routing_engine`): the graph's
+edges as a compressed sparse row matrix (the cheapest of parallel edges kept, as
+networkx does), searched with :func:`scipy.sparse.csgraph.dijkstra` with distance
+limits.  The engine is cached with the graph (weakly: it goes when the graph goes) and
+rebuilt when nodes or edges are added or removed; after changing edge *weights* in
+place, pass ``rebuild=True``.  Results equal networkx's Dijkstra on the same graph
+(tested on random graphs).
+
+Points are snapped to nodes with :func:`corridor_geo.network.nearest_nodes`: a point
+farther than ``max_distance`` from the network, or only reachable across water, is
+reported, never snapped.  Travel times are network times from the snapped node; the
+snapping distance is reported beside them.  Unreachable pairs are ``inf``, never
+dropped.
+
+Units: with ``weight="travel_time"`` (seconds on the edges) times are reported and
+limits given in **minutes**; with ``weight="length"`` in **metres**.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+import shapely.ops
+from pyproj import Transformer
+from scipy.sparse.csgraph import dijkstra
+
+from ._errors import InputError
+from .crs import ANALYSIS_CRS, WGS84
+from .network import _graph_geo, _GraphGeo, nearest_nodes, sea_from_layout
+
+__all__ = [
+    "RoutingEngine",
+    "gaussian_decay",
+    "isochrones",
+    "network_coverage",
+    "routing_engine",
+    "step_decay",
+    "time_to_axis",
+    "travel_time_matrix",
+    "two_step_fca",
+]
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------
+# The engine
+# --------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class RoutingEngine:
+    """A graph compiled for shortest paths (build it with :func:`routing_engine`).
+
+    Attributes
+    ----------
+    nodes : list
+        Node labels; position ``i`` in every array is ``nodes[i]``.
+    index : dict
+        Node label to position.
+    matrix : scipy.sparse.csr_matrix
+        ``matrix[i, j]`` is the cheapest edge weight from ``nodes[i]`` to ``nodes[j]``
+        (explicit zeros are zero-weight edges).
+    weight : str
+        The edge attribute used.
+    """
+
+    nodes: list[Any]
+    index: dict[Any, int]
+    matrix: sp.csr_matrix
+    weight: str
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_w: np.ndarray
+    geo: _GraphGeo
+    signature: tuple[int, int]
+    _graph: Any = field(repr=False, default=None)
+    _transposed: sp.csr_matrix | None = field(default=None, repr=False)
+    _edge_lines: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def transposed(self) -> sp.csr_matrix:
+        """The reversed graph (for travel *to* a set of nodes)."""
+        if self._transposed is None:
+            self._transposed = self.matrix.T.tocsr()
+        return self._transposed
+
+    def distances(
+        self,
+        sources: Sequence[int] | np.ndarray,
+        *,
+        limit: float = np.inf,
+        reverse: bool = False,
+        min_only: bool = False,
+    ) -> Any:
+        """Shortest-path costs from node positions (or to them with ``reverse=True``).
+
+        Parameters
+        ----------
+        sources : sequence of int
+            Node positions (see :attr:`index`).
+        limit : float
+            Stop searching beyond this cost (raw edge units); farther nodes get inf.
+        reverse : bool
+            Costs *to* the sources instead of from them.
+        min_only : bool
+            One row: the cost to (from) the nearest source, plus the position of that
+            source for every node (-1 when unreachable), returned as a tuple.
+
+        Returns
+        -------
+        numpy.ndarray, or (numpy.ndarray, numpy.ndarray) with ``min_only``
+            ``len(sources) x n_nodes`` costs; inf where unreachable.
+        """
+        src = np.asarray(sources, dtype=np.int64)
+        graph = self.transposed if reverse else self.matrix
+        if len(src) == 0:
+            if min_only:
+                n = len(self.nodes)
+                return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+            return np.empty((0, len(self.nodes)))
+        if min_only:
+            dist, _, source = dijkstra(
+                graph,
+                directed=True,
+                indices=src,
+                limit=limit,
+                min_only=True,
+                return_predecessors=True,
+            )
+            return dist, source.astype(np.int64)
+        return dijkstra(graph, directed=True, indices=src, limit=limit)
+
+    def edge_lines(self) -> np.ndarray:
+        """Every edge as a LineString in the graph's metric CRS (cached)."""
+        if self._edge_lines is None:
+            self._edge_lines = _edge_lines(self)
+        return self._edge_lines
+
+
+_ENGINES: weakref.WeakKeyDictionary[Any, dict[str, RoutingEngine]] = weakref.WeakKeyDictionary()
+
+
+def routing_engine(
+    G: nx.MultiDiGraph, *, weight: str = "travel_time", rebuild: bool = False
+) -> RoutingEngine:
+    """The routing engine of a graph for one edge weight: built once, then cached.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph (or DiGraph; an undirected graph counts every edge
+        both ways)
+        With ``G.graph["crs"]`` and node ``x``/``y``.
+    weight : str
+        Edge attribute to minimise, e.g. ``"travel_time"`` (s) or ``"length"`` (m).
+        Every edge needs it, finite and non-negative.
+    rebuild : bool
+        Rebuild even if a cached engine exists (after changing weights in place).
+
+    Raises
+    ------
+    InputError
+        If edges lack the weight (with a hint for travel times) or have negative or
+        non-finite values.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph(crs="EPSG:4549")
+    >>> G.add_node(1, x=500000.0, y=4000000.0); G.add_node(2, x=500100.0, y=4000000.0)
+    >>> G.add_edge(1, 2, travel_time=30.0); G.add_edge(1, 2, travel_time=20.0)
+    0
+    1
+    >>> eng = routing_engine(G)
+    >>> eng.distances([eng.index[1]]).tolist()
+    [[0.0, 20.0]]
+    >>> routing_engine(G) is eng
+    True
+    """
+    cache = _ENGINES.get(G)
+    signature = (G.number_of_nodes(), G.number_of_edges())
+    if cache is not None and not rebuild:
+        eng = cache.get(weight)
+        if eng is not None and eng.signature == signature:
+            return eng
+    geo = _graph_geo(G)
+    index = geo.index
+    n = len(geo.nodes)
+    edges = list(G.edges(data=weight))
+    if not G.is_directed():
+        edges += [(v, u, w) for u, v, w in edges]
+    m = len(edges)
+    u = np.fromiter((index[e[0]] for e in edges), dtype=np.int64, count=m)
+    v = np.fromiter((index[e[1]] for e in edges), dtype=np.int64, count=m)
+    raw = [e[2] for e in edges]
+    missing = [i for i, w in enumerate(raw) if w is None]
+    if missing:
+        hint = (
+            " (add travel times with corridor_geo.network.add_travel_times(G))"
+            if weight == "travel_time"
+            else ""
+        )
+        examples = [edges[i][:2] for i in missing[:3]]
+        raise InputError(
+            f"{len(missing)} of {m} edges have no {weight!r} attribute, e.g. {examples}{hint}"
+        )
+    try:
+        w = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"edge attribute {weight!r} must be numeric: {exc}") from exc
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{int(bad.sum())} edges have a negative or non-finite {weight!r}, e.g. edge "
+            f"{edges[i][:2]} = {w[i]}: shortest paths need non-negative costs"
+        )
+    matrix = _csr_min(u, v, w, n)
+    eng = RoutingEngine(
+        nodes=geo.nodes,
+        index=index,
+        matrix=matrix,
+        weight=weight,
+        edge_u=u,
+        edge_v=v,
+        edge_w=w,
+        geo=geo,
+        signature=signature,
+        _graph=weakref.ref(G),
+    )
+    _ENGINES.setdefault(G, {})[weight] = eng
+    return eng
+
+
+def _csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
+    """CSR matrix of the cheapest edge per (u, v); self-loops dropped, zeros kept."""
+    keep = u != v
+    u, v, w = u[keep], v[keep], w[keep]
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, w = u[first], v[first], w[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, u + 1, 1)
+    np.cumsum(indptr, out=indptr)
+    # Built directly (not from COO) so that explicit zeros stay edges.
+    return sp.csr_matrix((w, v, indptr), shape=(n, n))
+
+
+def _edge_lines(eng: RoutingEngine) -> np.ndarray:
+    G = eng._graph() if eng._graph is not None else None
+    if G is None:
+        raise InputError("the graph of this engine no longer exists")
+    geo = eng.geo
+    to_metric = None
+    if not geo.crs.equals(geo.metric_crs):
+        to_metric = Transformer.from_crs(geo.crs, geo.metric_crs, always_xy=True)
+    lines = []
+    for a, b, data in G.edges(data=True):
+        geom = data.get("geometry")
+        if isinstance(geom, shapely.LineString) and not geom.is_empty:
+            xy = shapely.get_coordinates(geom)
+            if to_metric is not None:
+                xy = np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
+        else:
+            xy = np.array([geo.xy[geo.index[a]], geo.xy[geo.index[b]]])
+        lines.append(shapely.LineString(xy))
+    if not G.is_directed():
+        lines += [shapely.reverse(line) for line in lines]
+    return np.array(lines, dtype=object)
+
+
+# --------------------------------------------------------------------------------------
+# Units and snapping
+# --------------------------------------------------------------------------------------
+def _unit(weight: str) -> tuple[str, float]:
+    """Output column name and the factor from output units to raw edge units."""
+    if weight == "travel_time":
+        return "travel_time_min", 60.0
+    if weight == "length":
+        return "distance_m", 1.0
+    return weight, 1.0
+
+
+def _snap(
+    points: Any,
+    G: nx.MultiDiGraph,
+    eng: RoutingEngine,
+    *,
+    max_distance: float,
+    barriers: Any,
+    what: str,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    snapped = nearest_nodes(points, G, max_distance=max_distance, barriers=barriers)
+    pos = np.array(
+        [eng.index[n] if ok else -1 for n, ok in zip(snapped["node"], snapped["snapped"])],
+        dtype=np.int64,
+    )
+    if len(pos) and (pos < 0).all():
+        geo = eng.geo
+        lo, hi = geo.lonlat.min(axis=0), geo.lonlat.max(axis=0)
+        raise InputError(
+            f"none of the {len(pos)} {what} could be snapped to the network "
+            f"({snapped['reason'].value_counts().to_dict()}); the network spans lon "
+            f"{lo[0]:.3f} to {hi[0]:.3f}, lat {lo[1]:.3f} to {hi[1]:.3f}: check that both "
+            "cover the same area and that their CRS/datum labels are right (Amap data "
+            "is GCJ-02)"
+        )
+    return snapped, pos
+
+
+def _barriers(barriers: Any, layout: Any) -> Any:
+    if isinstance(barriers, str):
+        if barriers != "auto":
+            raise InputError("barriers must be 'auto', None or a GeoDataFrame/GeoSeries")
+        return sea_from_layout(layout) if layout is not None else None
+    return barriers
+
+
+# --------------------------------------------------------------------------------------
+# Travel time to the axis
+# --------------------------------------------------------------------------------------
+def _axis_access_nodes(
+    eng: RoutingEngine,
+    G: nx.MultiDiGraph,
+    layout: Any,
+    *,
+    access_m: float,
+    names: Sequence[str],
+    search_m: float,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    from .axis import _Segments, axis_line
+
+    line = axis_line(layout)
+    segs = _Segments(line)
+    geo = eng.geo
+    if not geo.metric_crs.equals(ANALYSIS_CRS):
+        tr = Transformer.from_crs(geo.metric_crs, ANALYSIS_CRS, always_xy=True)
+        xy = np.column_stack(tr.transform(geo.xy[:, 0], geo.xy[:, 1]))
+    else:
+        xy = geo.xy
+    proj = segs.project(xy[:, 0], xy[:, 1])
+    near_axis = proj["distance_m"] <= search_m
+    named = np.zeros(len(eng.nodes), dtype=bool)
+    if names:
+        for a, b, name in G.edges(data="name"):
+            text = " ".join(name) if isinstance(name, (list, tuple)) else str(name or "")
+            if any(k in text for k in names):
+                named[geo.index[a]] = True
+                named[geo.index[b]] = True
+    chosen = named & near_axis
+    how = f"nodes of roads named {' / '.join(names)} within {search_m:g} m of the axis"
+    if not chosen.any():
+        chosen = proj["distance_m"] <= access_m
+        how = f"nodes within {access_m:g} m of the axis"
+    if not chosen.any():
+        raise InputError(
+            f"no node of the network lies within {access_m:g} m of the axis: the network "
+            "does not reach Binhai Avenue (or is in the wrong place); raise access_m or "
+            "check the network's extent"
+        )
+    positions = np.flatnonzero(chosen)
+    return positions, proj["along_m"][positions] / 1000.0, how
+
+
+def time_to_axis(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    G: nx.MultiDiGraph,
+    layout: Any,
+    *,
+    weight: str = "travel_time",
+    max_distance: float = 500.0,
+    barriers: Any = "auto",
+    access_m: float = 300.0,
+    axis_names: Sequence[str] = ("滨海大道", "Binhai Avenue"),
+    search_m: float = 2000.0,
+) -> pd.DataFrame:
+    """Network travel time from each point to the nearest access node of Binhai Avenue.
+
+    Access nodes are the nodes of roads named 滨海大道 (``axis_names``) within
+    ``search_m`` of the layout's axis when the graph has such names (OpenStreetMap
+    extracts and the schematic network do); otherwise every node within ``access_m``
+    of the axis.  One search from all access nodes at once on the reversed graph gives
+    every node's time to its nearest one.
+
+    Parameters
+    ----------
+    points : GeoDataFrame or GeoSeries
+        Points with a CRS.
+    G : networkx.MultiDiGraph
+        A road graph (e.g. :func:`~corridor_geo.network.graph_from_osm` or
+        :func:`~corridor_geo.network.schematic_network`).
+    layout : CorridorLayout or axis layer
+        Gives the axis (and the sea used as a snapping barrier).
+    weight : str
+        ``"travel_time"`` (minutes out) or ``"length"`` (metres out).
+    max_distance : float
+        Snapping limit, metres (see :func:`~corridor_geo.network.nearest_nodes`).
+    barriers : "auto", None, GeoDataFrame or GeoSeries
+        Water a snap must not cross; ``"auto"``: the sea around Qingdao from the
+        layout (:func:`~corridor_geo.network.sea_from_layout`).
+    access_m, axis_names, search_m : see above.
+
+    Returns
+    -------
+    DataFrame
+        Aligned to ``points``: ``travel_time_min`` (or ``distance_m``; inf when the
+        axis cannot be reached), ``access_node``, ``access_chainage_km`` (chainage of
+        that node), ``node``, ``snap_distance_m``, ``reachable`` and ``reason``
+        (``""``, ``"beyond max_distance"``, ``"across water"`` or ``"no path to
+        the axis (disconnected)"``).  ``attrs["access_nodes"]`` says how access
+        nodes were chosen.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo import load_layout
+    >>> from corridor_geo.network import schematic_network
+    >>> layout = load_layout()
+    >>> G = schematic_network(layout)
+    >>> lab = gpd.GeoSeries([shapely.Point(120.49, 36.17)], crs="EPSG:4326")
+    >>> out = time_to_axis(lab, G, layout)
+    >>> bool(out["reachable"].iloc[0]), bool(0 < out["travel_time_min"].iloc[0] < 10)
+    (True, True)
+    """
+    eng = routing_engine(G, weight=weight)
+    column, factor = _unit(weight)
+    sources, chain, how = _axis_access_nodes(
+        eng, G, layout, access_m=access_m, names=tuple(axis_names), search_m=search_m
+    )
+    chain_of = dict(zip(sources.tolist(), chain.tolist()))
+    snapped, pos = _snap(
+        points,
+        G,
+        eng,
+        max_distance=max_distance,
+        barriers=_barriers(barriers, layout),
+        what="points",
+    )
+    dist, src = eng.distances(sources, reverse=True, min_only=True)
+    value = np.full(len(pos), np.inf)
+    access = np.full(len(pos), -1, dtype=np.int64)
+    ok = pos >= 0
+    value[ok] = dist[pos[ok]] / factor
+    access[ok] = src[pos[ok]]
+    reachable = np.isfinite(value)
+    reason = snapped["reason"].to_numpy(dtype=object).copy()
+    reason[ok & ~reachable] = "no path to the axis (disconnected)"
+    out = pd.DataFrame(
+        {
+            column: value,
+            "access_node": pd.Series(
+                [eng.nodes[a] if a >= 0 else None for a in access], dtype=object
+            ).to_numpy(),
+            "access_chainage_km": [chain_of.get(int(a), np.nan) for a in access],
+            "node": snapped["node"].to_numpy(),
+            "snap_distance_m": snapped["snap_distance_m"].to_numpy(),
+            "reachable": reachable,
+            "reason": reason.astype(str),
+        },
+        index=points.index,
+    )
+    out.attrs["access_nodes"] = f"{len(sources)} {how}"
+    n_bad = int((~reachable).sum())
+    if n_bad:
+        log.info("time_to_axis: %d of %d points cannot reach the axis", n_bad, len(out))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Travel time matrices
+# --------------------------------------------------------------------------------------
+def _cost_block(
+    eng: RoutingEngine, o_pos: np.ndarray, d_pos: np.ndarray, limit: float
+) -> np.ndarray:
+    """Costs between every valid origin and destination position (inf where invalid)."""
+    out = np.full((len(o_pos), len(d_pos)), np.inf)
+    ov, dv = o_pos >= 0, d_pos >= 0
+    uo, o_inv = np.unique(o_pos[ov], return_inverse=True)
+    ud, d_inv = np.unique(d_pos[dv], return_inverse=True)
+    if len(uo) == 0 or len(ud) == 0:
+        return out
+    if len(ud) <= len(uo):
+        block = eng.distances(ud, limit=limit, reverse=True)[:, uo].T
+    else:
+        block = eng.distances(uo, limit=limit)[:, ud]
+    if np.isfinite(limit):
+        block = np.where(block <= limit, block, np.inf)
+    out[np.ix_(np.flatnonzero(ov), np.flatnonzero(dv))] = block[np.ix_(o_inv, d_inv)]
+    return out
+
+
+def travel_time_matrix(
+    origins: gpd.GeoDataFrame | gpd.GeoSeries,
+    destinations: gpd.GeoDataFrame | gpd.GeoSeries,
+    G: nx.MultiDiGraph,
+    *,
+    cutoff: float | None = None,
+    weight: str = "travel_time",
+    output: str = "long",
+    max_distance: float = 500.0,
+    barriers: Any = None,
+) -> pd.DataFrame:
+    """Network travel times between every origin and every destination.
+
+    The engine searches from whichever side has fewer distinct nodes (from the
+    destinations on the reversed graph when they are fewer), once per node.
+
+    Parameters
+    ----------
+    origins, destinations : GeoDataFrame or GeoSeries
+        Points with a CRS.
+    G : networkx.MultiDiGraph
+    cutoff : float, optional
+        Longest time (minutes; metres with ``weight="length"``) searched: pairs beyond
+        it are reported as inf with reason ``"beyond cutoff"``.
+    weight : str
+        ``"travel_time"`` or ``"length"``.
+    output : {"long", "wide"}
+        ``long``: one row per pair with ``origin``, ``destination``, the time
+        (``travel_time_min`` or ``distance_m``), ``reachable`` and ``reason``;
+        ``wide``: origins as rows, destinations as columns.
+    max_distance, barriers
+        Snapping (see :func:`~corridor_geo.network.nearest_nodes`).
+
+    Returns
+    -------
+    DataFrame
+        Every pair present; unreachable pairs are inf, never dropped.  ``attrs``
+        records the snapping reports of origins and destinations.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> G = nx.MultiDiGraph(crs="EPSG:4549")
+    >>> for n, x in enumerate([0.0, 1000.0, 2000.0]):
+    ...     G.add_node(n, x=500000 + x, y=4000000.0)
+    >>> G.add_edge(0, 1, travel_time=60.0); G.add_edge(1, 2, travel_time=120.0)
+    0
+    0
+    >>> pts = gpd.GeoSeries(shapely.points([[500000, 4000000], [502000, 4000000]]),
+    ...                     crs="EPSG:4549")
+    >>> travel_time_matrix(pts, pts, G, output="wide").to_numpy().tolist()
+    [[0.0, 3.0], [inf, 0.0]]
+    """
+    if output not in ("long", "wide"):
+        raise InputError(f"output must be 'long' or 'wide', got {output!r}")
+    eng = routing_engine(G, weight=weight)
+    column, factor = _unit(weight)
+    limit = np.inf if cutoff is None else float(cutoff) * factor
+    if not limit > 0:
+        raise InputError(f"cutoff must be positive, got {cutoff!r}")
+    o_snap, o_pos = _snap(
+        origins, G, eng, max_distance=max_distance, barriers=barriers, what="origins"
+    )
+    d_snap, d_pos = _snap(
+        destinations, G, eng, max_distance=max_distance, barriers=barriers, what="destinations"
+    )
+    cost = _cost_block(eng, o_pos, d_pos, limit) / factor
+    if output == "wide":
+        out = pd.DataFrame(cost, index=origins.index, columns=destinations.index)
+    else:
+        n_o, n_d = cost.shape
+        reason = np.full((n_o, n_d), "", dtype=object)
+        reason[~np.isfinite(cost)] = (
+            "beyond cutoff (or no path)" if cutoff is not None else "no path (disconnected)"
+        )
+        o_reason = o_snap["reason"].to_numpy(dtype=object)
+        d_reason = d_snap["reason"].to_numpy(dtype=object)
+        for i in np.flatnonzero(o_pos < 0):
+            reason[i, :] = f"origin {o_reason[i]}"
+        for j in np.flatnonzero(d_pos < 0):
+            reason[:, j] = np.where(
+                o_pos >= 0, f"destination {d_reason[j]}", reason[:, j].astype(str)
+            )
+        out = pd.DataFrame(
+            {
+                "origin": np.repeat(origins.index.to_numpy(), n_d),
+                "destination": np.tile(destinations.index.to_numpy(), n_o),
+                column: cost.ravel(),
+                "reachable": np.isfinite(cost).ravel(),
+                "reason": reason.ravel().astype(str),
+            }
+        )
+    out.attrs["origins_not_snapped"] = int((o_pos < 0).sum())
+    out.attrs["destinations_not_snapped"] = int((d_pos < 0).sum())
+    out.attrs["unreachable_pairs"] = int((~np.isfinite(cost)).sum())
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Isochrones and reach polygons
+# --------------------------------------------------------------------------------------
+def _reach_lines(eng: RoutingEngine, dist: np.ndarray, limit: float, *, to_sources: bool) -> Any:
+    """The parts of edges from which (to which) the sources are reached within limit."""
+    u, v, w = eng.edge_u, eng.edge_v, eng.edge_w
+    lines = eng.edge_lines()
+    # To the sources, a point at fraction s of edge u->v needs (1-s) w + dist[v];
+    # from them it is reached in dist[u] + s w.
+    slack = limit - dist[v] if to_sources else limit - dist[u]
+    live = np.isfinite(slack) & (slack >= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(w > 0, slack / w, np.inf)
+    full = live & (frac >= 1.0)
+    part = live & ~full & (frac > 0)
+    pieces = list(lines[full])
+    for i in np.flatnonzero(part):
+        line = lines[i]
+        f = float(frac[i])
+        if to_sources:
+            pieces.append(shapely.ops.substring(line, 1.0 - f, 1.0, normalized=True))
+        else:
+            pieces.append(shapely.ops.substring(line, 0.0, f, normalized=True))
+    reached = np.flatnonzero(np.isfinite(dist) & (dist <= limit))
+    return pieces, reached
+
+
+def _reach_polygon(
+    eng: RoutingEngine, dist: np.ndarray, limit: float, buffer_m: float, *, to_sources: bool
+) -> tuple[Any, int]:
+    pieces, reached = _reach_lines(eng, dist, limit, to_sources=to_sources)
+    parts = [p for p in pieces if p.geom_type == "LineString" and not p.is_empty]
+    geoms = parts + list(shapely.points(eng.geo.xy[reached]))
+    if not geoms:
+        return shapely.Polygon(), 0
+    poly = shapely.buffer(shapely.GeometryCollection(geoms), buffer_m, quad_segs=4)
+    return poly, len(parts)
+
+
+def isochrones(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    G: nx.MultiDiGraph,
+    *,
+    minutes: Sequence[float] = (5, 10, 15),
+    buffer_m: float = 50.0,
+    weight: str = "travel_time",
+    max_distance: float = 500.0,
+    barriers: Any = None,
+) -> gpd.GeoDataFrame:
+    """Areas reachable from each point within each time band, from the street network.
+
+    Each polygon is the reachable street network buffered by ``buffer_m``: every edge
+    fully reachable, the reachable part of edges where the time runs out, and the
+    reached nodes.  Holes (blocks the streets do not reach) are kept; a convex hull is
+    never used.
+
+    Parameters
+    ----------
+    points : GeoDataFrame or GeoSeries
+        Points with a CRS.
+    G : networkx.MultiDiGraph
+    minutes : sequence of float
+        Time bands (metres when ``weight="length"``).
+    buffer_m : float
+        Half-width of the band around reachable streets, metres.
+    weight, max_distance, barriers
+        See :func:`travel_time_matrix`.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per point and band (WGS84): ``point`` (the input index label),
+        ``minutes``, ``area_km2``, ``n_edges``, ``reason`` (why a point's polygon
+        is empty: not snapped) and the polygon.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> G = nx.MultiDiGraph(crs="EPSG:4549")
+    >>> for n, x in enumerate([0.0, 1000.0, 2000.0]):
+    ...     G.add_node(n, x=500000 + x, y=4000000.0)
+    >>> for a, b in [(0, 1), (1, 0), (1, 2), (2, 1)]:
+    ...     _ = G.add_edge(a, b, travel_time=120.0)
+    >>> pt = gpd.GeoSeries([shapely.Point(500000, 4000000)], crs="EPSG:4549")
+    >>> iso = isochrones(pt, G, minutes=[1, 3], buffer_m=10).to_crs("EPSG:4549")
+    >>> [round(g.bounds[2] - 500000) for g in iso.geometry]
+    [510, 1510]
+    """
+    bands = sorted({float(m) for m in minutes})
+    if not bands or bands[0] <= 0:
+        raise InputError(f"minutes must be positive numbers, got {list(minutes)}")
+    if not buffer_m > 0:
+        raise InputError(f"buffer_m must be positive, got {buffer_m}")
+    eng = routing_engine(G, weight=weight)
+    _, factor = _unit(weight)
+    snapped, pos = _snap(
+        points, G, eng, max_distance=max_distance, barriers=barriers, what="points"
+    )
+    limit = bands[-1] * factor
+    rows = []
+    for label, p, why in zip(points.index, pos, snapped["reason"]):
+        dist = eng.distances([p], limit=limit)[0] if p >= 0 else None
+        for band in bands:
+            if dist is None:
+                rows.append((label, band, shapely.Polygon(), 0, why))
+                continue
+            poly, n_edges = _reach_polygon(eng, dist, band * factor, buffer_m, to_sources=False)
+            rows.append((label, band, poly, n_edges, ""))
+    frame = gpd.GeoDataFrame(
+        {
+            "point": [r[0] for r in rows],
+            "minutes": [r[1] for r in rows],
+            "n_edges": [r[3] for r in rows],
+            "reason": [r[4] for r in rows],
+        },
+        geometry=[r[2] for r in rows],
+        crs=eng.geo.metric_crs,
+    )
+    frame.insert(2, "area_km2", frame.geometry.area / 1e6)
+    return frame.to_crs(WGS84)
+
+
+# --------------------------------------------------------------------------------------
+# Two-step floating catchment area
+# --------------------------------------------------------------------------------------
+def step_decay(steps: Mapping[float, float]) -> Callable[[np.ndarray], np.ndarray]:
+    """A stepwise distance-decay weight: ``cost <= k`` gets ``steps[k]`` (smallest k).
+
+    Costs beyond the largest step get 0.  Luo and Qi's E2SFCA (2009) uses
+    ``{10: 1.0, 20: 0.68, 30: 0.22}`` (minutes).  Same rule as PySAL access's
+    ``weights.step_fn``.
+
+    Examples
+    --------
+    >>> step_decay({10: 1.0, 20: 0.68, 30: 0.22})(np.array([5, 10, 15, 30, 31])).tolist()
+    [1.0, 1.0, 0.68, 0.22, 0.0]
+    """
+    if not steps:
+        raise InputError("steps must map at least one cost limit to a weight")
+    keys = np.array(sorted(steps), dtype=float)
+    values = np.array([steps[k] for k in sorted(steps)], dtype=float)
+    if (values < 0).any():
+        raise InputError("decay weights must be non-negative")
+
+    def weight(cost: np.ndarray) -> np.ndarray:
+        cost = np.asarray(cost, dtype=float)
+        i = np.searchsorted(keys, cost, side="left")
+        out = np.zeros(cost.shape)
+        inside = i < len(keys)
+        out[inside] = values[i[inside]]
+        return out
+
+    return weight
+
+
+def gaussian_decay(sigma: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Gaussian distance decay ``exp(-c^2 / (2 sigma^2))`` (PySAL access's ``gaussian``).
+
+    Examples
+    --------
+    >>> round(float(gaussian_decay(10.0)(np.array([10.0]))[0]), 6)
+    0.606531
+    """
+    if not sigma > 0:
+        raise InputError(f"sigma must be positive, got {sigma}")
+    return lambda cost: np.exp(-(np.asarray(cost, dtype=float) ** 2) / (2.0 * sigma**2))
+
+
+def _values(frame: Any, column: str | None, what: str) -> np.ndarray:
+    if column is None:
+        return np.ones(len(frame))
+    if column not in frame.columns:
+        raise InputError(f"{what} has no column {column!r}")
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        raise InputError(
+            f"{what} column {column!r} needs non-negative numbers; rows "
+            f"{frame.index[bad].tolist()[:5]} are missing or negative"
+        )
+    return values.to_numpy(float)
+
+
+def _cost_matrix(demand: Any, supply: Any, cost: Any) -> np.ndarray:
+    """Cost matrix (demand x supply) from a wide or long DataFrame."""
+    if {"origin", "destination"} <= set(cost.columns):
+        value_cols = [c for c in cost.columns if c not in ("origin", "destination")]
+        numeric = [c for c in value_cols if pd.api.types.is_numeric_dtype(cost[c])]
+        numeric = [c for c in numeric if c != "reachable"]
+        if len(numeric) != 1:
+            raise InputError(
+                "a long cost table needs 'origin', 'destination' and one numeric cost "
+                f"column; found {numeric}"
+            )
+        wide = cost.pivot_table(
+            index="origin", columns="destination", values=numeric[0], aggfunc="min"
+        )
+    else:
+        wide = cost
+    missing_o = demand.index.difference(wide.index)
+    missing_d = supply.index.difference(wide.columns)
+    if len(missing_o) or len(missing_d):
+        raise InputError(
+            "the cost table does not cover every demand and supply location: missing "
+            f"demand {missing_o.tolist()[:5]}, supply {missing_d.tolist()[:5]} (the cost "
+            "table's index/origins must be the demand's index, its columns/destinations "
+            "the supply's index)"
+        )
+    matrix = wide.reindex(index=demand.index, columns=supply.index).to_numpy(float)
+    return np.where(np.isnan(matrix), np.inf, matrix)
+
+
+def two_step_fca(
+    demand: pd.DataFrame,
+    supply: pd.DataFrame,
+    cost: nx.MultiDiGraph | pd.DataFrame,
+    *,
+    threshold: float,
+    decay: Callable[[np.ndarray], np.ndarray] | Mapping[float, float] | None = None,
+    demand_col: str | None = None,
+    supply_col: str | None = None,
+    weight: str = "travel_time",
+    max_distance: float = 500.0,
+    barriers: Any = None,
+) -> pd.DataFrame:
+    """Two-step floating catchment area (2SFCA) accessibility, optionally with decay.
+
+    Step 1, for each supply site j: ``R_j = S_j / sum_i P_i W(c_ij)`` over demand
+    sites i with ``c_ij <= threshold``.  Step 2, for each demand site i:
+    ``A_i = sum_j R_j W(c_ij)`` over the same pairs.  ``W`` is 1 for the classic
+    2SFCA (Luo and Wang 2003) and a distance-decay weight for the enhanced 2SFCA
+    (Luo and Qi 2009): pass :func:`step_decay` (e.g. ``{10: 1, 20: 0.68, 30: 0.22}``),
+    :func:`gaussian_decay`, a dict of steps or any vectorised function of the cost.
+    The definition is that of PySAL's ``access`` package (checked against it to 1e-6).
+
+    Parameters
+    ----------
+    demand, supply : GeoDataFrame or DataFrame
+        Locations (points with a CRS when ``cost`` is a graph); their indexes
+        identify them in a cost table.
+    cost : networkx.MultiDiGraph or DataFrame
+        A road graph (travel times computed with :func:`travel_time_matrix`, in
+        minutes), or costs: wide (demand index x supply columns) or long (columns
+        ``origin``, ``destination`` and one numeric cost).  Missing pairs count as
+        unreachable.
+    threshold : float
+        Catchment size, in the cost's units (minutes for a graph).
+    decay : callable or dict, optional
+        Distance-decay weight; none (1 within the catchment) by default.
+    demand_col, supply_col : str, optional
+        Columns of demand (population...) and supply (beds, labs, staff...); 1 each
+        when omitted.
+    weight, max_distance, barriers
+        Used when ``cost`` is a graph (see :func:`travel_time_matrix`).
+
+    Returns
+    -------
+    DataFrame
+        Aligned to ``demand``: ``accessibility`` (supply per unit of demand; 0 where no
+        supply is within the catchment), ``n_supply_within`` and
+        ``supply_within`` (the supply within the catchment, decay-weighted).
+
+    Examples
+    --------
+    Two neighbourhoods and two clinics, costs in minutes:
+
+    >>> import pandas as pd
+    >>> demand = pd.DataFrame({"pop": [1000, 3000]}, index=["a", "b"])
+    >>> supply = pd.DataFrame({"doctors": [2, 6]}, index=["x", "y"])
+    >>> cost = pd.DataFrame([[5, 20], [12, 8]], index=["a", "b"], columns=["x", "y"])
+    >>> out = two_step_fca(demand, supply, cost, threshold=15,
+    ...                    demand_col="pop", supply_col="doctors")
+    >>> out["accessibility"].round(6).tolist()
+    [0.0005, 0.0025]
+    """
+    if not (threshold > 0 and math.isfinite(threshold)):
+        raise InputError(f"threshold must be a positive number, got {threshold!r}")
+    p = _values(demand, demand_col, "demand")
+    s = _values(supply, supply_col, "supply")
+    if isinstance(cost, (nx.Graph, nx.DiGraph, nx.MultiDiGraph)):
+        c = travel_time_matrix(
+            demand,
+            supply,
+            cost,
+            weight=weight,
+            output="wide",
+            cutoff=threshold,
+            max_distance=max_distance,
+            barriers=barriers,
+        ).to_numpy(float)
+    elif isinstance(cost, pd.DataFrame):
+        c = _cost_matrix(demand, supply, cost)
+    else:
+        raise InputError(
+            f"cost must be a road graph or a DataFrame of costs, got {type(cost).__name__}"
+        )
+    if decay is None:
+        w_fn: Callable[[np.ndarray], np.ndarray] = lambda x: np.ones(np.shape(x))  # noqa: E731
+    elif isinstance(decay, Mapping):
+        w_fn = step_decay(decay)
+    elif callable(decay):
+        w_fn = decay
+    else:
+        raise InputError("decay must be None, a dict of steps or a function of the cost")
+    inside = np.isfinite(c) & (c <= threshold)
+    W = np.zeros(c.shape)
+    if inside.any():
+        W[inside] = np.asarray(w_fn(c[inside]), dtype=float)
+    demand_seen = W.T @ p  # per supply site
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(demand_seen > 0, s / demand_seen, 0.0)
+    access = W @ ratio
+    return pd.DataFrame(
+        {
+            "accessibility": access,
+            "n_supply_within": inside.sum(axis=1),
+            "supply_within": W @ s,
+        },
+        index=demand.index,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Coverage of zones
+# --------------------------------------------------------------------------------------
+def network_coverage(
+    facilities: gpd.GeoDataFrame | gpd.GeoSeries,
+    G: nx.MultiDiGraph,
+    zones: gpd.GeoDataFrame,
+    *,
+    minutes: float = 15.0,
+    population: gpd.GeoDataFrame | None = None,
+    population_col: str | None = None,
+    resources: gpd.GeoDataFrame | None = None,
+    resources_col: str | None = None,
+    zone_col: str | None = None,
+    buffer_m: float = 50.0,
+    weight: str = "travel_time",
+    max_distance: float = 500.0,
+    barriers: Any = None,
+) -> pd.DataFrame:
+    """Share of each zone's area, population and resources within reach of facilities.
+
+    Reach is measured *to* the nearest facility (one search on the reversed graph from
+    all facilities): a population or resource point is covered when the travel time
+    from its snapped node to the nearest facility is at most ``minutes``; the covered
+    area is the street network from which a facility is reached within ``minutes``,
+    buffered by ``buffer_m`` (as :func:`isochrones`).
+
+    Parameters
+    ----------
+    facilities : GeoDataFrame or GeoSeries
+        Points with a CRS (metro stations, labs, service centres...).
+    G : networkx.MultiDiGraph
+    zones : GeoDataFrame
+        Polygons with a CRS, e.g. ``layout.corridor``, ``layout.cities``,
+        ``layout.districts`` or ``layout.circles``.
+    minutes : float
+        Time limit (metres with ``weight="length"``).
+    population : GeoDataFrame, optional
+        Points (grid cell centres, buildings...) with ``population_col``.
+    resources : GeoDataFrame, optional
+        Resource points; counted, or summed over ``resources_col``.
+    zone_col : str, optional
+        Zone label column; ``name_zh``, ``key`` or the index by default.
+    buffer_m, weight, max_distance, barriers
+        See :func:`isochrones`.
+
+    Returns
+    -------
+    DataFrame
+        One row per zone: ``zone``, ``area_km2``, ``area_within_km2``,
+        ``area_share`` and, when given, ``population``, ``population_within``,
+        ``population_share``, ``resources``, ``resources_within``,
+        ``resources_share``.  Points that cannot be snapped count as not covered and
+        are counted in ``attrs["not_snapped"]``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> G = nx.MultiDiGraph(crs="EPSG:4549")
+    >>> for n, x in enumerate([0.0, 1000.0, 2000.0]):
+    ...     G.add_node(n, x=500000 + x, y=4000000.0)
+    >>> for a, b in [(0, 1), (1, 0), (1, 2), (2, 1)]:
+    ...     _ = G.add_edge(a, b, travel_time=60.0)
+    >>> fac = gpd.GeoSeries([shapely.Point(500000, 4000000)], crs="EPSG:4549")
+    >>> zones = gpd.GeoDataFrame({"name": ["west", "east"]}, crs="EPSG:4549",
+    ...     geometry=[shapely.box(499000, 3999000, 501000, 4001000),
+    ...               shapely.box(501000, 3999000, 503000, 4001000)])
+    >>> res = gpd.GeoSeries(shapely.points([[500800, 4000000], [502000, 4000000]]),
+    ...                     crs="EPSG:4549")
+    >>> cov = network_coverage(fac, G, zones, minutes=1.5, zone_col="name",
+    ...                        resources=gpd.GeoDataFrame(geometry=res))
+    >>> cov[["zone", "resources", "resources_within"]].to_dict("list")
+    {'zone': ['west', 'east'], 'resources': [1, 1], 'resources_within': [1, 0]}
+    """
+    if not minutes > 0:
+        raise InputError(f"minutes must be positive, got {minutes}")
+    if not isinstance(zones, gpd.GeoDataFrame):
+        raise InputError(f"zones must be a GeoDataFrame of polygons, got {type(zones).__name__}")
+    from ._validate import check_geometries
+
+    check_geometries(zones, "zones", types=("Polygon", "MultiPolygon"))
+    eng = routing_engine(G, weight=weight)
+    _, factor = _unit(weight)
+    limit = float(minutes) * factor
+    _, f_pos = _snap(
+        facilities, G, eng, max_distance=max_distance, barriers=barriers, what="facilities"
+    )
+    dist, _ = eng.distances(np.unique(f_pos[f_pos >= 0]), reverse=True, min_only=True)
+    dist = np.where(dist <= limit, dist, np.inf)
+    reach, _ = _reach_polygon(eng, dist, limit, buffer_m, to_sources=True)
+    metric = eng.geo.metric_crs
+    zones_m = zones.to_crs(metric) if zones.crs is not None else None
+    if zones_m is None:
+        from ._errors import MissingCRSError
+
+        raise MissingCRSError("zones have no CRS")
+    if zone_col is None:
+        zone_col = next((c for c in ("name_zh", "key", "name") if c in zones.columns), None)
+    labels = zones[zone_col].to_numpy() if zone_col else zones.index.to_numpy()
+    geoms = zones_m.geometry.values
+    area = shapely.area(geoms)
+    within = shapely.area(shapely.intersection(geoms, reach)) if not reach.is_empty else 0 * area
+    out = pd.DataFrame(
+        {
+            "zone": labels,
+            "area_km2": area / 1e6,
+            "area_within_km2": within / 1e6,
+            "area_share": np.where(area > 0, within / np.where(area > 0, area, 1), np.nan),
+        }
+    )
+    not_snapped: dict[str, int] = {}
+    for name, frame, col in (
+        ("population", population, population_col),
+        ("resources", resources, resources_col),
+    ):
+        if frame is None:
+            continue
+        values = _values(frame, col, name)
+        _, pos = _snap(frame, G, eng, max_distance=max_distance, barriers=barriers, what=name)
+        covered = np.zeros(len(pos), dtype=bool)
+        covered[pos >= 0] = np.isfinite(dist[pos[pos >= 0]])
+        not_snapped[name] = int((pos < 0).sum())
+        pts = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
+        pts_m = gpd.GeoSeries(pts.values, crs=pts.crs)
+        from .network import _points_to
+
+        xy = _points_to(pts_m, metric, name)
+        totals = np.zeros(len(geoms))
+        inside_totals = np.zeros(len(geoms))
+        tree = shapely.STRtree(geoms)
+        pi, zi = tree.query(shapely.points(xy), predicate="within")
+        np.add.at(totals, zi, values[pi])
+        np.add.at(inside_totals, zi, values[pi] * covered[pi])
+        is_count = col is None
+        out[name] = totals.astype(np.int64) if is_count else totals
+        out[f"{name}_within"] = inside_totals.astype(np.int64) if is_count else inside_totals
+        out[f"{name}_share"] = np.where(
+            totals > 0, inside_totals / np.where(totals > 0, totals, 1), np.nan
+        )
+    out.attrs["not_snapped"] = not_snapped
+    out.attrs["minutes"] = float(minutes)
+    return out
