@@ -100,11 +100,58 @@ def test_write_errors_are_clear(tmp_path):
         io.write_vector_atomic(gdf, tmp_path / "a.gpkg", fmt="kml")
     with pytest.raises(InputError, match="unknown CRS"):
         io.write_vector_atomic(gdf, tmp_path / "a.gpkg", crs="EPSG:999999")
-    with pytest.raises(InputError, match="writes CSV"):
-        io.write_table_atomic(pd.DataFrame({"a": [1]}), tmp_path / "t.xlsx")
+    with pytest.raises(InputError, match=r"writes \.csv or \.xlsx"):
+        io.write_table_atomic(pd.DataFrame({"a": [1]}), tmp_path / "t.txt")
 
 
 def test_table_csv_opens_in_excel_with_chinese(tmp_path):
     path = io.write_table_atomic(pd.DataFrame({"名称": ["海洋科技城"]}), tmp_path / "t.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert pd.read_csv(path, encoding="utf-8-sig")["名称"].tolist() == ["海洋科技城"]
+
+
+def test_geoparquet_and_csv_exports(layout, tmp_path):
+    written = io.write_layers(
+        {"circles": layout.circles, "axis": layout.axis},
+        tmp_path / "pq",
+        fmt="parquet",
+        crs="EPSG:4549",
+    )
+    back = gpd.read_parquet(written[0])
+    assert back.crs.to_epsg() == 4549 and len(back) == 9
+    assert back["site_zh"].tolist() == layout.circles["site_zh"].tolist()
+    anchors = gpd.GeoDataFrame(
+        layout.circles[["site_zh"]],
+        geometry=gpd.points_from_xy(layout.circles["anchor_lon"], layout.circles["anchor_lat"]),
+        crs=4326,
+    )
+    (csv_path,) = io.write_layers({"anchors": anchors}, tmp_path / "csv", fmt="csv")
+    table = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert list(table.columns) == ["site_zh", "lon", "lat"]
+    assert table["lon"].to_numpy() == pytest.approx(layout.circles["anchor_lon"].to_numpy())
+    (proj,) = io.write_layers({"anchors": anchors}, tmp_path / "csv2", fmt="csv", crs="EPSG:4549")
+    assert {"x", "y"} <= set(pd.read_csv(proj, encoding="utf-8-sig").columns)
+    (wkt,) = io.write_layers({"axis": layout.axis}, tmp_path / "csv3", fmt="csv")
+    line = shapely.from_wkt(pd.read_csv(wkt, encoding="utf-8-sig")["wkt"].iloc[0])
+    assert line.equals_exact(layout.axis.geometry.iloc[0], tolerance=1e-9)
+
+
+def test_gcj02_exports_are_named_and_marked(layout, tmp_path):
+    files = layout.to_file(tmp_path / "shp", fmt="shp", crs="GCJ02")
+    assert all(p.name.endswith("_gcj02.shp") for p in files)
+    back = gpd.read_file(tmp_path / "shp" / "axis_gcj02.shp")
+    assert crs.datum_of(back) == "GCJ02"
+    (gpkg,) = layout.to_file(tmp_path / "corridor.gpkg", crs="BD09")
+    assert gpkg.name == "corridor_bd09.gpkg"
+    (geojson,) = io.write_layers({"axis": layout.axis}, tmp_path / "axis.geojson", crs="GCJ02")
+    assert geojson.name == "axis_gcj02.geojson"
+    coords = gpd.read_file(geojson).geometry.iloc[0].coords[0]
+    assert coords == pytest.approx(
+        crs.wgs84_to_gcj02(*layout.axis.geometry.iloc[0].coords[0]), abs=1e-9
+    )
+
+
+def test_xlsx_tables(tmp_path):
+    table = pd.DataFrame({"城": ["海洋科技城"], "面积": [78.56]})
+    path = io.write_table_atomic(table, tmp_path / "t.xlsx")
+    assert pd.read_excel(path).to_dict("records") == [{"城": "海洋科技城", "面积": 78.56}]

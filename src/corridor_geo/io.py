@@ -1,4 +1,4 @@
-"""Writing layers atomically, in the formats and CRSs GIS staff ask for.
+"""Writing layers and tables atomically, in the formats and CRSs GIS staff ask for.
 
 Every writer here writes to a temporary file in the destination folder and renames it
 into place, so an interrupted or failed export never leaves a half-written file and
@@ -9,11 +9,24 @@ Formats
 ``gpkg``
     GeoPackage, any number of layers in one file.
 ``geojson``
-    GeoJSON (RFC 7946 when the data are WGS84), one layer per file.
+    GeoJSON, one layer per file: RFC 7946 (WGS84) unless another CRS is asked for.
 ``shp``
     ESRI Shapefile, one layer per set of files, with a ``.cpg`` declaring UTF-8.
     Field names longer than 10 characters are shortened; the mapping is written to a
-    ``<name>.fields.csv`` beside the ``.shp`` and returned.
+    ``<name>.fields.csv`` beside the ``.shp``.
+``parquet``
+    GeoParquet (needs ``pyarrow``: ``pip install "corridor-geo[scale]"``).
+``csv``
+    Points as ``lon``/``lat`` columns (``x``/``y`` in a projected CRS), other geometries
+    as WKT in a ``wkt`` column; UTF-8 with a byte-order mark, so Excel shows Chinese.
+
+CRS
+---
+``crs=`` takes a datum name (``"WGS84"``, ``"CGCS2000"``, ``"GCJ02"``, ``"BD09"``) or
+anything pyproj accepts (``"EPSG:4549"``).  Files in GCJ-02 or BD-09 (for overlays on
+Chinese web maps) are named so that nobody mistakes them for WGS84: ``_gcj02`` /
+``_bd09`` is appended to the file name unless it already says so, and the layers carry the
+marker CRS of :mod:`corridor_geo.crs`.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ from .crs import datum_of, normalize_datum, to_datum
 
 __all__ = [
     "FORMATS",
+    "geometry_to_columns",
     "shapefile_field_names",
     "write_bytes_atomic",
     "write_layers",
@@ -45,8 +59,29 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile"}
-_SUFFIX = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp"}
+FORMATS = {
+    "gpkg": "GPKG",
+    "geojson": "GeoJSON",
+    "shp": "ESRI Shapefile",
+    "parquet": "GeoParquet",
+    "csv": "CSV",
+}
+_SUFFIX = {
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".shp": "shp",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".csv": "csv",
+}
+_EXTENSION = {
+    "gpkg": ".gpkg",
+    "geojson": ".geojson",
+    "shp": ".shp",
+    "parquet": ".parquet",
+    "csv": ".csv",
+}
 _SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -175,6 +210,18 @@ def write_vector_atomic(
     )[0]
 
 
+def _datum_tag(frame: gpd.GeoDataFrame) -> str | None:
+    datum = datum_of(frame)
+    return {"GCJ02": "gcj02", "BD09": "bd09"}.get(datum or "")
+
+
+def _tagged(path: Path, tag: str | None) -> Path:
+    """``name.ext`` -> ``name_gcj02.ext`` for GCJ-02/BD-09 output, once."""
+    if tag is None or tag in path.stem.lower():
+        return path
+    return path.with_name(f"{path.stem}_{tag}{path.suffix}")
+
+
 def write_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     path: str | os.PathLike[str],
@@ -185,9 +232,10 @@ def write_layers(
 ) -> list[Path]:
     """Write several layers: into one GeoPackage, or one file per layer otherwise.
 
-    For GeoJSON and Shapefile ``path`` is a folder and each layer goes to
-    ``<folder>/<layer>.<suffix>``; for GeoPackage it is the file.  See
-    :func:`write_vector_atomic` for the other parameters.
+    For GeoJSON, Shapefile, GeoParquet and CSV, ``path`` is a folder and each layer goes
+    to ``<folder>/<layer>.<suffix>`` (a single layer may also be given a file name); for
+    GeoPackage it is the file.  See :func:`write_vector_atomic` for the other parameters
+    and the module notes for how GCJ-02/BD-09 files are named.
 
     Returns
     -------
@@ -205,20 +253,30 @@ def write_layers(
     >>> _ = write_layers({"points": pts, "lines": lines}, out, crs="EPSG:4549")
     >>> gpd.read_file(out, layer="lines").crs.to_epsg()
     4549
+    >>> [p.name for p in write_layers({"points": pts}, out.parent / "amap", fmt="csv",
+    ...                               crs="GCJ02")]
+    ['points_gcj02.csv']
     """
     path = Path(path)
     if not layers:
         raise InputError("no layers to write")
     single = len(layers) == 1 and path.suffix.lower() in _SUFFIX
-    kind = _format_of(path, fmt)
+    kind = _format_of(path, fmt) if (fmt is not None or path.suffix) else None
+    if kind is None:
+        raise InputError(
+            f"cannot tell the format of {path.name!r}: give a file suffix or fmt= "
+            f"({', '.join(FORMATS)})"
+        )
     prepared = {name: _prepare(frame, crs) for name, frame in layers.items()}
+    tag = _datum_tag(next(iter(prepared.values())))
     if kind == "gpkg":
-        with _temporary_sibling(path, ".gpkg") as tmp:
+        target = _tagged(path, tag)
+        with _temporary_sibling(target, ".gpkg") as tmp:
             for name, frame in prepared.items():
                 frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-            os.replace(tmp, path)
-        return [path]
-    suffix = ".geojson" if kind == "geojson" else ".shp"
+            os.replace(tmp, target)
+        return [target]
+    suffix = _EXTENSION[kind]
     targets = (
         {next(iter(prepared)): path}
         if single
@@ -226,26 +284,64 @@ def write_layers(
     )
     written = []
     for name, frame in prepared.items():
-        target = targets[name]
+        target = _tagged(targets[name], tag)
         if kind == "geojson":
-            options = {}
-            if datum_of(frame) == "WGS84" and frame.crs.is_geographic:
-                options["RFC7946"] = "YES"
-            if precision is not None:
-                options["COORDINATE_PRECISION"] = str(precision)
-            with _temporary_sibling(target, ".geojson") as tmp:
-                frame.to_file(
-                    tmp,
-                    driver="GeoJSON",
-                    engine="pyogrio",
-                    layer=target.stem,
-                    layer_options=options,
-                )
-                os.replace(tmp, target)
-        else:
+            _write_geojson(frame, target, precision=precision)
+        elif kind == "shp":
             _write_shapefile(frame, target)
+        elif kind == "parquet":
+            _write_parquet(frame, target)
+        else:
+            write_table_atomic(geometry_to_columns(frame), target)
         written.append(target)
     return written
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, target: Path, *, precision: int | None) -> None:
+    options = {}
+    if datum_of(frame) == "WGS84" and frame.crs.is_geographic:
+        options["RFC7946"] = "YES"
+    if precision is not None:
+        options["COORDINATE_PRECISION"] = str(precision)
+    with _temporary_sibling(target, ".geojson") as tmp:
+        frame.to_file(
+            tmp, driver="GeoJSON", engine="pyogrio", layer=target.stem, layer_options=options
+        )
+        os.replace(tmp, target)
+
+
+def _write_parquet(frame: gpd.GeoDataFrame, target: Path) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        raise ImportError('GeoParquet needs pyarrow: pip install "corridor-geo[scale]"') from exc
+    with _temporary_sibling(target, ".parquet") as tmp:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, target)
+
+
+def geometry_to_columns(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A plain table: points as lon/lat (x/y if projected), other geometries as WKT.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> pts = gpd.GeoDataFrame({"name": ["a"]}, geometry=[shapely.Point(120.4, 36.1)],
+    ...                        crs="EPSG:4326")
+    >>> geometry_to_columns(pts).to_dict("records")
+    [{'name': 'a', 'lon': 120.4, 'lat': 36.1}]
+    """
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    geoms = frame.geometry
+    if len(geoms) and geoms.geom_type.eq("Point").all():
+        xname, yname = (
+            ("lon", "lat") if frame.crs is None or frame.crs.is_geographic else ("x", "y")
+        )
+        table[xname] = geoms.x.to_numpy()
+        table[yname] = geoms.y.to_numpy()
+    else:
+        table["wkt"] = geoms.to_wkt(rounding_precision=-1).to_numpy()
+    return table
 
 
 def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
@@ -268,7 +364,7 @@ def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
 
 
 def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a DataFrame to CSV (UTF-8 with BOM, so Excel shows Chinese) atomically.
+    """Write a DataFrame to CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
 
     Examples
     --------
@@ -279,10 +375,14 @@ def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Pat
     ['a', '1']
     """
     path = Path(path)
-    if path.suffix.lower() != ".csv":
-        raise InputError(f"write_table_atomic writes CSV; got {path.name!r}")
-    with _temporary_sibling(path, ".csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"write_table_atomic writes .csv or .xlsx; got {path.name!r}")
+    with _temporary_sibling(path, suffix) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            table.to_excel(tmp, index=False, engine="openpyxl")
         os.replace(tmp, path)
     return path
 
