@@ -26,6 +26,7 @@ from ._errors import (
     LayoutWarning,
     MissingCRSError,
 )
+from ._show_versions import show_versions
 from ._version import __version__
 from .crs import ANALYSIS_CRS, CGCS2000, WGS84, to_analysis_crs, to_datum
 from .layout import CorridorLayout, load_layout
@@ -52,6 +53,7 @@ __all__ = [
     "layout",
     "load_layout",
     "official",
+    "show_versions",
     "to_analysis_crs",
     "to_datum",
 ]
