@@ -720,6 +720,10 @@ def _parse_value(value: Any) -> Any:
 
 
 def _to_bool(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().startswith("["):
+        parsed = _parse_value(value)
+        if isinstance(parsed, list):
+            return [_to_bool(v) for v in parsed]
     if isinstance(value, str):
         low = value.strip().lower()
         if low in ("true", "1", "yes"):
@@ -774,7 +778,13 @@ def graph_from_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     except Exception as exc:
         raise InputError(f"cannot read {str(path)!r} as GraphML: {exc}") from exc
     G = nx.MultiDiGraph()
-    G.graph.update({k: _to_bool(v) if k in _BOOL else v for k, v in raw.graph.items()})
+    G.graph.update(
+        {
+            k: _to_bool(v) if k in _BOOL else v
+            for k, v in raw.graph.items()
+            if k not in ("node_default", "edge_default")
+        }
+    )
     mapping = {}
     for n in raw.nodes:
         label = n
