@@ -1,0 +1,775 @@
+"""Zones: which corridor, city, circle and district each resource lies in; share of city.
+
+The zone layers of a :class:`~corridor_geo.CorridorLayout` are gathered by
+:func:`zone_table` (one row per zone with a ``layer`` and a ``zone`` identifier):
+
+========================  ==========================================================
+layer                     zones (identifier)
+========================  ==========================================================
+``corridor``              the corridor (``"corridor"``)
+``cities``                the three cities (``"ocean"``, ``"youth"``, ``"digital"``)
+``circles``               each ecosystem-circle site (``"<kind>/<site_zh>"``); a point
+                          may lie in several circles
+``circle_kinds``          the six kinds, each the union of its sites (``"<kind>"``)
+``districts``             Qingdao's ten districts (administrative code, ``"370212"``)
+``city``                  the municipality (``"370200"``)
+========================  ==========================================================
+
+Boundary rule
+-------------
+Membership is decided in the zones' storage CRS (WGS84: polygon edges are the straight
+segments between their stored vertices) with GEOS predicates, so results equal
+``geopandas.sjoin`` on the same data:
+
+* ``boundary="include"`` (default): a zone is a closed set; a point on its boundary
+  (edge or vertex) belongs to it, and a point on the shared boundary of two districts
+  belongs to both (``sjoin(predicate="intersects")``);
+* ``boundary="exclude"``: only interior points belong (``sjoin(predicate="within")``).
+
+How it is fast
+--------------
+Each zone gets a lookup grid over its bounding box (cells of about 100 m).  Every cell
+touched by an edge of the zone (found exactly, with a small safety margin) is a
+*boundary cell*; every other cell is wholly inside or wholly outside the zone and is
+classified once by a scanline fill at its centre.  A point in an inside or outside cell
+is decided by one array lookup (compiled with numba); only points in boundary cells are
+tested exactly, with GEOS, against the zone.  ``tests/test_zones.py`` checks equality with
+``geopandas.sjoin`` on random points and on points placed exactly on edges and vertices;
+``benchmarks/bench_zones.py`` measures the speed-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numba
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import InputError
+from ._metric import true_area_m2
+from .crs import WGS84, datum_of, geodesic_area, to_analysis_crs, to_datum
+
+__all__ = [
+    "DEFAULT_LAYERS",
+    "ZONE_LAYERS",
+    "ZoneIndex",
+    "assign_points",
+    "assign_polygons",
+    "assign_zones",
+    "share_of_city",
+    "zone_table",
+]
+
+log = logging.getLogger(__name__)
+
+ZONE_LAYERS = ("corridor", "cities", "circles", "circle_kinds", "districts", "city")
+"""Every zone layer :func:`zone_table` can build."""
+
+DEFAULT_LAYERS = ("corridor", "cities", "circles", "districts")
+"""The zone layers used when none are named."""
+
+_BOUNDARY = ("include", "exclude")
+
+
+# --------------------------------------------------------------------------------------
+# Zones
+# --------------------------------------------------------------------------------------
+def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> gpd.GeoDataFrame:
+    """One row per zone of the chosen layers: ``layer``, ``zone``, names, area.
+
+    Parameters
+    ----------
+    layout : CorridorLayout or GeoDataFrame
+        A layout (see the module notes for the layers), or a GeoDataFrame of zones of
+        your own with ``layer`` and ``zone`` columns (any CRS; it is passed through,
+        converted to WGS84).
+    layers : str or sequence of str
+        Names of :data:`ZONE_LAYERS`, in the order wanted.
+
+    Returns
+    -------
+    GeoDataFrame
+        WGS84; columns ``layer``, ``zone``, ``name_zh``, ``name_en``, ``area_km2``
+        (geodesic) and ``geometry``, indexed 0..n-1.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> zones = zone_table(load_layout(), layers=["corridor", "cities"])
+    >>> zones[["layer", "zone", "name_zh"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['corridor', 'corridor', '青岛科创大走廊'], ['cities', 'ocean', '海洋科技城'],
+     ['cities', 'youth', '青年科创城'], ['cities', 'digital', '数智产业城']]
+    """
+    if isinstance(layout, gpd.GeoDataFrame):
+        missing = [c for c in ("layer", "zone") if c not in layout.columns]
+        if missing:
+            raise InputError(
+                f"a zones GeoDataFrame needs 'layer' and 'zone' columns; missing {missing}"
+            )
+        datum_of(layout)  # MissingCRSError
+        frame = to_datum(layout, "WGS84").reset_index(drop=True)
+        for col in ("name_zh", "name_en"):
+            if col not in frame.columns:
+                frame[col] = frame["zone"].astype(str)
+        if "area_km2" not in frame.columns:
+            frame["area_km2"] = (geodesic_area(frame) / 1e6).to_numpy()
+        frame["layer"] = frame["layer"].astype(str)
+        frame["zone"] = frame["zone"].astype(str)
+        return frame
+    names = [layers] if isinstance(layers, str) else list(layers)
+    unknown = [n for n in names if n not in ZONE_LAYERS]
+    if unknown:
+        raise InputError(f"unknown zone layer(s) {unknown}: use {', '.join(ZONE_LAYERS)}")
+    parts = []
+    for name in names:
+        if name == "corridor":
+            f = layout.corridor
+            rows = pd.DataFrame(
+                {"zone": f["key"], "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        elif name == "cities":
+            f = layout.cities
+            rows = pd.DataFrame(
+                {"zone": f["key"], "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        elif name == "circles":
+            f = layout.circles
+            en = f["site_en"] if "site_en" in f else f["site_zh"]
+            rows = pd.DataFrame(
+                {
+                    "zone": f["kind"].astype(str) + "/" + f["site_zh"].astype(str),
+                    "name_zh": f["kind_zh"].astype(str) + " " + f["site_zh"].astype(str),
+                    "name_en": f["kind_en"].astype(str) + ": " + en.astype(str),
+                }
+            )
+        elif name == "circle_kinds":
+            c = layout.circles
+            f = c.dissolve(by="kind", sort=False, as_index=False, aggfunc="first")
+            rows = pd.DataFrame(
+                {"zone": f["kind"], "name_zh": f["kind_zh"], "name_en": f["kind_en"]}
+            )
+        elif name == "districts":
+            f = layout.districts
+            rows = pd.DataFrame(
+                {"zone": f["code"].astype(str), "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        else:  # city
+            f = layout.city
+            rows = pd.DataFrame(
+                {"zone": f["code"].astype(str), "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        rows.insert(0, "layer", name)
+        g = gpd.GeoDataFrame(
+            rows.reset_index(drop=True), geometry=list(f.geometry.values), crs=f.crs
+        )
+        parts.append(to_datum(g, "WGS84") if datum_of(g) != "WGS84" else g)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
+    out.insert(4, "area_km2", (geodesic_area(out) / 1e6).to_numpy())
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The compiled engine
+# --------------------------------------------------------------------------------------
+@numba.njit(cache=True)
+def _mark_boundary(sx0, sy0, sx1, sy1, x0, y0, inv_dx, inv_dy, nx, ny, state, pad):
+    for s in range(sx0.shape[0]):
+        u0 = (sx0[s] - x0) * inv_dx
+        v0 = (sy0[s] - y0) * inv_dy
+        u1 = (sx1[s] - x0) * inv_dx
+        v1 = (sy1[s] - y0) * inv_dy
+        vmin = min(v0, v1)
+        vmax = max(v0, v1)
+        r0 = max(int(np.floor(vmin - pad)), 0)
+        r1 = min(int(np.floor(vmax + pad)), ny - 1)
+        for r in range(r0, r1 + 1):
+            lo = max(vmin, r - pad)
+            hi = min(vmax, r + 1 + pad)
+            if v1 != v0:
+                ua = u0 + (lo - v0) * (u1 - u0) / (v1 - v0)
+                ub = u0 + (hi - v0) * (u1 - u0) / (v1 - v0)
+            else:
+                ua = u0
+                ub = u1
+            umin = min(ua, ub)
+            umax = max(ua, ub)
+            c0 = max(int(np.floor(umin - pad)), 0)
+            c1 = min(int(np.floor(umax + pad)), nx - 1)
+            for c in range(c0, c1 + 1):
+                state[r, c] = 2
+
+
+@numba.njit(cache=True)
+def _fill_inside(sx0, sy0, sx1, sy1, x0, y0, dx, dy, nx, ny, state):
+    buf = np.empty(sx0.shape[0], dtype=np.float64)
+    for r in range(ny):
+        yc = y0 + (r + 0.5) * dy
+        k = 0
+        for s in range(sx0.shape[0]):
+            ya = sy0[s]
+            yb = sy1[s]
+            if (ya > yc) != (yb > yc):
+                buf[k] = sx0[s] + (yc - ya) * (sx1[s] - sx0[s]) / (yb - ya)
+                k += 1
+        if k < 2:
+            continue
+        xs = np.sort(buf[:k])
+        for p in range(0, k - 1, 2):
+            c0 = int(np.ceil((xs[p] - x0) / dx - 0.5))
+            c1 = int(np.floor((xs[p + 1] - x0) / dx - 0.5))
+            c0 = max(c0, 0)
+            c1 = min(c1, nx - 1)
+            for c in range(c0, c1 + 1):
+                if state[r, c] == 0:
+                    state[r, c] = 1
+
+
+@numba.njit(cache=True)
+def _lookup(px, py, bx0, by0, bx1, by1, gx0, gy0, ginv_dx, ginv_dy, gnx, gny, goff, states):
+    n = px.shape[0]
+    nz = bx0.shape[0]
+    n_in = 0
+    n_cand = 0
+    for i in range(n):
+        x = px[i]
+        y = py[i]
+        for z in range(nz):
+            if x < bx0[z] or x > bx1[z] or y < by0[z] or y > by1[z]:
+                continue
+            c = int(np.floor((x - gx0[z]) * ginv_dx[z]))
+            r = int(np.floor((y - gy0[z]) * ginv_dy[z]))
+            if c < 0 or r < 0 or c >= gnx[z] or r >= gny[z]:
+                n_cand += 1
+                continue
+            s = states[goff[z] + r * gnx[z] + c]
+            if s == 1:
+                n_in += 1
+            elif s == 2:
+                n_cand += 1
+    in_pt = np.empty(n_in, dtype=np.int64)
+    in_z = np.empty(n_in, dtype=np.int32)
+    ca_pt = np.empty(n_cand, dtype=np.int64)
+    ca_z = np.empty(n_cand, dtype=np.int32)
+    a = 0
+    b = 0
+    for i in range(n):
+        x = px[i]
+        y = py[i]
+        for z in range(nz):
+            if x < bx0[z] or x > bx1[z] or y < by0[z] or y > by1[z]:
+                continue
+            c = int(np.floor((x - gx0[z]) * ginv_dx[z]))
+            r = int(np.floor((y - gy0[z]) * ginv_dy[z]))
+            if c < 0 or r < 0 or c >= gnx[z] or r >= gny[z]:
+                ca_pt[b] = i
+                ca_z[b] = z
+                b += 1
+                continue
+            s = states[goff[z] + r * gnx[z] + c]
+            if s == 1:
+                in_pt[a] = i
+                in_z[a] = z
+                a += 1
+            elif s == 2:
+                ca_pt[b] = i
+                ca_z[b] = z
+                b += 1
+    return in_pt, in_z, ca_pt, ca_z
+
+
+def _segments(geom: Any) -> tuple[np.ndarray, ...]:
+    rings = []
+    for poly in shapely.get_parts(geom):
+        if poly.geom_type != "Polygon" or poly.is_empty:
+            continue
+        rings.append(poly.exterior)
+        rings.extend(poly.interiors)
+    if not rings:
+        e = np.empty(0)
+        return e, e, e, e
+    xs0, ys0, xs1, ys1 = [], [], [], []
+    for ring in rings:
+        xy = np.asarray(ring.coords)[:, :2]
+        xs0.append(xy[:-1, 0])
+        ys0.append(xy[:-1, 1])
+        xs1.append(xy[1:, 0])
+        ys1.append(xy[1:, 1])
+    return (
+        np.ascontiguousarray(np.concatenate(xs0)),
+        np.ascontiguousarray(np.concatenate(ys0)),
+        np.ascontiguousarray(np.concatenate(xs1)),
+        np.ascontiguousarray(np.concatenate(ys1)),
+    )
+
+
+@dataclass(frozen=True)
+class ZoneIndex:
+    """A compiled lookup structure for many point-in-zone queries (see the module notes).
+
+    Build it once with :meth:`build` and query it with :meth:`query`; :func:`assign_points`
+    does both.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> idx = ZoneIndex.build([shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3)], cell=0.25)
+    >>> pts, zones = idx.query(np.array([0.5, 1.5, 2.0, 5.0]), np.array([0.5, 1.5, 1.0, 5.0]))
+    >>> sorted(zip(pts.tolist(), zones.tolist()))
+    [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1)]
+    """
+
+    geoms: np.ndarray
+    bounds: np.ndarray
+    grid: tuple[np.ndarray, ...]
+    states: np.ndarray
+    boundary: str
+
+    @classmethod
+    def build(
+        cls,
+        geoms: Sequence[Any],
+        *,
+        cell: float = 0.001,
+        max_cells: int = 4_000_000,
+        boundary: str = "include",
+    ) -> ZoneIndex:
+        """Build the index of polygons (coordinates in any one CRS, ``cell`` in its units).
+
+        ``cell`` is the lookup cell size (0.001 degree, about 100 m, suits WGS84 zones
+        of the corridor); a zone whose box would need more than ``max_cells`` cells
+        gets coarser cells.
+        """
+        if boundary not in _BOUNDARY:
+            raise InputError(f"boundary must be 'include' or 'exclude', got {boundary!r}")
+        geoms = np.asarray(list(geoms), dtype=object)
+        bad = [i for i, g in enumerate(geoms) if g is None or shapely.get_dimensions(g) != 2]
+        if bad:
+            raise InputError(f"zones must be polygons; zone(s) {bad} are not")
+        nz = len(geoms)
+        bounds = np.asarray(shapely.bounds(geoms), dtype=float).reshape(nz, 4)
+        gx0 = np.empty(nz)
+        gy0 = np.empty(nz)
+        gdx = np.empty(nz)
+        gdy = np.empty(nz)
+        gnx = np.empty(nz, dtype=np.int64)
+        gny = np.empty(nz, dtype=np.int64)
+        goff = np.empty(nz, dtype=np.int64)
+        chunks = []
+        offset = 0
+        for z, geom in enumerate(geoms):
+            x0, y0, x1, y1 = bounds[z]
+            size = float(cell)
+            w, h = max(x1 - x0, size), max(y1 - y0, size)
+            while (w / size + 3) * (h / size + 3) > max_cells:
+                size *= 1.5
+            nx = int(np.ceil(w / size)) + 2
+            ny = int(np.ceil(h / size)) + 2
+            ox, oy = x0 - size, y0 - size
+            state = np.zeros((ny, nx), dtype=np.uint8)
+            seg = _segments(geom)
+            if len(seg[0]):
+                _mark_boundary(*seg, ox, oy, 1.0 / size, 1.0 / size, nx, ny, state, 1e-3)
+                _fill_inside(*seg, ox, oy, size, size, nx, ny, state)
+            gx0[z], gy0[z], gdx[z], gdy[z] = ox, oy, size, size
+            gnx[z], gny[z], goff[z] = nx, ny, offset
+            chunks.append(state.ravel())
+            offset += nx * ny
+        states = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint8)
+        for g in geoms:
+            shapely.prepare(g)
+        grid = (gx0, gy0, 1.0 / gdx, 1.0 / gdy, gnx, gny, goff)
+        return cls(geoms=geoms, bounds=bounds, grid=grid, states=states, boundary=boundary)
+
+    def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs ``(point position, zone position)`` of every point in every zone.
+
+        Sorted by point, then zone.  NaN coordinates belong to no zone.
+        """
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        b = self.bounds
+        in_pt, in_z, ca_pt, ca_z = _lookup(
+            x,
+            y,
+            np.ascontiguousarray(b[:, 0]),
+            np.ascontiguousarray(b[:, 1]),
+            np.ascontiguousarray(b[:, 2]),
+            np.ascontiguousarray(b[:, 3]),
+            *self.grid,
+            self.states,
+        )
+        keep_pt = [in_pt]
+        keep_z = [in_z]
+        test = shapely.intersects_xy if self.boundary == "include" else shapely.contains_xy
+        if len(ca_pt):
+            order = np.argsort(ca_z, kind="stable")
+            ca_pt, ca_z = ca_pt[order], ca_z[order]
+            cuts = np.flatnonzero(np.diff(ca_z)) + 1
+            for pts, zs in zip(np.split(ca_pt, cuts), np.split(ca_z, cuts)):
+                hit = test(self.geoms[zs[0]], x[pts], y[pts])
+                keep_pt.append(pts[hit])
+                keep_z.append(zs[hit])
+        pt = np.concatenate(keep_pt)
+        zn = np.concatenate(keep_z)
+        order = np.lexsort((zn, pt))
+        return pt[order], zn[order]
+
+
+# --------------------------------------------------------------------------------------
+# Assignment
+# --------------------------------------------------------------------------------------
+def _point_xy(points: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    from .resources import ResourceTable
+
+    if isinstance(points, ResourceTable):
+        points = points.accepted
+    if isinstance(points, gpd.GeoDataFrame):
+        points = points.geometry
+    if not isinstance(points, gpd.GeoSeries):
+        raise InputError(
+            "points must be a GeoDataFrame, GeoSeries or ResourceTable, got "
+            f"{type(points).__name__}"
+        )
+    datum_of(points)  # MissingCRSError
+    if datum_of(points) != "WGS84" or not points.crs.is_geographic:
+        points = to_datum(points, "WGS84")
+    geoms = points.values
+    types = shapely.get_type_id(np.asarray(geoms, dtype=object))
+    bad = (types != 0) & ~np.asarray(shapely.is_missing(np.asarray(geoms, dtype=object)))
+    if bad.any():
+        raise InputError(
+            f"assign_points needs points; {int(bad.sum())} geometries are not points "
+            "(use assign_polygons for areas)"
+        )
+    x = np.asarray(shapely.get_x(np.asarray(geoms, dtype=object)), dtype=float)
+    y = np.asarray(shapely.get_y(np.asarray(geoms, dtype=object)), dtype=float)
+    return x, y, points.index
+
+
+def assign_points(
+    points: Any,
+    layout: Any,
+    *,
+    layers: Sequence[str] | str = DEFAULT_LAYERS,
+    boundary: str = "include",
+    cell: float = 0.001,
+) -> pd.DataFrame:
+    """Every (point, zone) pair: which zones of each layer every point lies in.
+
+    Parameters
+    ----------
+    points : GeoDataFrame, GeoSeries or ResourceTable
+        Points in any CRS (GCJ-02/BD-09 converted exactly); a CRS is required.
+    layout : CorridorLayout or GeoDataFrame
+        The layout, or zones with ``layer`` and ``zone`` columns (see :func:`zone_table`).
+    layers : str or sequence of str
+        Zone layers (:data:`ZONE_LAYERS`); default corridor, cities, circles, districts.
+    boundary : {"include", "exclude"}
+        Points on a zone's boundary belong to it (``"include"``, closed zones, as
+        ``sjoin(predicate="intersects")``) or not (``"exclude"``, as
+        ``predicate="within"``).  See the module notes.
+    cell : float
+        Lookup cell size in degrees (speed only; the result does not depend on it).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``point`` (the input's index label), ``layer`` and ``zone``
+        (categoricals), one row per pair, sorted by point position then zone order.
+        Points in no zone have no row.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo import load_layout
+    >>> pts = gpd.GeoSeries([shapely.Point(120.49, 36.165), shapely.Point(120.0, 36.3)],
+    ...                     crs="EPSG:4326", index=["ouc", "far"])
+    >>> pairs = assign_points(pts, load_layout(), layers=["corridor", "cities", "districts"])
+    >>> pairs.astype(str).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['ouc', 'corridor', 'corridor'], ['ouc', 'cities', 'digital'],
+     ['ouc', 'districts', '370212'], ['far', 'districts', '370281']]
+    """
+    zones = zone_table(layout, layers=layers)
+    x, y, index = _point_xy(points)
+    index_ = ZoneIndex.build(zones.geometry.values, cell=cell, boundary=boundary)
+    pt, zn = index_.query(x, y)
+    return _pairs_frame(pt, zn, zones, index)
+
+
+def _pairs_frame(
+    pt: np.ndarray, zn: np.ndarray, zones: pd.DataFrame, index: pd.Index
+) -> pd.DataFrame:
+    layer_cats = pd.unique(zones["layer"])
+    layer_codes = pd.Categorical(zones["layer"], categories=layer_cats).codes
+    zone_cats = pd.unique(zones["zone"])
+    zone_codes = pd.Categorical(zones["zone"], categories=zone_cats).codes
+    return pd.DataFrame(
+        {
+            "point": index.take(pt),
+            "layer": pd.Categorical.from_codes(layer_codes[zn], categories=layer_cats),
+            "zone": pd.Categorical.from_codes(zone_codes[zn], categories=zone_cats),
+        }
+    )
+
+
+def assign_zones(
+    points: Any,
+    layout: Any,
+    *,
+    layers: Sequence[str] | str = DEFAULT_LAYERS,
+    boundary: str = "include",
+) -> pd.DataFrame:
+    """One row per point and one column per layer: the zone(s) each point lies in.
+
+    Returns
+    -------
+    DataFrame
+        Aligned to the input index; for each layer a column of zone identifiers, several
+        joined with ``"|"`` (circles overlap; a point on a shared boundary lies in both
+        districts), ``None`` when in none; plus ``n_<layer>`` counts.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo import load_layout
+    >>> pts = gpd.GeoSeries([shapely.Point(120.49, 36.165)], crs="EPSG:4326")
+    >>> assign_zones(pts, load_layout(), layers=["cities", "districts"]).to_dict("records")
+    [{'cities': 'digital', 'n_cities': 1, 'districts': '370212', 'n_districts': 1}]
+    """
+    zones = zone_table(layout, layers=layers)
+    x, y, index = _point_xy(points)
+    pt, zn = ZoneIndex.build(zones.geometry.values, boundary=boundary).query(x, y)
+    out = pd.DataFrame(index=index)
+    for layer in pd.unique(zones["layer"]):
+        sel = np.isin(zn, np.flatnonzero(zones["layer"].to_numpy() == layer))
+        ids = zones["zone"].to_numpy()[zn[sel]]
+        joined = pd.Series(ids).groupby(pt[sel]).agg("|".join)
+        col = np.full(len(index), None, dtype=object)
+        col[joined.index.to_numpy()] = joined.to_numpy()
+        count = np.bincount(pt[sel], minlength=len(index))
+        out[layer] = col
+        out[f"n_{layer}"] = count
+    return out
+
+
+def assign_polygons(
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+    layout: Any,
+    *,
+    layers: Sequence[str] | str = DEFAULT_LAYERS,
+    weight: str | None = None,
+) -> pd.DataFrame:
+    """Share of each polygon's area in each zone (areal weighting).
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame or GeoSeries
+        Polygons in any CRS (a CRS is required), e.g. parcels, campuses, census tracts.
+    layout : CorridorLayout or GeoDataFrame
+        The layout or a zones table (see :func:`zone_table`).
+    layers : str or sequence of str
+    weight : str, optional
+        A column of counts to split by area share (``weight_in_zone``).
+
+    Returns
+    -------
+    DataFrame
+        One row per polygon and zone it overlaps: ``polygon`` (input index label),
+        ``layer``, ``zone``, ``area_km2`` (true area of the overlap), ``area_share``
+        (of the polygon's area) and, with ``weight``, ``weight_in_zone``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo import load_layout
+    >>> lay = load_layout()
+    >>> c = to_analysis_crs(lay.corridor).geometry.iloc[0].centroid
+    >>> box = gpd.GeoSeries([shapely.Point(c.x, c.y).buffer(100)], crs="EPSG:4549")
+    >>> out = assign_polygons(box, lay, layers="corridor")
+    >>> out["zone"].tolist(), round(float(out["area_share"].iloc[0]), 3)
+    (['corridor'], 1.0)
+    """
+    if isinstance(polygons, gpd.GeoSeries):
+        polygons = gpd.GeoDataFrame(geometry=polygons)
+    if not isinstance(polygons, gpd.GeoDataFrame):
+        raise InputError(
+            f"polygons must be a GeoDataFrame or GeoSeries, got {type(polygons).__name__}"
+        )
+    datum_of(polygons)
+    zones = zone_table(layout, layers=layers)
+    pm = to_analysis_crs(polygons)
+    zm = to_analysis_crs(zones)
+    pg = np.asarray(pm.geometry.values, dtype=object)
+    zg = np.asarray(zm.geometry.values, dtype=object)
+    tree = shapely.STRtree(zg)
+    p_idx, z_idx = tree.query(pg, predicate="intersects")
+    inter = shapely.intersection(pg[p_idx], zg[z_idx])
+    area = true_area_m2(inter)
+    total = true_area_m2(pg)
+    keep = area > 0
+    p_idx, z_idx, area = p_idx[keep], z_idx[keep], area[keep]
+    out = pd.DataFrame(
+        {
+            "polygon": polygons.index.take(p_idx),
+            "layer": zones["layer"].to_numpy()[z_idx],
+            "zone": zones["zone"].to_numpy()[z_idx],
+            "area_km2": area / 1e6,
+            "area_share": area / np.where(total[p_idx] > 0, total[p_idx], np.nan),
+        }
+    )
+    if weight is not None:
+        if weight not in polygons.columns:
+            raise InputError(f"no weight column {weight!r} in the polygons")
+        w = pd.to_numeric(polygons[weight], errors="coerce").to_numpy(float)
+        out["weight_in_zone"] = w[p_idx] * out["area_share"].to_numpy()
+    return out.sort_values(["polygon", "layer"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Share of city
+# --------------------------------------------------------------------------------------
+ALL = "ALL"
+"""The ``by`` value of the rows that total every group."""
+
+
+def share_of_city(
+    resources: Any,
+    layout: Any,
+    *,
+    by: str | None = "category",
+    layers: Sequence[str] | str = DEFAULT_LAYERS,
+    weight: str | None = "weight",
+    boundary: str = "include",
+    city_totals: Mapping[Any, float] | None = None,
+    total: bool = True,
+) -> pd.DataFrame:
+    """Counts and weights of resources in each zone, and their share of the city's.
+
+    The city total of a group is the number (and weight) of its resources inside the
+    layout's ``city`` layer (:func:`~corridor_geo.resources.read_resources` has already
+    rejected those outside Qingdao), unless ``city_totals`` gives official city-wide
+    figures (e.g. when the file lists only the corridor's resources).
+
+    Parameters
+    ----------
+    resources : ResourceTable, GeoDataFrame or GeoSeries
+        Points with a CRS; ``by`` and ``weight`` columns as named.
+    layout : CorridorLayout or GeoDataFrame
+        The layout or a zones table (see :func:`zone_table`).
+    by : str or None
+        Column to group by (``"category"``, ``"category_zh"``, ``"status"``...);
+        ``None`` for no grouping.
+    layers : str or sequence of str
+        Zone layers (:data:`ZONE_LAYERS`).
+    weight : str or None
+        Column of weights (patents, people); ``None`` or a missing column: weight 1.
+    boundary : {"include", "exclude"}
+        See the module notes.
+    city_totals : mapping, optional
+        ``{group: city-wide count}`` replacing the counted city totals (the weight
+        totals are then scaled in proportion); groups not given keep the counted total.
+    total : bool
+        Add rows with ``by == "ALL"`` summing every group.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: one row per zone and group (zeros included): ``layer``, ``zone``,
+        ``name_zh``, ``name_en``, ``<by>`` (or ``group``), ``count``, ``weight``,
+        ``city_count``, ``city_weight``, ``share_count``, ``share_weight`` (NaN where the
+        city total is 0).
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> from corridor_geo.resources import synthetic_resources
+    >>> lay = load_layout()
+    >>> pts = synthetic_resources(200, seed=3, corridor_share=0.45,
+    ...                           categories={"state_key_lab": 1, "new_rd_institution": 1})
+    >>> table = share_of_city(pts, lay, layers="corridor")
+    >>> row = table.query("category == 'ALL'").iloc[0]
+    >>> int(row["city_count"]), bool(0.3 < row["share_count"] < 0.6)
+    (200, True)
+    """
+    from .resources import as_points
+
+    pts = as_points(resources)
+    if by is not None and by not in pts.columns:
+        raise InputError(f"no column {by!r} to group by; the resources have {list(pts.columns)}")
+    wanted = [layers] if isinstance(layers, str) else list(layers)
+    zones = zone_table(layout, layers=[*wanted, "city"] if "city" not in wanted else wanted)
+    x, y, _ = _point_xy(pts.geometry)
+    pt, zn = ZoneIndex.build(zones.geometry.values, boundary=boundary).query(x, y)
+    w = (
+        pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
+        if weight is not None and weight in pts.columns
+        else np.ones(len(pts))
+    )
+    group_col = by if by is not None else "group"
+    groups = pts[by].astype(object).to_numpy() if by is not None else np.full(len(pts), ALL)
+    uniq = pd.unique(pd.Series(groups).dropna())
+    codes = pd.Categorical(groups, categories=uniq).codes
+    n_g = len(uniq)
+    n_z = len(zones)
+    valid = codes[pt] >= 0
+    flat = zn[valid] * n_g + codes[pt][valid]
+    counts = np.bincount(flat, minlength=n_z * n_g).reshape(n_z, n_g).astype(float)
+    weights = np.bincount(flat, weights=w[pt][valid], minlength=n_z * n_g).reshape(n_z, n_g)
+    city_rows = np.flatnonzero(zones["layer"].to_numpy() == "city")
+    city_count = counts[city_rows].sum(axis=0)
+    city_weight = weights[city_rows].sum(axis=0)
+    n_outside = int((codes >= 0).sum() - city_count.sum())
+    if n_outside:
+        log.warning("%d resources lie outside the city layer and count in no total", n_outside)
+    if city_totals:
+        for j, g in enumerate(uniq):
+            if g in city_totals:
+                official = float(city_totals[g])
+                city_weight[j] = (
+                    city_weight[j] * official / city_count[j] if city_count[j] else np.nan
+                )
+                city_count[j] = official
+    keep_z = np.array([layer in wanted for layer in zones["layer"]])
+    zsel = np.flatnonzero(keep_z)
+    g_labels = list(uniq)
+    if total:
+        counts = np.column_stack([counts, counts.sum(axis=1)])
+        weights = np.column_stack([weights, weights.sum(axis=1)])
+        city_count = np.append(city_count, city_count.sum())
+        city_weight = np.append(city_weight, np.nansum(city_weight))
+        g_labels.append(ALL)
+    n_gl = len(g_labels)
+    rep = np.repeat(zsel, n_gl)
+    tile = np.tile(np.arange(n_gl), len(zsel))
+    out = pd.DataFrame(
+        {
+            "layer": zones["layer"].to_numpy()[rep],
+            "zone": zones["zone"].to_numpy()[rep],
+            "name_zh": zones["name_zh"].to_numpy()[rep],
+            "name_en": zones["name_en"].to_numpy()[rep],
+            group_col: np.asarray(g_labels, dtype=object)[tile],
+            "count": counts[rep, tile],
+            "weight": weights[rep, tile],
+            "city_count": city_count[tile],
+            "city_weight": city_weight[tile],
+        }
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share_count"] = np.where(
+            out["city_count"] > 0,
+            out["count"] / out["city_count"].where(out["city_count"] > 0),
+            np.nan,
+        )
+        out["share_weight"] = np.where(
+            out["city_weight"] > 0,
+            out["weight"] / out["city_weight"].where(out["city_weight"] > 0),
+            np.nan,
+        )
+    out["count"] = out["count"].astype(int)
+    return out
