@@ -139,7 +139,9 @@ class RoutingEngine:
                 min_only=True,
                 return_predecessors=True,
             )
-            return dist, source.astype(np.int64)
+            source = source.astype(np.int64)
+            source[source < 0] = -1  # scipy marks unreachable nodes with -9999
+            return dist, source
         return dijkstra(graph, directed=True, indices=src, limit=limit)
 
     def edge_lines(self) -> np.ndarray:
