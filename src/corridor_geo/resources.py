@@ -924,7 +924,7 @@ def synthetic_resources(
     return gpd.GeoDataFrame(
         {
             "source_row": np.arange(1, n + 1),
-            "id": np.char.add("SYN", np.char.zfill(np.arange(n).astype(str), 7)).astype(object),
+            "id": pd.Series(np.arange(n)).map("SYN{:07d}".format).to_numpy(dtype=object),
             "name": np.char.add("synthetic ", np.arange(n).astype(str)).astype(object),
             "category": chosen.astype(object),
             "category_zh": pd.Series(chosen).map(reg["name_zh"]).to_numpy(),
