@@ -27,7 +27,7 @@ import pandas as pd
 from . import datasets
 from ._errors import InputError
 
-__all__ = ["METHOD_CENSUS_AREA", "census_population", "population_by_zone"]
+__all__ = ["METHOD_CENSUS_AREA", "census_polygons", "census_population", "population_by_zone"]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,26 @@ def census_population() -> pd.DataFrame:
         "kjkxun.com/kb/36859.html; see corridor_geo.datasets.get_path('population/SOURCES.md')"
     )
     return table
+
+
+def census_polygons(layout: Any) -> gpd.GeoDataFrame:
+    """The layout's districts with their 2020 census population (WGS84).
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> d = census_polygons(load_layout())
+    >>> int(d["population"].sum()), d.crs.to_epsg()
+    (10071722, 4326)
+    """
+    census = census_population()
+    d = layout.districts[["code", "name_zh", "geometry"]].copy()
+    d["code"] = d["code"].astype(str)
+    polys = d.merge(census[["code", "population"]], on="code", how="left")
+    missing = polys.loc[polys["population"].isna(), "code"].tolist()
+    if missing:
+        raise InputError(f"no census population for district code(s) {missing}")
+    return gpd.GeoDataFrame(polys, geometry="geometry", crs=layout.districts.crs)
 
 
 def population_by_zone(
@@ -116,14 +136,7 @@ def population_by_zone(
                 "the census default needs a CorridorLayout (for its districts); with a "
                 "zones table pass population= polygons or a raster"
             )
-        census = census_population()
-        d = layout.districts[["code", "geometry"]].copy()
-        d["code"] = d["code"].astype(str)
-        polys = d.merge(census[["code", "population"]], on="code", how="left")
-        missing = polys.loc[polys["population"].isna(), "code"].tolist()
-        if missing:
-            raise InputError(f"no census population for district code(s) {missing}")
-        polys = gpd.GeoDataFrame(polys, geometry="geometry", crs=layout.districts.crs)
+        polys = census_polygons(layout)
         method = METHOD_CENSUS_AREA
         values = _areal(polys, zones, "population", assign_polygons)
     elif isinstance(population, Raster):

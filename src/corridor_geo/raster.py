@@ -305,6 +305,8 @@ def coverage_fraction(geom: Any, raster: Raster) -> tuple[tuple[slice, slice], n
     if t.b != 0 or t.d != 0:
         raise InputError("rotated rasters are not supported; reproject the raster first")
     h, w = raster.shape
+    if geom is None or geom.is_empty:
+        return (slice(0, 0), slice(0, 0)), np.zeros((0, 0))
     inv = ~t
     x0, y0, x1, y1 = geom.bounds
     cols = [c for c, _ in (inv * (x0, y0), inv * (x1, y1))]

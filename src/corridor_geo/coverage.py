@@ -1,0 +1,296 @@
+"""Coverage: what share of each zone's area, people and resources lies within reach.
+
+"Within reach" is straight-line distance here: within ``radius_m`` of any facility
+(e.g. 1 km of a 环大学 site, 800 m of a metro station).  Distances are measured in
+EPSG:4549 (buffers with 64 segments per quarter circle; the projection's scale differs
+from 1 by less than 1e-4 in Qingdao), areas are true ellipsoidal areas.  For travel
+times over a road network see :mod:`corridor_geo.access`.
+
+Population comes from the census default (district totals spread by area), a raster of
+people per cell (fractional cell coverage at the edges of the covered area) or polygons
+with counts (area weighting) - see :mod:`corridor_geo.population`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import InputError
+from ._metric import true_area_m2
+from .crs import ANALYSIS_CRS, WGS84, datum_of, set_datum, to_analysis_crs, to_datum
+
+__all__ = ["circle_anchors", "coverage", "read_facilities"]
+
+log = logging.getLogger(__name__)
+
+
+def read_facilities(
+    source: str | os.PathLike[str] | pd.DataFrame | gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    datum: str | None = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Facility points (stations, campuses...) from a file, a table or a GeoDataFrame.
+
+    A CSV/XLSX/DataFrame needs its coordinate columns (found by common names such as
+    ``lon``/``lng_gcj02``/``经度`` when not given) and ``datum``; a vector file or
+    GeoDataFrame needs a CRS (``datum`` overrides it).  Rows without coordinates raise,
+    naming them: a facility list with holes is a mistake to fix, not to skip.
+
+    Returns
+    -------
+    GeoDataFrame
+        The points in WGS84 with the source's columns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> st = pd.DataFrame({"name": ["苗岭路"], "lng_gcj02": [120.464755],
+    ...                    "lat_gcj02": [36.100452]})
+    >>> pts = read_facilities(st, datum="GCJ02")
+    >>> round(float(pts.geometry.x.iloc[0]), 4), pts.crs.to_epsg()
+    (120.4597, 4326)
+    """
+    from .resources import LAT_NAMES, LON_NAMES, _find_column, _read_source
+
+    if isinstance(source, gpd.GeoSeries):
+        source = gpd.GeoDataFrame(geometry=source)
+    frame, label, _ = _read_source(source, encoding=encoding, sheet=0, layer=None)
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame = set_datum(frame, datum) if datum is not None else frame
+        datum_of(frame)  # MissingCRSError
+        out = to_datum(frame, "WGS84")
+    else:
+        lon_names = (*LON_NAMES, "lng_gcj02", "lon_gcj02", "lng_wgs84", "lon_wgs84")
+        lat_names = (*LAT_NAMES, "lat_gcj02", "lat_wgs84")
+        lon_c = _find_column(frame, lon, lon_names, "longitude")
+        lat_c = _find_column(frame, lat, lat_names, "latitude")
+        if datum is None:
+            from ._errors import MissingCRSError
+
+            raise MissingCRSError(
+                f"{label}: say which datum the facility coordinates are in: datum='WGS84', "
+                "'CGCS2000', 'GCJ02' (Amap/Gaode, Tencent) or 'BD09' (Baidu)"
+            )
+        x = pd.to_numeric(frame[lon_c], errors="coerce").to_numpy(float)
+        y = pd.to_numeric(frame[lat_c], errors="coerce").to_numpy(float)
+        bad = ~(np.isfinite(x) & np.isfinite(y))
+        if bad.any():
+            raise InputError(
+                f"{label}: facility rows {(np.flatnonzero(bad) + 1).tolist()[:10]} have no "
+                "valid coordinates; fix or remove them"
+            )
+        g = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y))
+        out = to_datum(set_datum(g, datum), "WGS84")
+    if (out.geometry.geom_type != "Point").any():
+        raise InputError(f"{label}: facilities must be points")
+    return out
+
+
+def circle_anchors(layout: Any, *, kind: str | None = None) -> gpd.GeoDataFrame:
+    """The anchor points of the layout's ecosystem-circle sites (optionally of one kind).
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> anchors = circle_anchors(load_layout(), kind="环大学")
+    >>> sorted(anchors["site_zh"])[:2]
+    ['中国海洋大学崂山校区', '山东大学青岛校区']
+    """
+    from . import official
+
+    circles = layout.circles
+    if kind is not None:
+        names = {k.key: {k.key, k.name_zh, k.name_en.lower()} for k in official.CIRCLE_KINDS}
+        key = next((k for k, v in names.items() if kind in v or kind.lower() in v), None)
+        if key is None:
+            raise InputError(f"unknown circle kind {kind!r}; use one of {sorted(names)}")
+        circles = circles.loc[circles["kind"] == key]
+    cols = [c for c in ("kind", "kind_zh", "site_zh", "site_en", "anchor_zh") if c in circles]
+    return gpd.GeoDataFrame(
+        circles[cols].reset_index(drop=True),
+        geometry=gpd.points_from_xy(circles["anchor_lon"], circles["anchor_lat"]),
+        crs=WGS84,
+    )
+
+
+def coverage(
+    facilities: Any,
+    layout: Any,
+    *,
+    radius_m: float | str = 1000.0,
+    layers: Sequence[str] | str | None = None,
+    population: Any = None,
+    population_column: str = "population",
+    resources: Any = None,
+    weight: str | None = "weight",
+    datum: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Share of each zone's area, population and resources within reach of facilities.
+
+    Parameters
+    ----------
+    facilities : GeoDataFrame, GeoSeries, path or DataFrame
+        Facility points (see :func:`read_facilities`; ``datum`` for tables).
+    layout : CorridorLayout or GeoDataFrame
+        The layout or a zones table (see :func:`corridor_geo.zones.zone_table`).
+    radius_m : float or str
+        Reach in metres, or the name of a column of the facilities with each one's reach.
+    layers : str or sequence of str, optional
+        Zone layers; default corridor, cities, circles, districts.
+    population : None, Raster, path or GeoDataFrame
+        ``None``: census districts by area (needs a CorridorLayout); a raster of people
+        per cell (fractional coverage); polygons with ``population_column`` counts.
+    resources : ResourceTable or GeoDataFrame, optional
+        Resources to count (and ``weight`` to sum) inside and within reach.
+    datum : str, optional
+        Datum of a facilities table.
+
+    Returns
+    -------
+    GeoDataFrame
+        WGS84, one row per zone plus one row per layer with ``zone == "ALL"`` (the union
+        of the layer's zones, nothing counted twice): ``layer``, ``zone``, names,
+        ``area_km2``, ``covered_km2``, ``area_share``, ``population``,
+        ``covered_population``, ``population_share``, with ``resources``:
+        ``resources``, ``covered_resources``, ``resources_share``, ``weight``,
+        ``covered_weight``; ``method``; the geometry is the covered part of the zone.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> lay = load_layout()
+    >>> cov = coverage(circle_anchors(lay, kind="环大学"), lay, radius_m=1000, layers="corridor")
+    >>> row = cov.iloc[0]
+    >>> row["zone"], bool(0 < row["area_share"] < 0.1), cov.crs.to_epsg()
+    ('corridor', True, 4326)
+    """
+    from .population import census_polygons
+    from .raster import Raster, read_raster, zonal_stats
+    from .zones import DEFAULT_LAYERS, ZoneIndex, _point_xy, zone_table
+
+    fac = read_facilities(facilities, datum=datum)
+    fac_m = to_analysis_crs(fac)
+    if isinstance(radius_m, str):
+        if radius_m not in fac.columns:
+            raise InputError(f"no radius column {radius_m!r} in the facilities")
+        radii = pd.to_numeric(fac[radius_m], errors="coerce").to_numpy(float)
+    else:
+        radii = np.full(len(fac), float(radius_m))
+    if not (np.isfinite(radii) & (radii > 0)).all():
+        raise InputError("every facility needs a positive reach (radius_m)")
+    covered = shapely.union_all(shapely.buffer(fac_m.geometry.values, radii, quad_segs=64))
+    zones = zone_table(layout, layers=DEFAULT_LAYERS if layers is None else layers)
+    zm = to_analysis_crs(zones)
+    geoms = list(zm.geometry.values)
+    rows = list(zones[["layer", "zone", "name_zh", "name_en"]].itertuples(index=False))
+    for layer in pd.unique(zones["layer"]):
+        sel = zones["layer"].to_numpy() == layer
+        geoms.append(shapely.union_all(np.asarray(zm.geometry.values)[sel]))
+        rows.append((layer, "ALL", "全部", "all zones of the layer"))
+    geoms_a = np.asarray(geoms, dtype=object)
+    inter = shapely.intersection(geoms_a, covered)
+    out = pd.DataFrame(rows, columns=["layer", "zone", "name_zh", "name_en"])
+    out["area_km2"] = true_area_m2(geoms_a) / 1e6
+    out["covered_km2"] = true_area_m2(inter) / 1e6
+    out["area_share"] = out["covered_km2"] / out["area_km2"].where(out["area_km2"] > 0)
+
+    # Population.
+    if isinstance(population, (str, os.PathLike)):
+        suffix = str(population).lower().rsplit(".", 1)[-1]
+        population = (
+            read_raster(population)
+            if suffix in ("tif", "tiff", "vrt", "img", "asc")
+            else gpd.read_file(population)
+        )
+    if population is None:
+        if not hasattr(layout, "districts"):
+            raise InputError("the census default needs a CorridorLayout; pass population=")
+        population = census_polygons(layout)
+        population_column = "population"
+        pop_method = "population: 2020 census district totals spread by area"
+    elif isinstance(population, Raster):
+        pop_method = "population: raster of people per cell, fractional cell coverage"
+    elif isinstance(population, gpd.GeoDataFrame):
+        pop_method = "population: caller's polygons with counts, spread by area"
+    else:
+        raise InputError(
+            "population must be None, a Raster, a raster path or a GeoDataFrame of polygons"
+        )
+    both = gpd.GeoDataFrame(
+        {"layer": np.arange(2 * len(geoms_a)).astype(str), "zone": "z"},
+        geometry=np.concatenate([geoms_a, inter]),
+        crs=ANALYSIS_CRS,
+    )
+    if isinstance(population, Raster):
+        people = zonal_stats(population, both, stats=("sum",))["sum"].to_numpy()
+    else:
+        people = _areal_sum(population, population_column, both)
+    out["population"] = people[: len(geoms_a)]
+    out["covered_population"] = people[len(geoms_a) :]
+    out["population_share"] = out["covered_population"] / out["population"].where(
+        out["population"] > 0
+    )
+
+    # Resources.
+    if resources is not None:
+        from .resources import as_points
+
+        pts = as_points(resources)
+        x, y, _ = _point_xy(pts.geometry)
+        w = (
+            pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
+            if weight is not None and weight in pts.columns
+            else np.ones(len(pts))
+        )
+        zw = to_datum(gpd.GeoSeries(geoms_a, crs=ANALYSIS_CRS), "WGS84").values
+        cw = to_datum(gpd.GeoSeries([covered], crs=ANALYSIS_CRS), "WGS84").values
+        pt, zn = ZoneIndex.build(zw).query(x, y)
+        cpt, _ = ZoneIndex.build(cw).query(x, y)
+        in_cov = np.zeros(len(pts), dtype=bool)
+        in_cov[cpt] = True
+        nz = len(geoms_a)
+        out["resources"] = np.bincount(zn, minlength=nz)
+        out["covered_resources"] = np.bincount(zn[in_cov[pt]], minlength=nz)
+        out["resources_share"] = out["covered_resources"] / out["resources"].where(
+            out["resources"] > 0
+        )
+        out["weight"] = np.bincount(zn, weights=w[pt], minlength=nz)
+        out["covered_weight"] = np.bincount(
+            zn[in_cov[pt]], weights=w[pt][in_cov[pt]], minlength=nz
+        )
+    reach = (
+        f"{radii[0]:g} m" if np.all(radii == radii[0]) else f"{radii.min():g}-{radii.max():g} m"
+    )
+    out["method"] = (
+        f"within {reach} (straight line, EPSG:4549) of {len(fac)} facilities; {pop_method}"
+    )
+    result = gpd.GeoDataFrame(out, geometry=list(inter), crs=ANALYSIS_CRS)
+    return to_datum(result, "WGS84")
+
+
+def _areal_sum(polys: gpd.GeoDataFrame, column: str, targets: gpd.GeoDataFrame) -> np.ndarray:
+    if column not in polys.columns:
+        raise InputError(f"the population polygons have no column {column!r}")
+    datum_of(polys)
+    pm = to_analysis_crs(polys)
+    counts = pd.to_numeric(pm[column], errors="coerce").to_numpy(float)
+    if not np.isfinite(counts).all() or (counts < 0).any():
+        raise InputError(f"population column {column!r} has missing or negative counts")
+    pg = np.asarray(pm.geometry.values, dtype=object)
+    tg = np.asarray(targets.geometry.values, dtype=object)
+    tree = shapely.STRtree(pg)
+    t_idx, p_idx = tree.query(tg, predicate="intersects")
+    inter = shapely.intersection(tg[t_idx], pg[p_idx])
+    share = true_area_m2(inter) / true_area_m2(pg)[p_idx]
+    return np.bincount(t_idx, weights=counts[p_idx] * share, minlength=len(tg))
