@@ -630,7 +630,7 @@ def read_resources(
             reasons[i].append(
                 f"unknown category {str(v).strip()!r} (known: "
                 + ", ".join(registry["name_zh"].tolist()[:6])
-                + "...; see corridor_geo.resources.category_registry(), or extend it)"
+                + "... - see corridor_geo.resources.category_registry(), or extend it)"
             )
         cat_keys[i] = key
 

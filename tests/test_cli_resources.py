@@ -1,0 +1,90 @@
+"""corridor-geo share / density / coverage: outputs, summaries and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+
+from corridor_geo.cli import main
+
+DATA = Path(__file__).parent / "data"
+CSV = str(DATA / "resources_gbk_gcj02.csv")
+READ = ["--datum", "GCJ02", "--id", "编号", "--weight", "专利数"]
+
+
+def test_share_writes_tables_and_reports_rejections(tmp_path, capsys):
+    rc = main(["share", CSV, *READ, "--out", str(tmp_path), "--layers", "corridor,cities"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "17 rows read" in out and "7 rejected" in out and "plan targets:" in out
+    share = pd.read_csv(tmp_path / "share_of_city.csv", encoding="utf-8-sig")
+    assert set(share["layer"]) == {"corridor", "cities"}
+    rejected = pd.read_csv(tmp_path / "rejected.csv", encoding="utf-8-sig")
+    assert len(rejected) == 7 and rejected["reason"].notna().all()
+    targets = pd.read_csv(tmp_path / "targets.csv", encoding="utf-8-sig")
+    assert "key_resources_share" in set(targets["key"])
+    # Growth targets from a base snapshot: the same file is +0%.
+    rc = main(["share", CSV, *READ, "--base", CSV, "--out", str(tmp_path), "--format", "xlsx",
+               "--quiet"])  # fmt: skip
+    assert rc == 0 and capsys.readouterr().out == ""
+    t = pd.read_excel(tmp_path / "targets.xlsx").set_index("key")
+    assert t.loc["high_tech_enterprise_growth", "value"] == pytest.approx(0.0)
+    assert not bool(t.loc["high_tech_enterprise_growth", "met"])
+    # No invention-patent rows in the file: the per-capita growth cannot be computed.
+    assert pd.isna(t.loc["patents_per_10k_growth", "value"])
+
+
+def test_density_writes_raster_and_grid(tmp_path, capsys):
+    rc = main(["density", CSV, *READ, "--out", str(tmp_path), "--bandwidth", "800",
+               "--kernel", "quartic", "--grid", "hex", "--resolution", "7"])  # fmt: skip
+    assert rc == 0
+    assert "kernel density: quartic" in capsys.readouterr().out
+    with rasterio.open(tmp_path / "kde.tif") as src:
+        assert src.crs.to_epsg() == 4549 and src.tags()["bandwidth_m"] == "800"
+        assert src.tags()["units"] == "weight per km2"
+        assert np.nanmax(src.read(1, masked=True)) > 0
+    grid = gpd.read_file(tmp_path / "grid.gpkg")
+    assert "h3" in grid.columns and grid["count"].sum() >= 1
+    table = pd.read_csv(tmp_path / "density_by_zone.csv", encoding="utf-8-sig")
+    assert {"count_per_km2", "area_km2"} <= set(table.columns)
+
+
+def test_coverage_from_circles_and_file(tmp_path, capsys):
+    rc = main(["coverage", "--circle-kind", "环大学", "--radius", "1000", "--out", str(tmp_path),
+               "--resources", CSV, *READ])  # fmt: skip
+    assert rc == 0
+    assert "within 1000 m" in capsys.readouterr().out
+    cov = gpd.read_file(tmp_path / "coverage.gpkg")
+    assert cov.crs.to_epsg() == 4326 and (cov["area_share"] <= 1).all()
+    stations = pd.DataFrame({"name": ["苗岭路", "会展中心"], "lng_gcj02": [120.464755, 120.474065],
+                             "lat_gcj02": [36.100452, 36.102961]})  # fmt: skip
+    path = tmp_path / "stations.csv"
+    stations.to_csv(path, index=False)
+    rc = main(["coverage", "--facilities", str(path), "--facilities-datum", "GCJ02", "--radius",
+               "800", "--layers", "cities", "--out", str(tmp_path / "m"), "--quiet"])  # fmt: skip
+    assert rc == 0
+    table = pd.read_csv(tmp_path / "m" / "coverage.csv", encoding="utf-8-sig").set_index("zone")
+    assert table.loc["digital", "covered_km2"] > 1.0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["share", "nope.csv", "--out", "x"], "no such resources file"),
+        (["share", CSV, "--out", "x"], "datum"),
+        (["share", CSV, "--datum", "mars", "--out", "x"], "unknown datum"),
+        (["density", CSV, *READ, "--bandwidth", "-5", "--out", "x"], "positive"),
+        (["coverage", "--facilities", "none.csv", "--out", "x"], "no such facilities file"),
+        (["share", CSV, *READ, "--lon", "经", "--out", "x"], "no column"),
+    ],
+)
+def test_user_mistakes_are_one_line_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("corridor-geo: error:") and message in err[0]
