@@ -115,10 +115,15 @@ def test_engine_is_cached_and_rebuilt_when_the_graph_changes():
     eng = routing_engine(G)
     assert routing_engine(G) is eng
     assert routing_engine(G, weight="length") is not eng
-    G.add_edge(0, 1, travel_time=0.5, length=1.0)
+    a, b = next((a, b) for a in G for b in G if a != b and not G.has_edge(a, b))
+    G.add_edge(a, b, travel_time=0.5, length=1.0)
     new = routing_engine(G)
     assert new is not eng
-    assert new.distances([new.index[0]])[0][new.index[1]] <= 0.5
+    assert new.distances([new.index[a]])[0][new.index[b]] == 0.5
+    # Changed weights need an explicit rebuild.
+    G.edges[a, b, 0]["travel_time"] = 0.25
+    assert routing_engine(G) is new
+    assert routing_engine(G, rebuild=True).distances([new.index[a]])[0][new.index[b]] == 0.25
 
 
 def test_engine_refuses_bad_weights_and_graphs():

@@ -4,9 +4,9 @@ Routing runs on an engine built once per graph (:func:`routing_engine`): the gra
 edges as a compressed sparse row matrix (the cheapest of parallel edges kept, as
 networkx does), searched with :func:`scipy.sparse.csgraph.dijkstra` with distance
 limits.  The engine is cached with the graph (weakly: it goes when the graph goes) and
-rebuilt when nodes or edges are added or removed; after changing edge *weights* in
-place, pass ``rebuild=True``.  Results equal networkx's Dijkstra on the same graph
-(tested on random graphs).
+rebuilt when nodes are added or removed or node pairs gain or lose their edges; after
+changing edge *weights* or adding parallel edges in place, pass ``rebuild=True``.
+Results equal networkx's Dijkstra on the same graph (tested on random graphs).
 
 Points are snapped to nodes with :func:`corridor_geo.network.nearest_nodes`: a point
 farther than ``max_distance`` from the network, or only reachable across water, is
@@ -39,7 +39,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ._errors import InputError
 from .crs import ANALYSIS_CRS, WGS84
-from .network import _graph_geo, _GraphGeo, nearest_nodes, sea_from_layout
+from .network import _graph_geo, _GraphGeo, _nearest, _signature, sea_from_layout
 
 __all__ = [
     "RoutingEngine",
@@ -88,6 +88,7 @@ class RoutingEngine:
     _graph: Any = field(repr=False, default=None)
     _transposed: sp.csr_matrix | None = field(default=None, repr=False)
     _edge_lines: np.ndarray | None = field(default=None, repr=False)
+    _axis_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def transposed(self) -> sp.csr_matrix:
@@ -190,7 +191,7 @@ def routing_engine(
     True
     """
     cache = _ENGINES.get(G)
-    signature = (G.number_of_nodes(), G.number_of_edges())
+    signature = _signature(G)
     if cache is not None and not rebuild:
         eng = cache.get(weight)
         if eng is not None and eng.signature == signature:
@@ -304,7 +305,7 @@ def _snap(
     barriers: Any,
     what: str,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    snapped = nearest_nodes(points, G, max_distance=max_distance, barriers=barriers)
+    snapped = _nearest(points, eng.geo, max_distance=max_distance, barriers=barriers)
     pos = np.array(
         [eng.index[n] if ok else -1 for n, ok in zip(snapped["node"], snapped["snapped"])],
         dtype=np.int64,
@@ -326,7 +327,8 @@ def _barriers(barriers: Any, layout: Any) -> Any:
     if isinstance(barriers, str):
         if barriers != "auto":
             raise InputError("barriers must be 'auto', None or a GeoDataFrame/GeoSeries")
-        return sea_from_layout(layout) if layout is not None else None
+        has_city = hasattr(layout, "layers") and "city" in getattr(layout, "layers", {})
+        return sea_from_layout(layout) if has_city else None
     return barriers
 
 
@@ -345,6 +347,10 @@ def _axis_access_nodes(
     from .axis import _Segments, axis_line
 
     line = axis_line(layout)
+    key = (line.wkb, float(access_m), tuple(names), float(search_m))
+    cached = eng._axis_cache.get(key)
+    if cached is not None:
+        return cached
     segs = _Segments(line)
     geo = eng.geo
     if not geo.metric_crs.equals(ANALYSIS_CRS):
@@ -373,7 +379,9 @@ def _axis_access_nodes(
             "check the network's extent"
         )
     positions = np.flatnonzero(chosen)
-    return positions, proj["along_m"][positions] / 1000.0, how
+    result = (positions, proj["along_m"][positions] / 1000.0, how)
+    eng._axis_cache[key] = result
+    return result
 
 
 def time_to_axis(
@@ -926,6 +934,15 @@ def two_step_fca(
 # --------------------------------------------------------------------------------------
 # Coverage of zones
 # --------------------------------------------------------------------------------------
+def _frame_to(frame: gpd.GeoDataFrame, target: Any) -> gpd.GeoDataFrame:
+    """Any frame with a CRS (GCJ-02/BD-09 marked ones converted exactly) to ``target``."""
+    from .crs import datum_of, to_datum
+
+    if datum_of(frame) in ("GCJ02", "BD09"):  # MissingCRSError without a CRS
+        frame = to_datum(frame, "WGS84")
+    return frame.to_crs(target)
+
+
 def network_coverage(
     facilities: gpd.GeoDataFrame | gpd.GeoSeries,
     G: nx.MultiDiGraph,
@@ -1014,11 +1031,7 @@ def network_coverage(
     dist = np.where(dist <= limit, dist, np.inf)
     reach, _ = _reach_polygon(eng, dist, limit, buffer_m, to_sources=True)
     metric = eng.geo.metric_crs
-    zones_m = zones.to_crs(metric) if zones.crs is not None else None
-    if zones_m is None:
-        from ._errors import MissingCRSError
-
-        raise MissingCRSError("zones have no CRS")
+    zones_m = _frame_to(zones, metric)
     if zone_col is None:
         zone_col = next((c for c in ("name_zh", "key", "name") if c in zones.columns), None)
     labels = zones[zone_col].to_numpy() if zone_col else zones.index.to_numpy()

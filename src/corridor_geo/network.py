@@ -941,8 +941,21 @@ class _GraphGeo:
 _GEO_CACHE: weakref.WeakKeyDictionary[Any, _GraphGeo] = weakref.WeakKeyDictionary()
 
 
+def _signature(G: Any) -> tuple[int, int]:
+    """A cheap fingerprint of a graph's structure: nodes and adjacent node pairs.
+
+    ``G.number_of_edges()`` walks every edge of a multigraph (over a second for a
+    million edges); counting adjacent pairs is a walk over the nodes only.  It misses
+    parallel edges added between already adjacent nodes and changed weights: caches
+    keyed on it are rebuilt on request (``rebuild=True``).
+    """
+    adj = getattr(G, "_adj", None)
+    pairs = sum(map(len, adj.values())) if adj is not None else G.number_of_edges()
+    return (G.number_of_nodes(), pairs)
+
+
 def _graph_geo(G: nx.MultiDiGraph) -> _GraphGeo:
-    signature = (G.number_of_nodes(), G.number_of_edges())
+    signature = _signature(G)
     cached = _GEO_CACHE.get(G)
     if cached is not None and cached.signature == signature:
         return cached
@@ -1213,10 +1226,30 @@ def nearest_nodes(
     """
     if not max_distance > 0:
         raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
-    geo = _graph_geo(G)
+    return _nearest(
+        points,
+        _graph_geo(G),
+        max_distance=max_distance,
+        barriers=barriers,
+        max_water_m=max_water_m,
+        candidates=candidates,
+    )
+
+
+def _nearest(
+    points: Any,
+    geo: _GraphGeo,
+    *,
+    max_distance: float,
+    barriers: Any,
+    max_water_m: float = 50.0,
+    candidates: int = 8,
+) -> pd.DataFrame:
+    if not max_distance > 0:
+        raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
     xy = _points_to(points, geo.metric_crs, "points")
     water = _barrier_geometry(barriers, geo.metric_crs)
-    k = int(max(1, min(candidates, len(geo.nodes))))
+    k = 1 if water is None else int(max(1, min(candidates, len(geo.nodes))))
     tree = _kdtree(geo)
     dist, idx = tree.query(xy, k=k)
     dist = dist.reshape(len(xy), k)
