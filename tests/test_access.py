@@ -670,3 +670,29 @@ def test_cli_access_refuses_a_csv_without_coordinates(tmp_path, capsys):
     argv = ["access", "--resources", str(path), "--datum", "WGS84", "--out", str(tmp_path / "o")]
     assert cli.main(argv) == 2
     assert "lon" in capsys.readouterr().err
+
+
+def test_cli_access_facilities_with_a_bad_row_keep_their_names(layout, tmp_path, capsys):
+    path = _resources_csv(tmp_path, layout, n=4)
+    sites = point_at_chainage([5.0, 30.0], layout)
+    fac = pd.DataFrame(
+        {
+            "name": ["south stop", "broken", "north stop"],
+            "lon": [sites.x.iloc[0], None, sites.x.iloc[1]],
+            "lat": [sites.y.iloc[0], None, sites.y.iloc[1]],
+            "datum": ["WGS84"] * 3,
+        }
+    )
+    fac_path = tmp_path / "fac.csv"
+    fac.to_csv(fac_path, index=False)
+    out = tmp_path / "o"
+    argv = ["access", "--resources", str(path), "--datum", "WGS84", "--facilities", str(fac_path)]
+    rc = cli.main([*argv, "--out", str(out), "--isochrones", "3"])
+    assert rc == 1  # the resource far away
+    iso = gpd.read_file(out / "isochrones.gpkg")
+    assert sorted(iso["facility"]) == ["north stop", "south stop"]
+    north = iso.loc[iso["facility"] == "north stop"].to_crs(4549).geometry.iloc[0]
+    assert north.distance(sites.to_crs(4549).iloc[1]) < 600
+    table = pd.read_csv(out / "access.csv", encoding="utf-8-sig")
+    assert set(table["nearest_facility"].dropna()) <= {"south stop", "north stop"}
+    assert "2 from fac.csv" in capsys.readouterr().out

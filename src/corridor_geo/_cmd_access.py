@@ -305,7 +305,8 @@ def run(args: argparse.Namespace) -> int:
         iso = access.isochrones(
             facilities, G, minutes=bands, max_distance=args.max_snap, barriers=sea
         )
-        iso.insert(1, "facility", f_names[iso["point"].to_numpy()])
+        name_of = dict(zip(facilities.index, f_names))
+        iso.insert(1, "facility", [name_of[p] for p in iso["point"]])
         written.append(write_vector_atomic(iso, out_dir / "isochrones.gpkg", layer="isochrones"))
 
     routed = np.isfinite(axis_time) & np.isfinite(fac_time)
