@@ -266,6 +266,7 @@ def run(args: argparse.Namespace) -> int:
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     reason = reasons.copy()
+    f_unsnapped = 0
     if len(points):
         lon[rows] = points.geometry.x.to_numpy()
         lat[rows] = points.geometry.y.to_numpy()
@@ -277,9 +278,11 @@ def run(args: argparse.Namespace) -> int:
         access_km[rows] = to_axis["access_chainage_km"].to_numpy()
         snap[rows] = to_axis["snap_distance_m"].to_numpy()
         reason[rows] = to_axis["reason"].to_numpy()
-        matrix = access.travel_time_matrix(
+        wide = access.travel_time_matrix(
             points, facilities, G, output="wide", max_distance=args.max_snap, barriers=sea
-        ).to_numpy()
+        )
+        f_unsnapped = int(wide.attrs["destinations_not_snapped"])
+        matrix = wide.to_numpy()
         best = np.argmin(np.where(np.isfinite(matrix), matrix, np.inf), axis=1)
         best_t = matrix[np.arange(len(matrix)), best]
         fac_time[rows] = best_t
@@ -317,7 +320,12 @@ def run(args: argparse.Namespace) -> int:
             f"  {summary['n_nodes']} nodes, {summary['n_edges']} edges, "
             f"{summary['n_strong_components']} strongly connected components "
             f"({summary['outside_largest_strong']} nodes outside the largest)",
-            f"facilities: {len(facilities)} from {f_source}",
+            f"facilities: {len(facilities)} from {f_source}"
+            + (
+                f" ({f_unsnapped} farther than {args.max_snap:g} m from the network, ignored)"
+                if f_unsnapped
+                else ""
+            ),
             f"resources: {n} rows, {n - n_bad} routed, {n_bad} of {n} not routed",
         ]
         for why, count in pd.Series(reason[~routed]).value_counts().items():
