@@ -58,8 +58,14 @@ def require_browser() -> None:
         pytest.skip("headless Chromium not installed (apt-get install chromium chromium-driver)")
 
 
-def inspect_page(path: Path, *, settle: float = 1.0) -> tuple[dict, list[dict]]:
-    """Open a local HTML file headless; return (page facts, browser console entries)."""
+def inspect_page(
+    path: Path, *, settle: float = 1.0, frames: bool = False
+) -> tuple[dict, list[dict]]:
+    """Open a local HTML file headless; return (page facts, browser console entries).
+
+    With ``frames=True`` the facts of every iframe (e.g. maps embedded in a report) are
+    listed under ``"frames"``.
+    """
     require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -85,6 +91,12 @@ def inspect_page(path: Path, *, settle: float = 1.0) -> tuple[dict, list[dict]]:
         driver.get(Path(path).resolve().as_uri())
         time.sleep(settle)
         facts = driver.execute_script(INSPECT)
+        if frames:
+            facts["frames"] = []
+            for frame in driver.find_elements("tag name", "iframe"):
+                driver.switch_to.frame(frame)
+                facts["frames"].append(driver.execute_script(INSPECT))
+                driver.switch_to.default_content()
         time.sleep(0.2)
         logs = driver.get_log("browser")
     finally:

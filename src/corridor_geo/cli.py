@@ -30,6 +30,8 @@ __all__ = ["build_parser", "key_value_pairs", "main"]
 log = logging.getLogger(__name__)
 
 EPILOG = """examples:
+  corridor-geo report --out corridor-report
+  corridor-geo report --out r --resources labs.csv --datum GCJ02 --osm qingdao.osm.pbf
   corridor-geo layout --out corridor-output
   corridor-geo layout --out out --crs EPSG:4549 --format shp
   corridor-geo layout --out out --replace cities=cities.gpkg --datum cities=GCJ02
@@ -66,7 +68,14 @@ def _command_modules() -> list:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+    """The argument parser with every subcommand.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["layout", "--out", "out"])
+    >>> args.command, args.out, args.crs
+    ('layout', 'out', 'WGS84')
+    """
     parser = _Parser(
         prog="corridor-geo",
         description="Geospatial analysis of the Qingdao Science and Technology Innovation "
@@ -75,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"corridor-geo {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log what each step does (to stderr)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in _command_modules():
         module.add_parser(sub)
@@ -82,7 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (0 ok, 1 checks failed, 2 user error).
+
+    Examples
+    --------
+    >>> main(["layout", "--out", "out", "--replace", "cities=missing.gpkg"])  # error line
+    2
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -90,7 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     quiet = bool(getattr(args, "quiet", False))
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("corridor_geo").setLevel(logging.WARNING if quiet else logging.INFO)
+    verbose = bool(getattr(args, "verbose", False))
+    logging.getLogger("corridor_geo").setLevel(
+        logging.INFO if verbose and not quiet else logging.WARNING
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = _show_warning

@@ -842,7 +842,13 @@ def save_map(m, path: str | Path) -> Path:
 
 
 def map_to_html(m) -> str:
-    """The map as an HTML string (for embedding in reports)."""
+    """The map as an HTML string (for embedding in reports).
+
+    Examples
+    --------
+    >>> map_to_html(new_map(basemap="blank")).startswith("<!DOCTYPE html>")
+    True
+    """
     buf = io.StringIO()
     buf.write(m.get_root().render())
     return buf.getvalue()

@@ -30,9 +30,12 @@ from .crs import ANALYSIS_CRS, to_analysis_crs
 __all__ = [
     "CITY_COLORS",
     "cjk_font",
+    "figure_to_png_bytes",
+    "plot_axis_profile",
     "plot_density",
     "plot_isochrones",
     "plot_layout",
+    "plot_targets",
     "save_figure",
 ]
 
@@ -477,6 +480,210 @@ def plot_isochrones(
     return fig
 
 
+CITY_NAMES = {
+    "ocean": ("海洋科技城", "Ocean S&T City"),
+    "youth": ("青年科创城", "Youth S&T City"),
+    "digital": ("数智产业城", "Digital-Intelligence City"),
+}
+
+
+def plot_axis_profile(
+    profile: pd.DataFrame,
+    *,
+    value: str = "count_per_km",
+    ax=None,
+    lang: str = "zh",
+    figsize: tuple[float, float] = (10, 3.6),
+    title: str | None = None,
+    ylabel: str | None = None,
+):
+    """The corridor strip chart: a value per km bin along Binhai Avenue, cities shaded.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        From :func:`corridor_geo.axis.axis_profile` (columns ``start_km``, ``end_km``,
+        ``city`` and ``value``); with a ``category`` column the bars are stacked by
+        category.
+    value : str
+        Column to draw, e.g. ``"count_per_km"`` or ``"weight_per_km"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> prof = pd.DataFrame({"start_km": [0.0, 1.0, 2.0], "end_km": [1.0, 2.0, 3.0],
+    ...                      "city": ["digital", "digital", "ocean"],
+    ...                      "count_per_km": [3.0, 5.0, 1.0]})
+    >>> fig = plot_axis_profile(prof, lang="en")
+    >>> len(fig.axes[0].patches) >= 3
+    True
+    """
+    for col in ("start_km", "end_km", "city", value):
+        if col not in profile.columns:
+            raise InputError(
+                f"the profile has no column {col!r} (use corridor_geo.axis.axis_profile)"
+            )
+    lang = _resolve_lang(lang)
+    plt = _pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    font = _font_kwargs(lang)
+    bins = profile.groupby(["start_km", "end_km", "city"], as_index=False, dropna=False)
+    # City bands behind the bars.
+    spans = profile.drop_duplicates(["start_km"]).sort_values("start_km")
+    current, begin = None, None
+    shaded = []
+    for _, row in spans.iterrows():
+        if row["city"] != current:
+            if current is not None:
+                shaded.append((current, begin, row["start_km"]))
+            current, begin = row["city"], row["start_km"]
+    if current is not None:
+        shaded.append((current, begin, float(spans["end_km"].max())))
+    for city, a, b in shaded:
+        if city in CITY_COLORS:
+            ax.axvspan(a, b, color=CITY_COLORS[city], alpha=0.12, zorder=0, lw=0)
+            name = CITY_NAMES.get(city, (city, city))
+            ax.text(
+                (a + b) / 2,
+                1.0,
+                _label(name[0], name[1], lang).replace("\n", " "),
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=CITY_COLORS[city],
+                **font,
+            )
+    if "category" in profile.columns and profile["category"].nunique() > 1:
+        pivot = profile.pivot_table(
+            index="start_km", columns="category", values=value, aggfunc="sum", fill_value=0.0
+        )
+        widths = (
+            profile.drop_duplicates("start_km").set_index("start_km")["end_km"]
+            - profile.drop_duplicates("start_km").set_index("start_km").index
+        )
+        bottom = np.zeros(len(pivot))
+        for col in pivot.columns:
+            ax.bar(
+                pivot.index,
+                pivot[col],
+                width=widths.reindex(pivot.index),
+                bottom=bottom,
+                align="edge",
+                label=str(col),
+                zorder=2,
+                edgecolor="white",
+                linewidth=0.3,
+            )
+            bottom += pivot[col].to_numpy()
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+    else:
+        agg = bins[value].sum()
+        ax.bar(
+            agg["start_km"],
+            agg[value],
+            width=agg["end_km"] - agg["start_km"],
+            align="edge",
+            color=[CITY_COLORS.get(c, "#777777") for c in agg["city"]],
+            zorder=2,
+            edgecolor="white",
+            linewidth=0.3,
+        )
+    ax.set_xlim(float(profile["start_km"].min()), float(profile["end_km"].max()))
+    ax.set_xlabel(
+        _label("距南端里程 (km)", "km from the south end", lang).replace("\n", " / "), **font
+    )
+    ax.set_ylabel(ylabel or value, **font)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title(
+        title or _label("滨海大道沿线分布", "Along Binhai Avenue", lang).replace("\n", " · "),
+        pad=18,
+        **font,
+    )
+    return fig
+
+
+def plot_targets(
+    status: pd.DataFrame,
+    *,
+    ax=None,
+    lang: str = "zh",
+    figsize: tuple[float, float] = (8, 3.2),
+    title: str | None = None,
+):
+    """The plan's targets: each measured value against its target, met or not.
+
+    Parameters
+    ----------
+    status : DataFrame
+        From :func:`corridor_geo.indicators.target_status` (columns ``name_zh``,
+        ``name_en``, ``value``, ``target``, ``met``).  Rows without a value (a growth
+        target with no base snapshot) are listed as "no base".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> st = pd.DataFrame({"name_zh": ["占比"], "name_en": ["share"], "value": [0.39],
+    ...                    "target": [0.45], "met": [False]})
+    >>> fig = plot_targets(st, lang="en")
+    >>> len(fig.axes[0].patches)
+    1
+    """
+    for col in ("name_zh", "name_en", "value", "target"):
+        if col not in status.columns:
+            raise InputError(f"the status table has no column {col!r} (use target_status)")
+    lang = _resolve_lang(lang)
+    plt = _pyplot()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    font = _font_kwargs(lang)
+    labels = [
+        _label(a, b, lang).replace("\n", " / ")
+        for a, b in zip(status["name_zh"], status["name_en"])
+    ]
+    y = np.arange(len(status))[::-1]
+    for yi, (_, row) in zip(y, status.iterrows()):
+        value, target = row["value"], row["target"]
+        if pd.isna(value):
+            ax.text(
+                0.0,
+                yi,
+                _label("无基期数据", "no base snapshot", lang).replace("\n", " / "),
+                va="center",
+                fontsize=8,
+                color="#777777",
+                **font,
+            )
+        else:
+            met = bool(row.get("met")) if pd.notna(row.get("met")) else value >= target
+            ax.barh(yi, value * 100, color="#1a7f37" if met else "#cf222e", alpha=0.8, height=0.5)
+            ax.text(value * 100, yi, f" {value:.1%}", va="center", fontsize=8)
+        ax.plot([target * 100, target * 100], [yi - 0.35, yi + 0.35], color="black", lw=2)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, **font)
+    ax.set_xlabel("%")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(
+        title
+        or _label("2027年目标 (黑线)", "2027 targets (black line)", lang).replace("\n", " · "),
+        **font,
+    )
+    return fig
+
+
 def save_figure(fig, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
     """Save a figure as PNG, SVG or PDF (by suffix), atomically.
 
@@ -501,7 +708,14 @@ def save_figure(fig, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
 
 
 def figure_to_png_bytes(fig, *, dpi: int = 110) -> bytes:
-    """PNG bytes of a figure (for embedding in HTML reports)."""
+    """PNG bytes of a figure (for embedding in HTML reports).
+
+    Examples
+    --------
+    >>> fig, ax = _pyplot().subplots()
+    >>> figure_to_png_bytes(fig, dpi=20)[:4]
+    b'\\x89PNG'
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return buf.getvalue()

@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 LON_NAMES = ("lon", "lng", "longitude", "经度", "x", "gcj_lon", "wgs_lon", "bd_lon")
 LAT_NAMES = ("lat", "latitude", "纬度", "y", "gcj_lat", "wgs_lat", "bd_lat")
 CATEGORY_NAMES = ("category", "类别", "类型", "资源类别", "type", "kind")
+NAME_NAMES = ("name", "名称", "机构名称", "单位名称", "name_zh")
 REGISTRY_COLUMNS = ("key", "name_zh", "name_en", "aliases", "kind", "targets")
 STATUS_SAMPLE = "sample"
 STATUS_SYNTHETIC = "synthetic"
@@ -425,7 +426,8 @@ def read_resources(
     id, name, weight : str, optional
         Columns of a unique identifier (duplicates are rejected), a display name and a
         weight (a count of patents or people, or any non-negative number; 1 per row
-        when omitted).
+        when omitted).  The name column is found by common names (``name``/``名称``)
+        when omitted.
     default_category : str, optional
         Category of every row when the source has no category column.
     encoding : str, optional
@@ -610,6 +612,11 @@ def read_resources(
                 reasons[i].append(f"duplicate id {v!r} (first at row {first[v] + 1})")
             else:
                 first[v] = i
+
+    # Name: a column with a common name is used when none is named.
+    if name is None:
+        lowered = {str(c).strip().lower(): c for c in table.columns}
+        name = next((lowered[n] for n in NAME_NAMES if n in lowered), None)
 
     # Category.
     if default_category is not None and not any(

@@ -1,0 +1,615 @@
+"""The main job: one self-contained HTML report of the corridor, plus every layer exported.
+
+:func:`build_report` runs the analyses on the bundled default data (or on the caller's
+resources, boundaries and road network) and writes into one folder:
+
+``report.html``
+    Self-contained (figures as embedded PNG, the interactive map with Leaflet inlined): it
+    opens offline in any browser.  Sections: layout against the official figures,
+    share-of-city and the plan's 2027 targets, density, the axis profile, accessibility
+    along Binhai Avenue, data and provenance.
+``corridor_report.gpkg``
+    Every layout layer and every spatial result, in one GeoPackage (WGS84 unless asked).
+``tables/``
+    Each table of the report as CSV.
+
+Every value in the report is computed in the run; user text (names, categories, file
+names) is HTML-escaped.  Each section states the data it used and whether the inputs are
+indicative (bundled), sample, synthetic or the caller's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ._errors import InputError
+
+__all__ = ["Report", "build_report"]
+
+log = logging.getLogger(__name__)
+
+_CSS = """
+body { font: 15px/1.5 "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       margin: 0; color: #1d1d1f; background: #fafafa; }
+header { background: #08306b; color: white; padding: 24px 40px; }
+header h1 { margin: 0 0 4px 0; font-size: 26px; }
+header p { margin: 0; opacity: 0.85; }
+nav { padding: 8px 40px; background: #e9eef5; font-size: 14px; }
+nav a { margin-right: 16px; color: #08306b; }
+section { padding: 12px 40px 28px 40px; border-bottom: 1px solid #ddd; background: white; }
+h2 { color: #08306b; }
+table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
+th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+th { background: #f0f3f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
+.note { color: #555; font-size: 13px; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
+         background: #fff3cd; color: #7a5b00; border: 1px solid #e6c35c; }
+figure { margin: 8px 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 13px; color: #555; }
+iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
+footer { padding: 16px 40px; font-size: 12px; color: #666; }
+"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escape a value for the report (None/NaN become empty).
+
+    Examples
+    --------
+    >>> esc("<script>")
+    '&lt;script&gt;'
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return esc(value)
+
+
+def table_html(
+    table: pd.DataFrame, *, max_rows: int = 60, passed_column: str | None = None
+) -> str:
+    """An HTML table of a DataFrame, every cell escaped, numbers right-aligned.
+
+    Examples
+    --------
+    >>> page = table_html(pd.DataFrame({"a": ["<b>"], "b": [1.5]}))
+    >>> "<td>&lt;b&gt;</td>" in page, '<td class="num">1.5</td>' in page
+    (True, True)
+    """
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    rows = []
+    for _, row in table.head(max_rows).iterrows():
+        cells = []
+        for col in table.columns:
+            value = row[col]
+            if col == passed_column and str(value) in ("True", "False"):
+                ok = str(value) == "True"
+                label = "pass" if ok else "fail"
+                cells.append(f'<td class="{label}">{label}</td>')
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                cells.append(f'<td class="num">{_fmt(float(value))}</td>')
+            else:
+                cells.append(f"<td>{_fmt(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    more = (
+        f'<p class="note">first {max_rows} of {len(table)} rows; all rows in the CSV.</p>'
+        if len(table) > max_rows
+        else ""
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def figure_html(fig, caption: str, *, dpi: int = 100) -> str:
+    """An embedded PNG figure with a caption (the figure is closed afterwards)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import figure_to_png_bytes
+
+    data = base64.b64encode(figure_to_png_bytes(fig, dpi=dpi)).decode()
+    plt.close(fig)
+    return (
+        f'<figure><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
+
+
+def map_html(m, title: str) -> str:
+    """An interactive folium map embedded as an iframe ``srcdoc`` (self-contained)."""
+    page = m.get_root().render()
+    return f'<iframe title="{esc(title)}" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+
+
+@dataclass
+class Section:
+    """One section of the report."""
+
+    key: str
+    title: str
+    body: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` produced."""
+
+    html_path: Path
+    gpkg_path: Path
+    tables: dict[str, Path]
+    sections: list[str]
+    seconds: float
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{esc(s)}</li>" for s in self.sections)
+        return (
+            f"<p>report <code>{esc(self.html_path)}</code> ({self.seconds:.1f} s), layers in "
+            f"<code>{esc(self.gpkg_path)}</code></p><ul>{items}</ul>"
+        )
+
+
+def section_layout(layout) -> Section:
+    """The layout against the plan's official figures, with maps."""
+    from .maps import explore_layout
+    from .plotting import plot_layout
+
+    table = layout.validate()
+    shown = table[["check", "subject", "official", "measured", "unit", "tolerance", "passed"]]
+    n_ok = int(table["passed"].sum())
+    statuses = sorted(
+        {
+            str(s)
+            for name in ("cities", "axis", "circles", "districts")
+            for s in layout[name]["status"]
+        }
+    )
+    body = (
+        f'<p>Status of the layers: <span class="badge">{esc(", ".join(statuses))}</span> '
+        "(bundled layers are indicative: the plan publishes figures and boundary roads, not "
+        "geometry; see the provenance section).</p>"
+        f"<p><strong>{n_ok} of {len(table)}</strong> checks passed. Areas and lengths are "
+        "geodesic (WGS 84 ellipsoid).</p>"
+        + table_html(shown, passed_column="passed")
+        + figure_html(plot_layout(layout, lang="both", figsize=(7, 9)), "The layout (EPSG:4549)")
+        + map_html(explore_layout(layout, basemap="blank", height=540), "interactive layout map")
+        + '<p class="note">Interactive map: hover for names and figures; the layer control '
+        "switches layers. No basemap tiles, so it works offline.</p>"
+    )
+    layers = {
+        name: layout[name]
+        for name in ("corridor", "cities", "circles", "axis", "districts", "city")
+    }
+    return Section("layout", "1. Layout against the plan", body, {"validation": table}, layers)
+
+
+def section_provenance(layout, inputs: dict[str, str]) -> Section:
+    """Which data were used, and where the bundled data come from."""
+    from ._show_versions import versions
+    from .datasets import sources_text
+
+    rows = pd.DataFrame({"input": list(inputs), "used": list(inputs.values())})
+    sources = sources_text()
+    info = versions()
+    deps = ", ".join(f"{k} {v}" for k, v in info["dependencies"].items() if v)
+    body = (
+        table_html(rows)
+        + "<details><summary>Provenance of the bundled layers (SOURCES.md)</summary>"
+        f"<pre style='white-space:pre-wrap;font-size:12px'>{esc(sources)}</pre></details>"
+        f"<p class='note'>corridor_geo {esc(info['system']['corridor_geo'])}; {esc(deps)}</p>"
+    )
+    return Section("provenance", "Data and provenance", body, {"inputs": rows})
+
+
+SectionBuilder = Callable[..., Section]
+
+
+def build_report(
+    out_dir: str | os.PathLike[str],
+    *,
+    layout=None,
+    resources: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    datum: str | None = None,
+    base: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    graph: str | os.PathLike[str] | None = None,
+    crs: str = "WGS84",
+    progress: bool = False,
+    title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
+) -> Report:
+    """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Folder to write into (created if missing).
+    layout : CorridorLayout, optional
+        Defaults to :func:`corridor_geo.load_layout`.
+    resources : path or GeoDataFrame, optional
+        Resources to analyse; defaults to the bundled sample of real institutions.
+    datum : str, optional
+        Datum of the coordinates in ``resources`` (and ``base``) when it is a table
+        (WGS84, CGCS2000, GCJ02, BD09).
+    base : path or GeoDataFrame, optional
+        The same resources at the base year, for the plan's +15 % growth targets.
+    graph : path, optional
+        An OSM (``.osm``/``.pbf``) or GraphML road network; defaults to the schematic
+        network (indicative).
+    crs : str
+        CRS of the exported GeoPackage.
+    progress : bool
+        Show a progress bar (tqdm) over the steps.
+    title : str
+
+    Returns
+    -------
+    Report
+        Paths written, section titles and the run time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rep = build_report(tempfile.mkdtemp())
+    >>> rep.html_path.name, rep.gpkg_path.name
+    ('report.html', 'corridor_report.gpkg')
+    """
+    from tqdm.auto import tqdm
+
+    from .io import write_layers, write_table_atomic, write_text_atomic
+    from .layout import load_layout
+
+    start = time.perf_counter()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{str(out)!r} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    layout = layout if layout is not None else load_layout()
+    inputs = {
+        "layout": "bundled indicative layers"
+        if layout.sources.get("cities", "").startswith("bundled")
+        else "caller's layers",
+        "resources": _describe(resources, "seeded synthetic data set (no file given)"),
+        "base snapshot": _describe(
+            base, "seeded synthetic data set" if resources is None else "none"
+        ),
+        "road network": _describe(graph, "schematic network (indicative)"),
+    }
+    steps: list[tuple[str, Callable[[], Section]]] = [("layout", lambda: section_layout(layout))]
+    steps += _analysis_steps(
+        layout, resources=resources, datum=datum, base=base, graph=graph, out=out
+    )
+    steps.append(("provenance", lambda: section_provenance(layout, inputs)))
+
+    sections: list[Section] = []
+    bar = tqdm(steps, desc="corridor-geo report", unit="step", disable=not progress)
+    for name, make in bar:
+        bar.set_postfix_str(name)
+        t0 = time.perf_counter()
+        sections.append(make())
+        log.info("report: %s in %.1f s", name, time.perf_counter() - t0)
+
+    tables: dict[str, Path] = {}
+    for section in sections:
+        for key, table in section.tables.items():
+            tables[f"{section.key}_{key}"] = write_table_atomic(
+                table, out / "tables" / f"{section.key}_{key}.csv"
+            )
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for section in sections:
+        for key, frame in section.layers.items():
+            layers[key if section.key == "layout" else f"{section.key}_{key}"] = frame
+    (gpkg,) = write_layers(layers, out / "corridor_report.gpkg", crs=crs)
+    elapsed = time.perf_counter() - start
+    page = _page(title, sections, elapsed=elapsed, gpkg=gpkg.name)
+    html_path = write_text_atomic(page, out / "report.html")
+    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed)
+
+
+def _describe(value: Any, default: str) -> str:
+    if value is None:
+        return default
+    if isinstance(value, (str, os.PathLike)):
+        return f"file {Path(value).name}"
+    return f"{type(value).__name__} supplied by the caller"
+
+
+DEFAULT_SYNTHETIC_N = 4000
+DEFAULT_SYNTHETIC_SEED = 2027
+DEFAULT_BASE_SEED = 2024
+KDE_BANDWIDTH_M = 1000.0
+KDE_CELL_M = 100.0
+ISOCHRONE_MINUTES = (5, 10, 15)
+
+
+@dataclass
+class _Inputs:
+    """Resources and network resolved once for every analysis section."""
+
+    current: gpd.GeoDataFrame
+    base: gpd.GeoDataFrame | None
+    points: gpd.GeoDataFrame  # what the maps show
+    label: str  # "sample + synthetic", "caller's file", ...
+    banner: str
+    rejected: pd.DataFrame | None
+    graph: Any = None
+    graph_label: str = ""
+
+
+def _resolve_inputs(layout, resources, datum, base) -> _Inputs:
+    from .resources import ResourceTable, read_resources, sample_resources, synthetic_resources
+
+    def accepted(value, what: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame | None]:
+        if isinstance(value, ResourceTable):
+            return value.accepted, value.rejected
+        if isinstance(value, gpd.GeoDataFrame):
+            table = read_resources(value, layout=layout)
+            return table.accepted, table.rejected
+        table = read_resources(value, datum=datum, layout=layout)
+        log.info("report: %s: %s", what, table.summary().splitlines()[0])
+        return table.accepted, table.rejected
+
+    sample = sample_resources().accepted
+    if resources is None:
+        current = synthetic_resources(
+            DEFAULT_SYNTHETIC_N, seed=DEFAULT_SYNTHETIC_SEED, layout=layout
+        )
+        base_frame = synthetic_resources(
+            int(DEFAULT_SYNTHETIC_N * 0.85), seed=DEFAULT_BASE_SEED, layout=layout
+        )
+        banner = (
+            '<p class="badge">synthetic data</p> <span class="note">No resource file was '
+            f"given: the figures of this section come from a seeded synthetic city-wide data "
+            f"set ({DEFAULT_SYNTHETIC_N:,} resources, seed {DEFAULT_SYNTHETIC_SEED}; base "
+            f"snapshot seed {DEFAULT_BASE_SEED}) that demonstrates the method. They say "
+            "nothing about Qingdao. Run with your own file "
+            "(<code>corridor-geo report --resources labs.csv --datum GCJ02</code>).</span>"
+        )
+        return _Inputs(current, base_frame, sample, "synthetic", banner, None)
+    current, rejected = accepted(resources, "resources")
+    base_frame = accepted(base, "base snapshot")[0] if base is not None else None
+    banner = (
+        f'<p class="note">Resources: {esc(_describe(resources, ""))}, {len(current):,} '
+        f"accepted, {0 if rejected is None else len(rejected):,} rejected (see the "
+        "rejected-rows table).</p>"
+    )
+    return _Inputs(current, base_frame, current, "caller's data", banner, rejected)
+
+
+def section_share(layout, inputs: _Inputs) -> Section:
+    """Share of the city's resources in the corridor and the plan's 2027 targets."""
+    from .indicators import target_status
+    from .plotting import plot_targets
+    from .zones import share_of_city
+
+    shares = share_of_city(inputs.current, layout, layers=("corridor", "cities"))
+    status = target_status(inputs.current, layout, base=inputs.base)
+    corridor = shares[shares["layer"] == "corridor"].sort_values("share_count", ascending=False)
+    shown = corridor[["category", "count", "city_count", "share_count"]].rename(
+        columns={"share_count": "share of city"}
+    )
+    targets = status[["name_zh", "name_en", "current", "base", "value", "target", "gap", "met"]]
+    body = (
+        inputs.banner
+        + "<h3>The plan's targets for 2027</h3>"
+        + table_html(targets.assign(met=targets["met"].astype(str)), passed_column="met")
+        + figure_html(plot_targets(status, lang="both", figsize=(9, 3.4)), "Targets")
+        + "<p class='note'>Share: resources of the target's categories inside the corridor "
+        "over the city's. Growth: current over base snapshot, minus one. Per 10,000 people: "
+        "2020 census district totals spread by area (see corridor_geo.population).</p>"
+        + "<h3>Share of the city by category (corridor)</h3>"
+        + table_html(shown)
+    )
+    tables = {"share_of_city": shares, "targets": status}
+    if inputs.rejected is not None and len(inputs.rejected):
+        body += "<h3>Rejected rows</h3>" + table_html(inputs.rejected, max_rows=30)
+        tables["rejected"] = pd.DataFrame(inputs.rejected)
+    return Section("share", "2. Share of the city and the 2027 targets", body, tables)
+
+
+def section_density(layout, inputs: _Inputs, out: Path) -> Section:
+    """Density per zone and a kernel density surface written as GeoTIFF."""
+    from .density import density_by_zone, kernel_density
+    from .maps import add_points, add_raster, explore_layout
+    from .plotting import plot_density
+
+    zones = density_by_zone(inputs.current, layout, layers=("corridor", "cities", "districts"))
+    kde = kernel_density(
+        inputs.current, bandwidth_m=KDE_BANDWIDTH_M, cell_size_m=KDE_CELL_M, layout=layout
+    )
+    tif = kde.to_geotiff(out / "density_kde.tif")
+    totals = zones.groupby(["layer", "zone", "name_zh"], as_index=False)[
+        ["count", "area_km2"]
+    ].agg({"count": "sum", "area_km2": "first"})
+    totals["per_km2"] = totals["count"] / totals["area_km2"]
+    m = explore_layout(layout, basemap="blank", layers=("corridor", "axis"), height=480)
+    add_raster(m, tif, name="kernel density (per km²)")
+    if len(inputs.points) <= 2000:
+        add_points(
+            m,
+            inputs.points,
+            name="resources",
+            label_column="name",
+            popup_columns=[
+                c for c in ("name", "category_zh", "category_en") if c in inputs.points
+            ],
+        )
+    body = (
+        inputs.banner
+        + f"<p>Gaussian kernel, bandwidth {KDE_BANDWIDTH_M:g} m, {KDE_CELL_M:g} m cells, "
+        f"EPSG:4549, resources per km²; written to <code>{esc(tif.name)}</code>.</p>"
+        + figure_html(plot_density(layout, tif, lang="both", figsize=(6.5, 8)), "Kernel density")
+        + map_html(m, "density map")
+        + "<h3>Resources per km² by zone</h3>"
+        + table_html(totals.sort_values(["layer", "per_km2"], ascending=[True, False]))
+    )
+    return Section("density", "3. Density", body, {"density_by_zone": zones})
+
+
+def section_profile(layout, inputs: _Inputs) -> Section:
+    """Counts per km along the axis (the corridor strip chart)."""
+    from .axis import axis_profile
+    from .plotting import plot_axis_profile
+
+    profile = axis_profile(inputs.current, layout, bin_km=1.0)
+    excluded = profile.attrs.get("excluded", {})
+    peak = profile.loc[profile["count_per_km"].idxmax()] if len(profile) else None
+    by_city = profile.groupby("city", as_index=False)[["count", "length_km"]].sum()
+    by_city["per_km"] = by_city["count"] / by_city["length_km"]
+    body = (
+        inputs.banner
+        + figure_html(
+            plot_axis_profile(profile, lang="both", ylabel="resources per km"),
+            "Resources per km along Binhai Avenue, by the city each km lies in",
+        )
+        + (
+            f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g} "
+            f"({esc(peak['city'])}), {peak['count_per_km']:.0f} resources per km.</p>"
+            if peak is not None
+            else ""
+        )
+        + table_html(by_city)
+        + "<p class='note'>Resources inside the corridor, placed by their chainage along the "
+        "axis. Left out: "
+        + esc(", ".join(f"{v:,} {k}" for k, v in excluded.items()) or "none")
+        + ".</p>"
+    )
+    return Section("profile", "4. Along Binhai Avenue", body, {"axis_profile": profile})
+
+
+def section_access(layout, inputs: _Inputs, graph) -> Section:
+    """Travel time to the axis and isochrones around the university sites."""
+    from .access import isochrones, time_to_axis
+    from .coverage import circle_anchors
+    from .network import graph_from_graphml, graph_from_osm, schematic_network
+    from .plotting import plot_isochrones
+    from .zones import assign_zones
+
+    buffer_m = None
+    if graph is None:
+        G = schematic_network(layout)
+        # The lattice is 500 m: buffering reachable streets by half of it fills the blocks
+        # they enclose, so the isochrones read as areas rather than as a mesh.
+        buffer_m = 250.0
+        graph_note = (
+            '<p class="badge">schematic network</p> <span class="note">No road network was '
+            "given: travel times use the built-in schematic network (Binhai Avenue at 60 km/h "
+            "with a junction every km, a 500 m lattice of local streets at 30 km/h). It is not "
+            "a survey of real roads: the times are indicative. Run with "
+            "<code>--osm extract.osm.pbf</code> for real answers. It covers the corridor "
+            "only: resources outside it lie beyond the snap distance and are reported as "
+            "such.</span>"
+        )
+    else:
+        path = Path(graph)
+        G = graph_from_graphml(path) if path.suffix.lower() == ".graphml" else graph_from_osm(path)
+        graph_note = f"<p class='note'>Road network: {esc(path.name)}.</p>"
+    times = time_to_axis(inputs.current, G, layout)
+    cities = assign_zones(inputs.current, layout, layers=("cities",))
+    city_col = next(c for c in cities.columns if "cit" in c)
+    joined = pd.concat([times.reset_index(drop=True), cities.reset_index(drop=True)], axis=1)
+    joined = joined.rename(columns={city_col: "city"})
+    joined["city"] = joined["city"].fillna("outside the cities")
+    reached = joined[joined["reachable"]]
+    stats = (
+        reached.groupby("city", dropna=False)["travel_time_min"]
+        .agg(["count", "median", lambda x: float((x <= 10).mean())])
+        .reset_index()
+        .rename(
+            columns={
+                "count": "routed",
+                "median": "median_min",
+                "<lambda_0>": "share_within_10_min",
+            }
+        )
+    )
+    unreachable = joined.loc[~joined["reachable"], "reason"].value_counts()
+    anchors = circle_anchors(layout, kind="university")
+    iso = (
+        isochrones(anchors, G, minutes=ISOCHRONE_MINUTES)
+        if buffer_m is None
+        else isochrones(anchors, G, minutes=ISOCHRONE_MINUTES, buffer_m=buffer_m)
+    )
+    body = (
+        graph_note
+        + inputs.banner
+        + "<h3>Travel time to Binhai Avenue, by city</h3>"
+        + table_html(stats)
+        + "<p class='note'>Resources not routed, by reason: "
+        + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
+        + " (points farther than the snap distance from the network are reported, never "
+        "snapped across water).</p>"
+        + "<h3>Isochrones around the university sites (环大学)</h3>"
+        + figure_html(
+            plot_isochrones(layout, iso, origins=anchors, lang="both", figsize=(6.5, 8)),
+            f"Reachable street network within {', '.join(map(str, ISOCHRONE_MINUTES))} minutes"
+            + (f", buffered by {buffer_m:g} m" if buffer_m else ""),
+        )
+        + table_html(iso.drop(columns="geometry"))
+    )
+    return Section(
+        "access",
+        "5. Accessibility along Binhai Avenue",
+        body,
+        {"time_to_axis": joined, "isochrones": pd.DataFrame(iso.drop(columns="geometry"))},
+        {"isochrones": iso},
+    )
+
+
+def _analysis_steps(
+    layout, *, resources, datum, base, graph, out: Path
+) -> list[tuple[str, Callable[[], Section]]]:
+    """The analysis sections, in order; inputs are resolved once by the first step."""
+    state: dict[str, _Inputs] = {}
+
+    def inputs() -> _Inputs:
+        if "inputs" not in state:
+            state["inputs"] = _resolve_inputs(layout, resources, datum, base)
+        return state["inputs"]
+
+    return [
+        ("share of city", lambda: section_share(layout, inputs())),
+        ("density", lambda: section_density(layout, inputs(), out)),
+        ("axis profile", lambda: section_profile(layout, inputs())),
+        ("accessibility", lambda: section_access(layout, inputs(), graph)),
+    ]
+
+
+def _page(title: str, sections: list[Section], *, elapsed: float, gpkg: str) -> str:
+    nav = "".join(f'<a href="#{esc(s.key)}">{esc(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{esc(s.key)}"><h2>{esc(s.title)}</h2>{s.body}</section>' for s in sections
+    )
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{esc(title)}</title>"
+        f"<style>{_CSS}</style></head><body>"
+        f"<header><h1>{esc(title)}</h1><p>corridor_geo report · generated {esc(stamp)} in "
+        f"{elapsed:.1f} s · layers in {esc(gpkg)}</p></header>"
+        f"<nav>{nav}</nav>{body}"
+        "<footer>All figures computed by corridor_geo in this run. Bundled layers are "
+        "indicative; replace them with authoritative files for official use.</footer>"
+        "</body></html>"
+    )

@@ -1,0 +1,165 @@
+"""The main job: the report's content against direct computations, escaping, the browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+import corridor_geo as cg
+from corridor_geo import cli, report
+
+from ._browser import errors, inspect_page
+
+PAYLOAD = '<img src=x onerror="window.__xss=1">'
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return report.build_report(out)
+
+
+def test_default_report_files_and_sections(default_report):
+    rep = default_report
+    assert rep.html_path.is_file() and rep.gpkg_path.is_file()
+    assert rep.sections == [
+        "1. Layout against the plan",
+        "2. Share of the city and the 2027 targets",
+        "3. Density",
+        "4. Along Binhai Avenue",
+        "5. Accessibility along Binhai Avenue",
+        "Data and provenance",
+    ]
+    page = rep.html_path.read_text(encoding="utf-8")
+    assert page.count("<section") == 6
+    assert "synthetic data" in page and "schematic network" in page  # inputs labelled
+    assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?://""", page)  # offline
+    assert (rep.html_path.parent / "density_kde.tif").is_file()
+
+
+def test_report_tables_equal_direct_computations(default_report, layout):
+    tables = default_report.tables
+    validation = pd.read_csv(tables["layout_validation"], encoding="utf-8-sig")
+    direct = layout.validate()
+    assert validation["measured"].to_numpy() == pytest.approx(direct["measured"].to_numpy())
+    # The synthetic inputs are seeded: recompute the share of the city independently.
+    current = cg.synthetic_resources(
+        report.DEFAULT_SYNTHETIC_N, seed=report.DEFAULT_SYNTHETIC_SEED, layout=layout
+    )
+    inside = cg.assign_zones(current, layout, layers=("corridor",))
+    col = next(c for c in inside.columns if "corridor" in c)
+    shares = pd.read_csv(tables["share_share_of_city"], encoding="utf-8-sig")
+    corridor = shares[shares["layer"] == "corridor"].set_index("category")
+    for category, row in corridor.iterrows():
+        mask = current["category"] == category if category != "ALL" else current["id"].notna()
+        assert row["count"] == int(inside.loc[mask, col].notna().sum())
+        assert row["city_count"] == int(mask.sum())
+    targets = pd.read_csv(tables["share_targets"], encoding="utf-8-sig").set_index("key")
+    key_cats = cg.resources.target_categories("key_resources_share", cg.category_registry())
+    mask = current["category"].isin(key_cats)
+    expected = inside.loc[mask, col].notna().sum() / mask.sum()
+    assert targets.loc["key_resources_share", "value"] == pytest.approx(expected)
+
+
+def test_report_geopackage_has_layout_and_results(default_report, layout):
+    import pyogrio
+
+    names = {name for name, _ in pyogrio.list_layers(default_report.gpkg_path)}
+    assert {"corridor", "cities", "circles", "axis", "districts", "city"} <= names
+    assert "access_isochrones" in names
+    cities = gpd.read_file(default_report.gpkg_path, layer="cities")
+    assert cities.crs.to_epsg() == 4326 and len(cities) == 3
+
+
+def test_user_resources_are_escaped_everywhere(tmp_path, layout):
+    pts = gpd.GeoDataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "name": [PAYLOAD, "中国海洋大学", "<b>bold</b>"],
+            "category": ["高校", "高校", "全国重点实验室"],
+        },
+        geometry=[
+            shapely.Point(120.49, 36.16),
+            shapely.Point(120.50, 36.17),
+            shapely.Point(120.68, 36.37),
+        ],
+        crs="EPSG:4326",
+    )
+    rep = report.build_report(tmp_path / "r", resources=pts)
+    page = rep.html_path.read_text(encoding="utf-8")
+    assert PAYLOAD not in page and "<b>bold</b>" not in page
+    assert "3 accepted" in page
+
+
+@pytest.mark.browser
+def test_report_in_headless_chromium(tmp_path, layout):
+    pts = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "name": [PAYLOAD, "山东大学"], "category": ["高校", "高校"]},
+        geometry=[shapely.Point(120.49, 36.16), shapely.Point(120.68, 36.37)],
+        crs="EPSG:4326",
+    )
+    rep = report.build_report(tmp_path / "r", resources=pts)
+    facts, logs = inspect_page(rep.html_path, frames=True)
+    assert errors(logs) == [], logs
+    assert facts["sections"] == ["layout", "share", "density", "profile", "access", "provenance"]
+    assert all(img["ok"] for img in facts["imgs"]) and len(facts["imgs"]) >= 5
+    assert facts["frames"] and all(f["maps"] == 1 for f in facts["frames"])
+    assert facts["xss"] is None and all(f["xss"] is None for f in facts["frames"])
+    # Real numbers on the page: the official areas and the measured ones.
+    for text in ("78.56", "26.2", "85.95", "190.7"):
+        assert text in facts["text"]
+    density_map = facts["frames"][1]
+    assert any(PAYLOAD in t for t in density_map["tooltips"])  # shown as text
+
+
+def test_report_command(tmp_path, capsys):
+    out = tmp_path / "rep"
+    rc = cli.main(
+        [
+            "report",
+            "--out",
+            str(out),
+            "--resources",
+            str(DATA / "resources_gbk_gcj02.csv"),
+            "--datum",
+            "GCJ02",
+            "--id",
+            "编号",
+            "--name",
+            "名称",
+            "--category",
+            "类别",
+            "--weight",
+            "专利数",
+            "--quiet",
+        ]
+    )
+    assert rc == 0
+    assert capsys.readouterr().out == ""
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "rejected" in page.lower()
+    assert (out / "tables" / "share_rejected.csv").is_file()
+
+
+def test_report_command_errors(tmp_path, capsys):
+    assert cli.main(["report", "--out", str(tmp_path), "--osm", "missing.pbf"]) == 2
+    assert "no such file 'missing.pbf'" in capsys.readouterr().err
+    assert (
+        cli.main(
+            [
+                "report",
+                "--out",
+                str(tmp_path / "x"),
+                "--base",
+                str(DATA / "resources_gbk_gcj02.csv"),
+            ]
+        )
+        == 2
+    )
+    assert "--base needs --resources" in capsys.readouterr().err
