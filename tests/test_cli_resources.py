@@ -88,3 +88,55 @@ def test_user_mistakes_are_one_line_exit_2(argv, message, capsys, tmp_path, monk
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("corridor-geo: error:") and message in err[0]
+
+
+def test_density_and_coverage_write_in_the_asked_crs(tmp_path):
+    import geopandas as gpd
+    import rasterio
+
+    from corridor_geo import cli
+    from corridor_geo import crs as cg_crs
+
+    src = Path(__file__).parent / "data" / "resources_gbk_gcj02.csv"
+    out = tmp_path / "d"
+    assert (
+        cli.main(
+            [
+                "density",
+                str(src),
+                "--datum",
+                "GCJ02",
+                "--id",
+                "编号",
+                "--out",
+                str(out),
+                "--crs",
+                "GCJ02",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (out / "kde_gcj02.tif").is_file() and (out / "grid_gcj02.gpkg").is_file()
+    with rasterio.open(out / "kde_gcj02.tif") as r:
+        assert cg_crs.datum_of(r.crs.to_wkt()) == "GCJ02"
+    assert cg_crs.datum_of(gpd.read_file(out / "grid_gcj02.gpkg")) == "GCJ02"
+    out2 = tmp_path / "c"
+    assert (
+        cli.main(
+            [
+                "coverage",
+                "--circle-kind",
+                "环大学",
+                "--radius",
+                "1000",
+                "--out",
+                str(out2),
+                "--crs",
+                "EPSG:4549",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert gpd.read_file(out2 / "coverage.gpkg").crs.to_epsg() == 4549

@@ -155,3 +155,62 @@ def test_xlsx_tables(tmp_path):
     table = pd.DataFrame({"城": ["海洋科技城"], "面积": [78.56]})
     path = io.write_table_atomic(table, tmp_path / "t.xlsx")
     assert pd.read_excel(path).to_dict("records") == [{"城": "海洋科技城", "面积": 78.56}]
+
+
+def _hot_raster():
+    import numpy as np
+    from affine import Affine
+
+    from corridor_geo.raster import Raster
+
+    values = np.zeros((60, 60))
+    values[30, 20] = 100.0  # one hot cell
+    return Raster(
+        values,
+        Affine(100, 0, 550000, 0, -100, 4010000),
+        "EPSG:4549",
+        nodata=-9999,
+        tags={"units": "per km2"},
+    )
+
+
+def _hot_spot(path):
+    import numpy as np
+    import rasterio
+
+    with rasterio.open(path) as src:
+        data = src.read(1, masked=True).filled(0)
+        row, col = np.unravel_index(int(np.argmax(data)), data.shape)
+        x, y = src.transform * (col + 0.5, row + 0.5)
+        return src.crs, (x, y), abs(src.transform.a)
+
+
+@pytest.mark.parametrize(
+    ("target", "epsg"), [("WGS84", 4326), ("CGCS2000", 4490), ("EPSG:4549", 4549)]
+)
+def test_raster_export_in_each_crs(tmp_path, target, epsg):
+    from pyproj import Transformer
+
+    raster = _hot_raster()
+    out = io.export_raster(raster, tmp_path / "kde.tif", crs=target)
+    crs_out, (x, y), cell = _hot_spot(out)
+    assert crs_out.to_epsg() == epsg
+    # The hot cell's centre, in the asked CRS, computed independently with pyproj.
+    cx, cy = raster.transform * (20.5, 30.5)
+    ex, ey = Transformer.from_crs(4549, epsg, always_xy=True).transform(cx, cy)
+    assert abs(x - ex) <= 1.5 * cell and abs(y - ey) <= 1.5 * cell
+
+
+def test_raster_export_to_gcj02_moves_the_hot_spot_by_the_offset(tmp_path):
+    from pyproj import Transformer
+
+    raster = _hot_raster()
+    out = io.export_raster(raster, tmp_path / "kde.tif", crs="GCJ02")
+    assert out.name == "kde_gcj02.tif"
+    crs_out, (x, y), cell = _hot_spot(out)
+    assert crs.datum_of(crs_out.to_wkt()) == "GCJ02"
+    cx, cy = raster.transform * (20.5, 30.5)
+    lon, lat = Transformer.from_crs(4549, 4326, always_xy=True).transform(cx, cy)
+    gx, gy = crs.wgs84_to_gcj02(lon, lat)
+    assert abs(x - gx) <= 1.5 * cell and abs(y - gy) <= 1.5 * cell
+    assert abs(gx - lon) > 3 * cell  # the ~450 m shift is far larger than a cell

@@ -129,3 +129,48 @@ def test_save_figure_formats(layout_figure, tmp_path, suffix, magic):
     assert path.read_bytes()[:5].startswith(magic)
     with pytest.raises(InputError, match=r"writes \.png, \.svg or \.pdf"):
         plotting.save_figure(layout_figure, tmp_path / "x.jpg")
+
+
+def test_axis_profile_bars_are_the_profile(layout):
+    import matplotlib.pyplot as plt
+
+    import corridor_geo as cg
+
+    pts = cg.synthetic_resources(800, seed=3, layout=layout, corridor_share=1.0)
+    profile = cg.axis_profile(pts, layout, bin_km=2.0)
+    fig = plotting.plot_axis_profile(profile, lang="en")
+    bars = [p for p in fig.axes[0].patches if p.get_width() > 0 and p.get_height() > 0]
+    heights = {round(b.get_x(), 6): b.get_height() for b in bars}
+    nonzero = profile[profile["count_per_km"] > 0]
+    assert len(heights) == len(nonzero)
+    for _, row in nonzero.iterrows():
+        assert heights[round(row["start_km"], 6)] == pytest.approx(row["count_per_km"])
+    colors = {plotting.CITY_COLORS[c] for c in profile["city"].dropna().unique()}
+    assert len(colors) >= 2  # at least two cities shaded along the axis
+    plt.close(fig)
+    with pytest.raises(InputError, match="no column 'city'"):
+        plotting.plot_axis_profile(profile.drop(columns="city"))
+
+
+def test_targets_bars_are_values_against_targets():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    status = pd.DataFrame(
+        {
+            "name_zh": ["占比", "增长", "无基期"],
+            "name_en": ["share", "growth", "no base"],
+            "value": [0.39, 0.20, float("nan")],
+            "target": [0.45, 0.15, 0.15],
+            "met": [False, True, None],
+        }
+    )
+    fig = plotting.plot_targets(status, lang="en")
+    ax = fig.axes[0]
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    assert widths == [20.0, 39.0]  # per cent
+    colors = {round(p.get_width()): p.get_facecolor()[:3] for p in ax.patches}
+    assert colors[39][0] > colors[39][1]  # red: not met
+    assert colors[20][1] > colors[20][0]  # green: met
+    assert any("no base snapshot" in t.get_text() for t in ax.texts)
+    plt.close(fig)

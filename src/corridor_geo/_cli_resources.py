@@ -33,6 +33,16 @@ def add_resource_arguments(p: argparse.ArgumentParser, *, required: bool = True)
     p.add_argument("--categories", help="category registry CSV replacing the bundled one")
 
 
+CRS_HELP = (
+    "CRS of the written layers and rasters: WGS84 (default for layers), CGCS2000, EPSG:4549 "
+    "(default for rasters) or GCJ02 for Amap overlays (files named *_gcj02)"
+)
+
+
+def add_crs_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--crs", default=None, help=CRS_HELP)
+
+
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument(

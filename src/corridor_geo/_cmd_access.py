@@ -84,6 +84,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="METRES",
         help="largest distance from a point to the network (default 500 m)",
     )
+    p.add_argument(
+        "--crs",
+        default="WGS84",
+        help="CRS of isochrones.gpkg: WGS84 (default), CGCS2000, EPSG:4549 or GCJ02",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
     return p
@@ -310,7 +315,9 @@ def run(args: argparse.Namespace) -> int:
         )
         name_of = dict(zip(facilities.index, f_names))
         iso.insert(1, "facility", [name_of[p] for p in iso["point"]])
-        written.append(write_vector_atomic(iso, out_dir / "isochrones.gpkg", layer="isochrones"))
+        written.append(
+            write_vector_atomic(iso, out_dir / "isochrones.gpkg", layer="isochrones", crs=args.crs)
+        )
 
     routed = np.isfinite(axis_time) & np.isfinite(fac_time)
     n_bad = int((~routed).sum())

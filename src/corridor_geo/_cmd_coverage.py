@@ -45,6 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     common.add_resource_arguments(p, required=False)
     common.add_output_arguments(p)
+    common.add_crs_argument(p)
     p.set_defaults(func=run)
     return p
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     written = [
         common.write_table(cov, out, "coverage", args.format),
-        write_vector_atomic(cov, out / "coverage.gpkg", layer="coverage"),
+        write_vector_atomic(cov, out / "coverage.gpkg", layer="coverage", crs=args.crs or "WGS84"),
     ]
     if res is not None:
         written.append(common.write_rejected(res, out, args.format))

@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--kde-cell", type=float, default=50.0, help="KDE cell size, m (50)")
     p.add_argument("--no-kde", action="store_true", help="do not write the KDE raster")
     common.add_output_arguments(p)
+    common.add_crs_argument(p)
     p.set_defaults(func=run)
     return p
 
@@ -45,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ._errors import CorridorGeoError
     from .density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
-    from .io import write_vector_atomic
+    from .io import export_raster, write_vector_atomic
     from .layout import load_layout
 
     if args.bandwidth <= 0 or args.kde_cell <= 0 or args.cell_size <= 0:
@@ -66,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
             else hex_grid(resolution=args.resolution, layout=layout)
         )
         cells = aggregate_to_grid(res, grid, by="category")
-        written.append(write_vector_atomic(cells, out / "grid.gpkg", layer="grid"))
+        written.append(
+            write_vector_atomic(cells, out / "grid.gpkg", layer="grid", crs=args.crs or "WGS84")
+        )
     surf = None
     if not args.no_kde:
         surf = kernel_density(
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             weight="weight" if args.weight else None,
             layout=layout,
         )
-        written.append(surf.to_geotiff(out / "kde.tif"))
+        written.append(export_raster(surf, out / "kde.tif", crs=args.crs or "EPSG:4549"))
     if not args.quiet:
         print(res.summary())
         rows = table.loc[table["category"] == "ALL"]

@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("default")
+        # Deprecation notices of the libraries underneath are for developers, not users.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
         warnings.showwarning = _show_warning
         try:
             return int(args.func(args))

@@ -37,6 +37,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -48,6 +49,7 @@ from .crs import datum_of, normalize_datum, to_datum
 
 __all__ = [
     "FORMATS",
+    "export_raster",
     "geometry_to_columns",
     "shapefile_field_names",
     "write_bytes_atomic",
@@ -415,3 +417,101 @@ def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
     '青岛'
     """
     return write_bytes_atomic(text.encode("utf-8"), path)
+
+
+def export_raster(
+    raster: Any,
+    path: str | os.PathLike[str],
+    *,
+    crs: str = "EPSG:4549",
+    resolution: float | None = None,
+) -> Path:
+    """Write a raster (a :class:`~corridor_geo.raster.Raster` or a GeoTIFF path) in any CRS.
+
+    Parameters
+    ----------
+    raster : Raster or path
+    path : path-like
+        A ``.tif`` file; for GCJ-02/BD-09 output ``_gcj02``/``_bd09`` is appended to the
+        name (see the module notes).
+    crs : str
+        ``"EPSG:4549"`` (default), ``"WGS84"``, ``"CGCS2000"``, ``"GCJ02"``, ``"BD09"`` or
+        any CRS pyproj knows.  GDAL cannot warp into GCJ-02/BD-09 (they are not map
+        projections), so those are resampled here: the raster is reprojected to WGS84,
+        then every output cell centre is converted to WGS84 with the exact inverse and
+        sampled bilinearly.
+    resolution : float, optional
+        Output cell size in the target CRS's units.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import numpy as np, rasterio, tempfile, pathlib
+    >>> from affine import Affine
+    >>> from corridor_geo.raster import Raster
+    >>> r = Raster(np.ones((40, 40)), Affine(100, 0, 540000, 0, -100, 4010000), "EPSG:4549")
+    >>> out = export_raster(r, pathlib.Path(tempfile.mkdtemp()) / "r.tif", crs="GCJ02")
+    >>> out.name
+    'r_gcj02.tif'
+    >>> with rasterio.open(out) as src:
+    ...     "GCJ-02" in src.crs.to_wkt()
+    True
+    """
+    from .raster import Raster, read_raster, reproject_raster, write_geotiff
+
+    path = Path(path)
+    try:
+        datum = normalize_datum(crs)
+    except InputError:
+        datum = None
+    source = read_raster(raster) if not isinstance(raster, Raster) else raster
+    if datum in ("GCJ02", "BD09"):
+        wgs = reproject_raster(source, crs="EPSG:4326", resolution=resolution)
+        out = _warp_to_offset_datum(wgs, datum)
+        return write_geotiff(out, _tagged(path, datum.lower()))
+    target = {"WGS84": "EPSG:4326", "CGCS2000": "EPSG:4490"}.get(datum or "", crs)
+    try:
+        target_crs = CRS.from_user_input(target)
+    except CRSError as exc:
+        raise InputError(f"unknown CRS {crs!r} for the raster") from exc
+    if source.crs.equals(target_crs) and resolution is None:
+        return write_geotiff(source, path)
+    return write_geotiff(reproject_raster(source, crs=target_crs, resolution=resolution), path)
+
+
+def _warp_to_offset_datum(wgs: Any, datum: str) -> Any:
+    """Resample a WGS84 raster onto a regular GCJ-02/BD-09 grid (exact per cell centre)."""
+    import numpy as np
+    from affine import Affine
+    from scipy.ndimage import map_coordinates
+
+    from .crs import DATUMS, transform_coords
+    from .raster import Raster
+
+    h, w = wgs.shape
+    t = wgs.transform
+    west, north = t.c, t.f
+    east, south = west + w * t.a, north + h * t.e
+    corners_lon, corners_lat = transform_coords(
+        np.array([west, east, west, east]),
+        np.array([north, north, south, south]),
+        source="WGS84",
+        target=datum,
+    )
+    g_west, g_east = float(corners_lon.min()), float(corners_lon.max())
+    g_south, g_north = float(corners_lat.min()), float(corners_lat.max())
+    width = max(1, round((g_east - g_west) / t.a))
+    height = max(1, round((g_north - g_south) / -t.e))
+    transform = Affine(t.a, 0.0, g_west, 0.0, t.e, g_north)
+    cols, rows = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
+    lon_g = g_west + cols * t.a
+    lat_g = g_north + rows * t.e
+    lon_w, lat_w = transform_coords(lon_g, lat_g, source=datum, target="WGS84")
+    src_col = (lon_w - west) / t.a - 0.5
+    src_row = (lat_w - north) / t.e - 0.5
+    values = np.where(wgs.valid(), wgs.values, np.nan).astype(float)
+    out = map_coordinates(values, [src_row, src_col], order=1, mode="constant", cval=np.nan)
+    return Raster(out, transform, DATUMS[datum], nodata=wgs.nodata, tags=dict(wgs.tags))

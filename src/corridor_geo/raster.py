@@ -105,6 +105,41 @@ class Raster:
             ok &= v != self.nodata
         return ok
 
+    def explore(self, layout: Any = None, *, name: str = "raster", **kwargs: Any):
+        """A folium map of the raster over the layout (see :func:`corridor_geo.maps.add_raster`).
+
+        Examples
+        --------
+        >>> from affine import Affine
+        >>> r = Raster(np.arange(16.0).reshape(4, 4),
+        ...            Affine(500, 0, 545000, 0, -500, 4010000), "EPSG:4549")
+        >>> type(r.explore(basemap="blank")).__name__
+        'Map'
+        """
+        import tempfile
+
+        from .layout import load_layout
+        from .maps import add_raster, explore_layout
+
+        layout = layout if layout is not None else load_layout()
+        m = explore_layout(layout, layers=("corridor", "axis"), **kwargs)
+        with tempfile.TemporaryDirectory() as tmp:
+            return add_raster(m, self.to_geotiff(Path(tmp) / "raster.tif"), name=name)
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: shape, cell size, CRS, value range and tags."""
+        from .maps import esc
+
+        valid = self.valid()
+        values = np.asarray(self.values, dtype=float)[valid]
+        lo, hi = (float(values.min()), float(values.max())) if values.size else (np.nan, np.nan)
+        tags = ", ".join(f"{esc(k)}={esc(v)}" for k, v in self.tags.items())
+        return (
+            f"<div><strong>Raster</strong> {self.shape[0]}×{self.shape[1]} cells of "
+            f"{abs(self.transform.a):g}×{abs(self.transform.e):g}, {esc(self.crs.name)}; "
+            f"values {lo:.4g} to {hi:.4g}; {esc(tags)}</div>"
+        )
+
     def to_geotiff(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
         """Write to a GeoTIFF atomically (see :func:`write_geotiff`)."""
         return write_geotiff(self, path, **kwargs)

@@ -269,6 +269,47 @@ class ResourceTable:
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the summary, then the first rejected rows."""
+        from .maps import esc
+
+        head = "".join(f"<div>{esc(line)}</div>" for line in self.summary().splitlines())
+        rejected = ""
+        if len(self.rejected):
+            rejected = "<p>rejected rows:</p>" + self.rejected.head(10).to_html(escape=True)
+        return f"<div>{head}{rejected}</div>"
+
+    def explore(self, layout: Any = None, **kwargs: Any):
+        """A folium map of the accepted resources over the layout.
+
+        Parameters
+        ----------
+        layout : CorridorLayout, optional
+            Defaults to :func:`corridor_geo.load_layout`.
+        **kwargs
+            Passed to :func:`corridor_geo.maps.explore_layout` (``basemap``, ``lang``...).
+
+        Examples
+        --------
+        >>> m = sample_resources().explore(basemap="blank")
+        >>> "resources" in m.get_root().render()
+        True
+        """
+        from .layout import load_layout
+        from .maps import add_points, explore_layout
+
+        layout = layout if layout is not None else load_layout()
+        m = explore_layout(layout, **kwargs)
+        popup = [
+            c
+            for c in ("name", "category_zh", "category_en", "weight", "status")
+            if c in self.accepted.columns
+        ]
+        label = "name" if "name" in self.accepted.columns else None
+        return add_points(
+            m, self.accepted, name="resources", label_column=label, popup_columns=popup
+        )
+
 
 # --------------------------------------------------------------------------------------
 # Reading
