@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -66,8 +67,13 @@ def density_by_zone(
     by: str | None = "category",
     layers: Sequence[str] | str | None = None,
     weight: str | None = "weight",
+    client: Any = None,
 ) -> pd.DataFrame:
     """Counts and weights of resources per km² of every zone, by category.
+
+    Parameters are those of :func:`corridor_geo.zones.share_of_city`: ``resources`` may
+    be a dask-geopandas GeoDataFrame or a (Geo)Parquet path, counted partition by
+    partition (on ``client``'s cluster when given), see :mod:`corridor_geo.scale`.
 
     Returns
     -------
@@ -87,7 +93,7 @@ def density_by_zone(
     from .zones import DEFAULT_LAYERS, share_of_city, zone_table
 
     lays = DEFAULT_LAYERS if layers is None else layers
-    table = share_of_city(resources, layout, by=by, layers=lays, weight=weight)
+    table = share_of_city(resources, layout, by=by, layers=lays, weight=weight, client=client)
     zones = zone_table(layout, layers=lays)[["layer", "zone", "area_km2"]]
     out = table.merge(zones, on=["layer", "zone"], how="left")
     out["count_per_km2"] = out["count"] / out["area_km2"]
@@ -269,18 +275,35 @@ def aggregate_to_grid(
     *,
     by: str | None = None,
     weight: str | None = "weight",
+    client: Any = None,
 ) -> gpd.GeoDataFrame:
     """Counts and weights of resources in every cell of a grid (or any polygons).
 
     A point on an edge shared by two cells counts once, in the first of them (grid
     order); points outside every cell are not counted (see the log).
 
+    Parameters
+    ----------
+    resources : ResourceTable, GeoDataFrame, GeoSeries, dask-geopandas GeoDataFrame or path
+        Points with a CRS.  A dask-geopandas GeoDataFrame or a (Geo)Parquet path is
+        counted partition by partition and the counts summed (equal to the in-memory
+        result), see :mod:`corridor_geo.scale`.
+    grid : GeoDataFrame
+        Cells (:func:`square_grid`, :func:`hex_grid`) or any polygons, with a CRS.
+    by : str, optional
+        A column of groups: one ``count_<value>`` column per value.
+    weight : str or None
+        Column of weights; ``None`` or a missing column: weight 1.
+    client : dask.distributed.Client, optional
+        For partitioned input: run on this cluster.
+
     Returns
     -------
     GeoDataFrame
         The grid with ``count``, ``weight``, ``count_per_km2`` and ``weight_per_km2``
         (using the grid's ``area_km2``, or the true area when it has none), and with
-        ``by``, one ``count_<value>`` column per group.
+        ``by``, one ``count_<value>`` column per group (rows without a group count in
+        ``count`` only).
 
     Examples
     --------
@@ -291,33 +314,39 @@ def aggregate_to_grid(
     300
     """
     from .resources import as_points
-    from .zones import ZoneIndex
+    from .scale import as_partitioned, map_reduce
+    from .zones import ZoneIndex, _needed_columns
 
     if not isinstance(grid, gpd.GeoDataFrame):
         raise InputError(f"grid must be a GeoDataFrame, got {type(grid).__name__}")
-    pts = as_points(resources)
+    frame = as_partitioned(resources)
+    pts = frame if frame is not None else as_points(_needed_columns(resources, by, weight))
+    if by is not None and by not in pts.columns:
+        raise InputError(f"no column {by!r} in the resources")
     gm = to_analysis_crs(grid)
-    pm = to_analysis_crs(pts.geometry)
-    x = np.asarray(shapely.get_x(pm.values), dtype=float)
-    y = np.asarray(shapely.get_y(pm.values), dtype=float)
     bounds = gm.total_bounds
     typical = np.sqrt(np.median(shapely.area(gm.geometry.values))) if len(gm) else 1.0
     index = ZoneIndex.build(gm.geometry.values, cell=max(typical / 4, 1.0))
-    pt, zn = index.query(x, y)
-    first = np.ones(len(pt), dtype=bool)
-    first[1:] = pt[1:] != pt[:-1]  # sorted by point then cell: keep the first cell
-    pt, zn = pt[first], zn[first]
-    n_out = len(pts) - len(pt)
+    if frame is None:
+        part = _grid_counts(pts, index, by=by, weight=weight)
+    else:
+        datum_of(frame)  # MissingCRSError before any task runs
+        keep = [c for c in dict.fromkeys([by, weight]) if c is not None and c in frame.columns]
+        part = map_reduce(
+            frame[[*keep, frame.geometry.name]],
+            _grid_counts_partition,
+            _GridCounts.merge,
+            shared=index,
+            client=client,
+            by=by,
+            weight=weight,
+        )
+    n_out = part.n_points - part.n_assigned
     if n_out:
-        log.info("%d of %d points lie outside the grid %s", n_out, len(pts), bounds)
-    w = (
-        pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
-        if weight is not None and weight in pts.columns
-        else np.ones(len(pts))
-    )
+        log.info("%d of %d points lie outside the grid %s", n_out, part.n_points, bounds)
     out = grid.copy()
-    out["count"] = np.bincount(zn, minlength=len(grid))
-    out["weight"] = np.bincount(zn, weights=w[pt], minlength=len(grid))
+    out["count"] = part.counts
+    out["weight"] = part.weights
     area = (
         out["area_km2"].to_numpy(float)
         if "area_km2" in out.columns
@@ -327,12 +356,91 @@ def aggregate_to_grid(
         out["count_per_km2"] = np.where(area > 0, out["count"] / area, np.nan)
         out["weight_per_km2"] = np.where(area > 0, out["weight"] / area, np.nan)
     if by is not None:
-        if by not in pts.columns:
-            raise InputError(f"no column {by!r} in the resources")
-        groups = pts[by].astype(str).to_numpy()[pt]
-        for g in sorted(set(groups)):
-            out[f"count_{g}"] = np.bincount(zn[groups == g], minlength=len(grid))
+        for g in sorted(part.groups):
+            out[f"count_{g}"] = part.groups[g]
     return out
+
+
+_TO_METRIC: Any = None
+
+
+def _metric_xy(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """EPSG:4549 coordinates of WGS84 points, transformed as arrays (no new geometries)."""
+    global _TO_METRIC
+    if _TO_METRIC is None:
+        from pyproj import Transformer
+
+        _TO_METRIC = Transformer.from_crs(WGS84, ANALYSIS_CRS, always_xy=True)
+    geoms = np.asarray(points.geometry.values, dtype=object)
+    lon = np.asarray(shapely.get_x(geoms), dtype=float)
+    lat = np.asarray(shapely.get_y(geoms), dtype=float)
+    if not len(lon):
+        return lon, lat
+    x, y = _TO_METRIC.transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+@dataclass
+class _GridCounts:
+    """Counts and weights of points per grid cell (and per group): mergeable partials."""
+
+    counts: np.ndarray  # int64 per cell
+    weights: np.ndarray  # float64 per cell
+    groups: dict[str, np.ndarray]  # group -> int64 counts per cell
+    n_points: int
+    n_assigned: int
+
+    def merge(self, other: _GridCounts) -> _GridCounts:
+        groups = dict(self.groups)
+        for g, c in other.groups.items():
+            groups[g] = groups[g] + c if g in groups else c
+        return _GridCounts(
+            self.counts + other.counts,
+            self.weights + other.weights,
+            groups,
+            self.n_points + other.n_points,
+            self.n_assigned + other.n_assigned,
+        )
+
+
+def _grid_counts(
+    pts: gpd.GeoDataFrame, index: Any, *, by: str | None, weight: str | None
+) -> _GridCounts:
+    """Per-cell counts of points already passed through ``as_points`` (WGS84)."""
+    n_cells = len(index.geoms)
+    x, y = _metric_xy(pts)
+    pt, zn = index.query(x, y)
+    first = np.ones(len(pt), dtype=bool)
+    first[1:] = pt[1:] != pt[:-1]  # sorted by point then cell: keep the first cell
+    pt, zn = pt[first], zn[first]
+    w = (
+        pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
+        if weight is not None and weight in pts.columns
+        else np.ones(len(pts))
+    )
+    groups: dict[str, np.ndarray] = {}
+    if by is not None:
+        values = pts[by].to_numpy(dtype=object)[pt]
+        has = pd.notna(values)  # rows without a group count in ``count`` only
+        labels = values[has].astype(str)
+        zn_has = zn[has]
+        for g in sorted(set(labels)):
+            groups[g] = np.bincount(zn_has[labels == g], minlength=n_cells)
+    return _GridCounts(
+        np.bincount(zn, minlength=n_cells),
+        np.bincount(zn, weights=w[pt], minlength=n_cells),
+        groups,
+        len(pts),
+        len(pt),
+    )
+
+
+def _grid_counts_partition(
+    part: gpd.GeoDataFrame, index: Any, *, by: str | None, weight: str | None
+) -> _GridCounts:
+    from .resources import as_points
+
+    return _grid_counts(as_points(part), index, by=by, weight=weight)
 
 
 # --------------------------------------------------------------------------------------
@@ -356,6 +464,34 @@ def _linear_bin(u, v, w, nx, ny, out):
             out[r + 1, c] += w[i] * (1 - a) * b
         if c + 1 >= 0 and r + 1 >= 0 and c + 1 < nx and r + 1 < ny:
             out[r + 1, c + 1] += w[i] * a * b
+
+
+def _fast_len(n: int) -> int:
+    """The smallest 5-smooth integer >= n (FFT lengths that are fast)."""
+    m = max(int(n), 1)
+    while True:
+        k = m
+        for p in (2, 3, 5):
+            while k % p == 0:
+                k //= p
+        if k == 1:
+            return m
+        m += 1
+
+
+def _fft_convolve_same(a: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """2-D linear convolution of ``a`` with ``k``, the central part of ``a``'s shape.
+
+    What ``scipy.signal.fftconvolve(a, k, mode="same")`` computes (real FFTs of 5-smooth
+    lengths), without importing ``scipy.signal`` (most of a second on first use).
+    """
+    full = [a.shape[i] + k.shape[i] - 1 for i in (0, 1)]
+    shape = [_fast_len(n) for n in full]
+    spec = np.fft.rfft2(a, shape) * np.fft.rfft2(k, shape)
+    conv = np.fft.irfft2(spec, shape)
+    r0 = (full[0] - a.shape[0]) // 2
+    c0 = (full[1] - a.shape[1]) // 2
+    return conv[r0 : r0 + a.shape[0], c0 : c0 + a.shape[1]]
 
 
 def _kernel_values(r2: np.ndarray, kernel: str, h: float) -> np.ndarray:
@@ -436,9 +572,8 @@ def kernel_density(
     >>> round(total, 4), surf.tags["units"], surf.crs.to_epsg()
     (1.0, 'points per km2', 4549)
     """
-    from scipy.signal import fftconvolve
-
     from .resources import as_points
+    from .zones import _needed_columns
 
     if kernel not in KERNELS:
         raise InputError(f"kernel must be one of {KERNELS}, got {kernel!r}")
@@ -446,12 +581,10 @@ def kernel_density(
         raise InputError("bandwidth_m and cell_size_m must be positive")
     if isinstance(resources, gpd.GeoSeries):
         resources = gpd.GeoDataFrame(geometry=resources)
-    pts = as_points(resources)
+    pts = as_points(_needed_columns(resources, None, weight))
     if weight is not None and weight not in pts.columns:
         raise InputError(f"no weight column {weight!r} in the resources")
-    pm = to_analysis_crs(pts.geometry)
-    x = np.asarray(shapely.get_x(pm.values), dtype=float)
-    y = np.asarray(shapely.get_y(pm.values), dtype=float)
+    x, y = _metric_xy(pts)
     w = (
         pd.to_numeric(pts[weight], errors="coerce").to_numpy(float)
         if weight is not None
@@ -490,7 +623,7 @@ def kernel_density(
     kern = _kernel_values(r2, kernel, bandwidth_m)
     if kernel == "gaussian":
         kern[r2 > radius * radius] = 0.0
-    full = fftconvolve(binned, kern, mode="same")
+    full = _fft_convolve_same(binned, kern)
     dens = full[pad : pad + (ny - 1) * k + 1 : k, pad : pad + (nx - 1) * k + 1 : k]
     dens = np.clip(dens, 0.0, None) * 1e6  # per km²; FFT round-off can leave -1e-17
     dens = dens[::-1]  # north up
