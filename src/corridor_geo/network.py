@@ -1329,14 +1329,30 @@ def sea_from_layout(layout: Any, *, margin_m: float = 20_000.0) -> gpd.GeoDataFr
     from ._validate import to_metric
 
     city = layout.layers["city"] if hasattr(layout, "layers") else layout
+    # Every time_to_axis call asks for it, and buffering the coast takes most of a
+    # second: the answer is kept per city boundary (its exact geometry and CRS).
+    key = None
+    if isinstance(city, (gpd.GeoDataFrame, gpd.GeoSeries)) and city.crs is not None:
+        key = (city.crs.to_wkt(), tuple(shapely.to_wkb(city.geometry.values)), float(margin_m))
+        cached = _SEA_CACHE.get(key)
+        if cached is not None:
+            return cached.copy()
     land = shapely.union_all(to_metric(city).geometry.values)
     box = shapely.box(*land.buffer(margin_m).bounds)
     sea = shapely.difference(box, land)
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         {"name": ["sea and land outside Qingdao"], "source": ["layout city layer"]},
         geometry=[sea],
         crs=ANALYSIS_CRS,
     ).to_crs(WGS84)
+    if key is not None:
+        while len(_SEA_CACHE) >= 4:
+            _SEA_CACHE.pop(next(iter(_SEA_CACHE)))
+        _SEA_CACHE[key] = out.copy()
+    return out
+
+
+_SEA_CACHE: dict[tuple[Any, ...], gpd.GeoDataFrame] = {}
 
 
 # --------------------------------------------------------------------------------------

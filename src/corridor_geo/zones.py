@@ -231,57 +231,138 @@ def _fill_inside(sx0, sy0, sx1, sy1, x0, y0, dx, dy, nx, ny, state):
                     state[r, c] = 1
 
 
-@numba.njit(cache=True, nogil=True)
-def _lookup(px, py, bx0, by0, bx1, by1, gx0, gy0, ginv_dx, ginv_dy, gnx, gny, goff, states):
-    n = px.shape[0]
+@numba.njit(cache=True)
+def _coarse_lists(bx0, by0, bx1, by1, cx0, cy0, inv_dx, inv_dy, nx, ny):
+    """For each cell of a coarse grid, the zones whose box may touch it (CSR, ascending)."""
     nz = bx0.shape[0]
-    n_in = 0
-    n_cand = 0
-    for i in range(n):
-        x = px[i]
-        y = py[i]
-        for z in range(nz):
-            if x < bx0[z] or x > bx1[z] or y < by0[z] or y > by1[z]:
-                continue
-            c = int(np.floor((x - gx0[z]) * ginv_dx[z]))
-            r = int(np.floor((y - gy0[z]) * ginv_dy[z]))
-            if c < 0 or r < 0 or c >= gnx[z] or r >= gny[z]:
-                n_cand += 1
-                continue
-            s = states[goff[z] + r * gnx[z] + c]
-            if s == 1:
-                n_in += 1
-            elif s == 2:
-                n_cand += 1
-    in_pt = np.empty(n_in, dtype=np.int64)
-    in_z = np.empty(n_in, dtype=np.int32)
-    ca_pt = np.empty(n_cand, dtype=np.int64)
-    ca_z = np.empty(n_cand, dtype=np.int32)
+    lo_c = np.empty(nz, dtype=np.int64)
+    hi_c = np.empty(nz, dtype=np.int64)
+    lo_r = np.empty(nz, dtype=np.int64)
+    hi_r = np.empty(nz, dtype=np.int64)
+    counts = np.zeros(nx * ny + 1, dtype=np.int64)
+    for z in range(nz):
+        if not (bx0[z] <= bx1[z] and by0[z] <= by1[z]):  # empty zone: NaN box
+            lo_c[z], hi_c[z], lo_r[z], hi_r[z] = 0, -1, 0, -1
+            continue
+        # One cell of margin: rounding can never leave out a zone whose box holds a point.
+        lo_c[z] = max(int(np.floor((bx0[z] - cx0) * inv_dx)) - 1, 0)
+        hi_c[z] = min(int(np.floor((bx1[z] - cx0) * inv_dx)) + 1, nx - 1)
+        lo_r[z] = max(int(np.floor((by0[z] - cy0) * inv_dy)) - 1, 0)
+        hi_r[z] = min(int(np.floor((by1[z] - cy0) * inv_dy)) + 1, ny - 1)
+        for r in range(lo_r[z], hi_r[z] + 1):
+            for c in range(lo_c[z], hi_c[z] + 1):
+                counts[r * nx + c + 1] += 1
+    ptr = np.cumsum(counts)
+    zones = np.empty(ptr[-1], dtype=np.int32)
+    fill = ptr[:-1].copy()
+    for z in range(nz):
+        for r in range(lo_r[z], hi_r[z] + 1):
+            for c in range(lo_c[z], hi_c[z] + 1):
+                k = r * nx + c
+                zones[fill[k]] = z
+                fill[k] += 1
+    return ptr, zones
+
+
+@numba.njit(cache=True)
+def _grow(arr, size):
+    out = np.empty(max(2 * arr.shape[0], size), dtype=arr.dtype)
+    out[: arr.shape[0]] = arr
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _lookup(
+    px,
+    py,
+    bx0,
+    by0,
+    bx1,
+    by1,
+    gx0,
+    gy0,
+    ginv_dx,
+    ginv_dy,
+    gnx,
+    gny,
+    goff,
+    states,
+    cx0,
+    cy0,
+    cx1,
+    cy1,
+    cinv_dx,
+    cinv_dy,
+    cnx,
+    cny,
+    cptr,
+    czones,
+):
+    n = px.shape[0]
+    # One pass; each point checks only the zones listed for its coarse cell, in
+    # ascending order, so pairs come out sorted by point then zone.
+    in_pt = np.empty(n + 16, dtype=np.int64)
+    in_z = np.empty(n + 16, dtype=np.int32)
+    ca_pt = np.empty(n // 8 + 16, dtype=np.int64)
+    ca_z = np.empty(n // 8 + 16, dtype=np.int32)
     a = 0
     b = 0
     for i in range(n):
         x = px[i]
         y = py[i]
-        for z in range(nz):
+        if not (x >= cx0 and x <= cx1 and y >= cy0 and y <= cy1):
+            continue  # outside every zone's box (or NaN)
+        cc = min(int(np.floor((x - cx0) * cinv_dx)), cnx - 1)
+        cr = min(int(np.floor((y - cy0) * cinv_dy)), cny - 1)
+        k = cr * cnx + cc
+        for j in range(cptr[k], cptr[k + 1]):
+            z = czones[j]
             if x < bx0[z] or x > bx1[z] or y < by0[z] or y > by1[z]:
                 continue
             c = int(np.floor((x - gx0[z]) * ginv_dx[z]))
             r = int(np.floor((y - gy0[z]) * ginv_dy[z]))
             if c < 0 or r < 0 or c >= gnx[z] or r >= gny[z]:
-                ca_pt[b] = i
-                ca_z[b] = z
-                b += 1
-                continue
-            s = states[goff[z] + r * gnx[z] + c]
+                s = 2
+            else:
+                s = states[goff[z] + r * gnx[z] + c]
             if s == 1:
+                if a == in_pt.shape[0]:
+                    in_pt = _grow(in_pt, a + 1)
+                    in_z = _grow(in_z, a + 1)
                 in_pt[a] = i
                 in_z[a] = z
                 a += 1
             elif s == 2:
+                if b == ca_pt.shape[0]:
+                    ca_pt = _grow(ca_pt, b + 1)
+                    ca_z = _grow(ca_z, b + 1)
                 ca_pt[b] = i
                 ca_z[b] = z
                 b += 1
-    return in_pt, in_z, ca_pt, ca_z
+    return in_pt[:a].copy(), in_z[:a].copy(), ca_pt[:b].copy(), ca_z[:b].copy()
+
+
+def _coarse(bounds: np.ndarray) -> tuple[Any, ...]:
+    """A coarse grid over all the zones' boxes listing, per cell, the zones to check.
+
+    Without it every point is checked against every zone's box: fine for a few zones,
+    slow for the hundreds of cells of a grid (see :func:`~corridor_geo.density.
+    aggregate_to_grid`).  About ``16 x zones`` cells, at most 2048 a side.
+    """
+    ok = np.isfinite(bounds).all(axis=1) if len(bounds) else np.zeros(0, bool)
+    if not ok.any():
+        return (0.0, 0.0, -1.0, -1.0, 1.0, 1.0, 1, 1, np.zeros(2, np.int64), np.zeros(0, np.int32))
+    x0, y0 = bounds[ok, 0].min(), bounds[ok, 1].min()
+    x1, y1 = bounds[ok, 2].max(), bounds[ok, 3].max()
+    side = int(min(max(4 * np.sqrt(ok.sum()), 4), 2048))
+    w, h = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
+    inv_dx, inv_dy = side / w, side / h
+    b = np.ascontiguousarray
+    ptr, zones = _coarse_lists(
+        b(bounds[:, 0]), b(bounds[:, 1]), b(bounds[:, 2]), b(bounds[:, 3]),
+        x0, y0, inv_dx, inv_dy, side, side,
+    )  # fmt: skip
+    return (x0, y0, x1, y1, inv_dx, inv_dy, side, side, ptr, zones)
 
 
 def _segments(geom: Any) -> tuple[np.ndarray, ...]:
@@ -334,6 +415,7 @@ class ZoneIndex:
     grid: tuple[np.ndarray, ...]
     states: np.ndarray
     boundary: str
+    coarse: tuple[Any, ...]
     _owner: int = field(init=False, repr=False, compare=False)
     _local: threading.local = field(init=False, repr=False, compare=False)
 
@@ -418,7 +500,14 @@ class ZoneIndex:
         for g in geoms:
             shapely.prepare(g)
         grid = (gx0, gy0, 1.0 / gdx, 1.0 / gdy, gnx, gny, goff)
-        return cls(geoms=geoms, bounds=bounds, grid=grid, states=states, boundary=boundary)
+        return cls(
+            geoms=geoms,
+            bounds=bounds,
+            grid=grid,
+            states=states,
+            boundary=boundary,
+            coarse=_coarse(bounds),
+        )
 
     def query(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Pairs ``(point position, zone position)`` of every point in every zone.
@@ -437,6 +526,7 @@ class ZoneIndex:
             np.ascontiguousarray(b[:, 3]),
             *self.grid,
             self.states,
+            *self.coarse,
         )
         keep_pt = [in_pt]
         keep_z = [in_z]
