@@ -172,3 +172,23 @@ def test_zone_lookup_with_many_zones_equals_sjoin(layout):
     want = sorted(zip(sj.index.tolist(), sj["index_right"].tolist()))
     assert list(zip(pt.tolist(), zn.tolist())) == want
     assert len(want) > n
+
+
+def test_cheapest_edge_matrix_equals_a_dictionary_of_minima():
+    from corridor_geo.access import _csr_min
+
+    rng = np.random.default_rng(2)
+    n, m = 300, 5000
+    u = rng.integers(0, n, m)
+    v = rng.integers(0, n, m)
+    w = rng.uniform(0, 50, m)
+    w[rng.random(m) < 0.05] = 0.0  # zero-cost edges stay edges
+    best: dict[tuple[int, int], float] = {}
+    for a, b, c in zip(u.tolist(), v.tolist(), w.tolist()):
+        if a != b:
+            best[(a, b)] = min(c, best.get((a, b), np.inf))
+    mat = _csr_min(u, v, w, n)
+    coo = mat.tocoo()
+    got = dict(zip(zip(coo.row.tolist(), coo.col.tolist()), coo.data.tolist()))
+    assert got == best and mat.nnz == len(best) and (mat.data == 0).any()
+    assert _csr_min(u[:0], v[:0], w[:0], n).nnz == 0
