@@ -48,8 +48,6 @@ HEADLINE = {"mode": "distributed", "workers": 2, "threads": 1, "row_groups": 1}
 # The job, in a child process
 # --------------------------------------------------------------------------------------
 def _job(spec: dict) -> dict:
-    import resource
-
     import geopandas as gpd
 
     from corridor_geo import load_layout
@@ -96,7 +94,6 @@ def _job(spec: dict) -> dict:
             table = share_of_city(frame, layout, layers=LAYERS, client=client)
             out["seconds"] = time.perf_counter() - t0
     table.to_pickle(spec["result"])
-    out["self_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
 
