@@ -16,7 +16,12 @@ distributed = pytest.importorskip("distributed")
 
 from corridor_geo import crs  # noqa: E402
 from corridor_geo._errors import DataFileError, InputError, MissingCRSError  # noqa: E402
-from corridor_geo.density import aggregate_to_grid, density_by_zone, square_grid  # noqa: E402
+from corridor_geo.density import (  # noqa: E402
+    aggregate_to_grid,
+    density_by_zone,
+    kernel_density,
+    square_grid,
+)
 from corridor_geo.resources import synthetic_resources  # noqa: E402
 from corridor_geo.scale import (  # noqa: E402
     as_partitioned,
@@ -105,6 +110,12 @@ def test_parquet_path_share_density_and_grid(points, parquet, layout):
     _assert_same(pd.DataFrame(cells.drop(columns="geometry")), ref.drop(columns="geometry"))
     assert cells.geometry.equals(ref.geometry) and cells.crs == ref.crs
     assert cells["count"].sum() > 1000
+    # Kernel density: partitions binned apart and summed, one convolution.
+    surf = kernel_density(parquet, bandwidth_m=1000.0, cell_size_m=200.0, weight="score")
+    want = kernel_density(points, bandwidth_m=1000.0, cell_size_m=200.0, weight="score")
+    np.testing.assert_allclose(surf.values, want.values, rtol=1e-12, atol=1e-12)
+    assert surf.tags == want.tags and surf.transform == want.transform
+    assert np.nanmax(surf.values) > 0
 
 
 def test_local_cluster_runs_the_same_code(points, layout):
@@ -190,6 +201,13 @@ def test_errors_say_what_to_do(points, layout, parquet, tmp_path):
         )
     with pytest.raises(InputError, match="no column 'sector'"):
         share_of_city(parquet, layout, by="sector")
+    with pytest.raises(InputError, match="no weight column 'patents'"):
+        kernel_density(parquet, bandwidth_m=500.0, weight="patents")
+    # As in memory, a frame without category/weight columns counts with weight 1 and
+    # no groups (what as_points gives), rather than failing.
+    bare = points[["geometry"]]
+    frame = dask_geopandas.from_geopandas(bare, npartitions=3)
+    _assert_same(share_of_city(frame, layout), share_of_city(bare, layout))
     with pytest.raises(InputError, match="without geometry"):
         as_partitioned(dask_geopandas.from_geopandas(points, npartitions=2)[["category"]])
     with pytest.raises(InputError, match="is in"):

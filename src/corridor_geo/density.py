@@ -315,13 +315,13 @@ def aggregate_to_grid(
     """
     from .resources import as_points
     from .scale import as_partitioned, map_reduce
-    from .zones import ZoneIndex, _needed_columns
+    from .zones import ZoneIndex, _needed_columns, _point_columns
 
     if not isinstance(grid, gpd.GeoDataFrame):
         raise InputError(f"grid must be a GeoDataFrame, got {type(grid).__name__}")
     frame = as_partitioned(resources)
     pts = frame if frame is not None else as_points(_needed_columns(resources, by, weight))
-    if by is not None and by not in pts.columns:
+    if by is not None and by not in _point_columns(pts):
         raise InputError(f"no column {by!r} in the resources")
     gm = to_analysis_crs(grid)
     bounds = gm.total_bounds
@@ -446,6 +446,48 @@ def _grid_counts_partition(
 # --------------------------------------------------------------------------------------
 # Kernel density
 # --------------------------------------------------------------------------------------
+@dataclass
+class _KdeBins:
+    """Points linearly binned on the KDE's nodes: additive, so partitions can be summed."""
+
+    grid: np.ndarray
+    n_points: int
+    n_left_out: int
+
+    def merge(self, other: _KdeBins) -> _KdeBins:
+        return _KdeBins(
+            self.grid + other.grid,
+            self.n_points + other.n_points,
+            self.n_left_out + other.n_left_out,
+        )
+
+
+def _kde_bins(pts: gpd.GeoDataFrame, nodes: tuple[Any, ...], *, weight: str | None) -> _KdeBins:
+    """Bin points already passed through ``as_points`` (WGS84) on the nodes."""
+    cx0, cy0, d, pad, nxf, nyf = nodes
+    x, y = _metric_xy(pts)
+    w = (
+        pd.to_numeric(pts[weight], errors="coerce").to_numpy(float)
+        if weight is not None
+        else np.ones(len(pts))
+    )
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
+    x, y, w = x[ok], y[ok], w[ok]
+    u = (x - cx0) / d + pad
+    v = (y - cy0) / d + pad
+    binned = np.zeros((nyf, nxf))
+    _linear_bin(u, v, w, nxf, nyf, binned)
+    return _KdeBins(binned, len(x), int((~ok).sum()))
+
+
+def _kde_bins_partition(
+    part: gpd.GeoDataFrame, nodes: tuple[Any, ...], *, weight: str | None
+) -> _KdeBins:
+    from .resources import as_points
+
+    return _kde_bins(as_points(part), nodes, weight=weight)
+
+
 @numba.njit(cache=True)
 def _linear_bin(u, v, w, nx, ny, out):
     """Bilinear binning of points at fractional cell-centre coordinates (u, v)."""
@@ -527,13 +569,17 @@ def kernel_density(
     mask: bool = True,
     cutoff: float = 5.0,
     oversample: int | None = None,
+    client: Any = None,
 ) -> Raster:
     """A kernel density surface in resources (or weight) per km², EPSG:4549.
 
     Parameters
     ----------
-    resources : ResourceTable, GeoDataFrame or GeoSeries
-        Points with a CRS (GCJ-02/BD-09 converted exactly).
+    resources : ResourceTable, GeoDataFrame, GeoSeries, dask-geopandas GeoDataFrame or path
+        Points with a CRS (GCJ-02/BD-09 converted exactly).  A dask-geopandas
+        GeoDataFrame or a (Geo)Parquet path is binned partition by partition (binning
+        is additive; each task returns the binned grid) and convolved once: the same
+        surface as in memory, to rounding (see :mod:`corridor_geo.scale`).
     bandwidth_m : float
         The Gaussian's standard deviation, or the quartic kernel's radius, in metres.
     cell_size_m : float
@@ -554,6 +600,8 @@ def kernel_density(
         still sampled at the cell centres).  By default the smallest factor (at most 8)
         that keeps the node spacing below a tenth of the bandwidth (Gaussian) or a
         thirtieth (quartic): 1 for a 500 m Gaussian on 50 m cells.
+    client : dask.distributed.Client, optional
+        For partitioned input: run on this cluster.
 
     Returns
     -------
@@ -573,27 +621,23 @@ def kernel_density(
     (1.0, 'points per km2', 4549)
     """
     from .resources import as_points
-    from .zones import _needed_columns
+    from .scale import as_partitioned, map_reduce
+    from .zones import _needed_columns, _point_columns
 
     if kernel not in KERNELS:
         raise InputError(f"kernel must be one of {KERNELS}, got {kernel!r}")
     if not (bandwidth_m > 0 and cell_size_m > 0):
         raise InputError("bandwidth_m and cell_size_m must be positive")
-    if isinstance(resources, gpd.GeoSeries):
-        resources = gpd.GeoDataFrame(geometry=resources)
-    pts = as_points(_needed_columns(resources, None, weight))
-    if weight is not None and weight not in pts.columns:
+    frame = as_partitioned(resources)
+    if frame is None:
+        if isinstance(resources, gpd.GeoSeries):
+            resources = gpd.GeoDataFrame(geometry=resources)
+        pts = as_points(_needed_columns(resources, None, weight))
+    else:
+        datum_of(frame)  # MissingCRSError before any task runs
+        pts = frame
+    if weight is not None and weight not in _point_columns(pts):
         raise InputError(f"no weight column {weight!r} in the resources")
-    x, y = _metric_xy(pts)
-    w = (
-        pd.to_numeric(pts[weight], errors="coerce").to_numpy(float)
-        if weight is not None
-        else np.ones(len(pts))
-    )
-    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
-    if (~ok).any():
-        log.warning("%d points without coordinates or weight are left out", int((~ok).sum()))
-    x, y, w = x[ok], y[ok], w[ok]
     geom, (x0, y0, x1, y1) = _grid_extent(extent, layout, cell_size_m)
     nx = int(np.rint((x1 - x0) / cell_size_m))
     ny = int(np.rint((y1 - y0) / cell_size_m))
@@ -614,10 +658,23 @@ def kernel_density(
     nyf = (ny - 1) * k + 1 + 2 * pad
     # Binning nodes: the output's cell centres, refined k times, padded by the kernel
     # radius; node (pad, pad) is the centre of the south-west output cell; row 0 south.
-    u = (x - (x0 + 0.5 * cell_size_m)) / d + pad
-    v = (y - (y0 + 0.5 * cell_size_m)) / d + pad
-    binned = np.zeros((nyf, nxf))
-    _linear_bin(u, v, w, nxf, nyf, binned)
+    nodes = (x0 + 0.5 * cell_size_m, y0 + 0.5 * cell_size_m, d, pad, nxf, nyf)
+    if frame is None:
+        part = _kde_bins(pts, nodes, weight=weight)
+    else:
+        keep = [weight] if weight is not None and weight in frame.columns else []
+        part = map_reduce(
+            frame[[*keep, frame.geometry.name]],
+            _kde_bins_partition,
+            _KdeBins.merge,
+            shared=nodes,
+            client=client,
+            split_every=4,
+            weight=weight,
+        )
+    if part.n_left_out:
+        log.warning("%d points without coordinates or weight are left out", part.n_left_out)
+    binned = part.grid
     offs = np.arange(-pad, pad + 1) * d
     r2 = offs[None, :] ** 2 + offs[:, None] ** 2
     kern = _kernel_values(r2, kernel, bandwidth_m)
@@ -639,7 +696,7 @@ def kernel_density(
         "bandwidth_m": f"{bandwidth_m:g}",
         "cell_size_m": f"{cell_size_m:g}",
         "units": units,
-        "n_points": str(len(x)),
+        "n_points": str(part.n_points),
         "crs": "EPSG:4549",
         "method": (
             f"linear binning on nodes {k}x finer than the cells, FFT convolution with the "

@@ -12,6 +12,7 @@ function                                          with partitioned input, return
 :func:`~corridor_geo.zones.share_of_city`         the same DataFrame as in memory
 :func:`~corridor_geo.density.density_by_zone`     the same DataFrame as in memory
 :func:`~corridor_geo.density.aggregate_to_grid`   the same GeoDataFrame as in memory
+:func:`~corridor_geo.density.kernel_density`      the same surface, to rounding
 :func:`~corridor_geo.zones.assign_points`         a lazy dask DataFrame of the pairs
 :func:`~corridor_geo.zones.assign_zones`          a lazy dask DataFrame, partitioned
                                                   as the input
@@ -24,7 +25,8 @@ the caller's side, and shared: with a ``client`` it is scattered to every worker
 (``client.scatter(..., broadcast=True)``), otherwise it is one key of the task graph that
 every task depends on.  It is never embedded in each task.  Each task reads one partition
 (only the columns it needs), assigns its points and reduces them to small arrays (zones x
-groups, or grid cells); these partial results are summed in a tree.  Memory is therefore
+groups, grid cells, or the kernel density's binned nodes); these partial results are
+summed in a tree.  Memory is therefore
 bounded by a few partitions per worker, whatever the number of rows, and the counts equal
 the in-memory path exactly (``tests/test_scale.py`` checks it on identical data, with the
 threaded scheduler and with a ``LocalCluster``); weights are sums of floats added in a

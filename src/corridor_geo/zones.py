@@ -889,7 +889,7 @@ def share_of_city(
 
     frame = as_partitioned(resources)
     pts = frame if frame is not None else as_points(_needed_columns(resources, by, weight))
-    if by is not None and by not in pts.columns:
+    if by is not None and by not in _point_columns(pts):
         raise InputError(f"no column {by!r} to group by; the resources have {list(pts.columns)}")
     wanted = [layers] if isinstance(layers, str) else list(layers)
     zones = zone_table(layout, layers=[*wanted, "city"] if "city" not in wanted else wanted)
@@ -909,6 +909,12 @@ def share_of_city(
             weight=weight,
         )
     return _share_table(part, zones, wanted, by=by, city_totals=city_totals, total=total)
+
+
+def _point_columns(frame: Any) -> list[str]:
+    """Columns of points once through ``as_points`` (which adds category and weight)."""
+    cols = list(frame.columns)
+    return cols + [c for c in ("category", "weight") if c not in cols]
 
 
 def _needed_columns(resources: Any, by: str | None, weight: str | None) -> Any:
