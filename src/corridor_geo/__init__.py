@@ -5,9 +5,9 @@ made of three "cities" and six kinds of "ecosystem circle".  corridor_geo encode
 layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
-``raster``, ``population``, ``axis``, ``network``, ``access``, ``maps``, ``plotting``,
-``report``) and their main functions are available from the package and imported on first
-use, so ``import corridor_geo`` stays fast.
+``raster``, ``population``, ``axis``, ``network``, ``access``, ``scale``, ``maps``,
+``plotting``, ``report``) and their main functions are available from the package and
+imported on first use, so ``import corridor_geo`` stays fast.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -56,6 +56,7 @@ _LAZY_MODULES = (
     "raster",
     "report",
     "resources",
+    "scale",
     "zones",
 )
 _LAZY_FUNCTIONS = {
@@ -101,6 +102,9 @@ _LAZY_FUNCTIONS = {
     "isochrones": "access",
     "two_step_fca": "access",
     "network_coverage": "access",
+    # scale-out
+    "read_points": "scale",
+    "write_synthetic_parquet": "scale",
     # outputs
     "explore_layout": "maps",
     "plot_layout": "plotting",
