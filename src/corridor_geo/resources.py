@@ -944,16 +944,10 @@ def synthetic_resources(
     """
     if n < 0:
         raise InputError(f"n must be >= 0, got {n}")
-    if not 0.0 <= corridor_share <= 1.0:
-        raise InputError(f"corridor_share must be between 0 and 1, got {corridor_share}")
     from .layout import load_layout
 
     lay = load_layout() if layout is None else layout
-    reg = category_registry().set_index("key")
-    cats = dict(categories) if categories else dict.fromkeys(reg.index, 1.0)
-    unknown = sorted(set(cats) - set(reg.index))
-    if unknown:
-        raise InputError(f"unknown category keys {unknown}; see category_registry()")
+    reg, cats = _synthetic_setup(categories, corridor_share)
     rng = np.random.default_rng(seed)
     corridor = shapely.union_all(lay.corridor.geometry.values)
     city = shapely.union_all(lay.city.geometry.values)
@@ -983,6 +977,20 @@ def synthetic_resources(
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
         crs=WGS84,
     )
+
+
+def _synthetic_setup(
+    categories: Mapping[str, float] | None, corridor_share: float
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Checked inputs of the synthetic generators: the registry and category weights."""
+    if not 0.0 <= corridor_share <= 1.0:
+        raise InputError(f"corridor_share must be between 0 and 1, got {corridor_share}")
+    reg = category_registry().set_index("key")
+    cats = dict(categories) if categories else dict.fromkeys(reg.index, 1.0)
+    unknown = sorted(set(cats) - set(reg.index))
+    if unknown:
+        raise InputError(f"unknown category keys {unknown}; see category_registry()")
+    return reg, cats
 
 
 def _uniform_in(geom: Any, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -473,23 +473,17 @@ def write_synthetic_parquet(
 
     from .crs import ANALYSIS_CRS, WGS84, to_analysis_crs
     from .layout import load_layout
-    from .resources import STATUS_SYNTHETIC, category_registry
+    from .resources import STATUS_SYNTHETIC, _synthetic_setup
 
     if n < 0:
         raise InputError(f"n must be >= 0, got {n}")
     if rows_per_file < 1 or row_group_size < 1:
         raise InputError("rows_per_file and row_group_size must be positive")
-    if not 0.0 <= corridor_share <= 1.0:
-        raise InputError(f"corridor_share must be between 0 and 1, got {corridor_share}")
     target = Path(path)
     if target.exists() and not overwrite:
         raise InputError(f"{str(target)!r} exists: pass overwrite=True to replace it")
     lay = load_layout() if layout is None else layout
-    reg = category_registry().set_index("key")
-    cats = dict(categories) if categories else dict.fromkeys(reg.index, 1.0)
-    unknown = sorted(set(cats) - set(reg.index))
-    if unknown:
-        raise InputError(f"unknown category keys {unknown}; see category_registry()")
+    reg, cats = _synthetic_setup(categories, corridor_share)
     keys = np.array(list(cats), dtype=object)
     prob = np.array([cats[k] for k in keys], dtype=float)
     prob /= prob.sum()
