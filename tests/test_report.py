@@ -163,3 +163,29 @@ def test_report_command_errors(tmp_path, capsys):
         == 2
     )
     assert "--base needs --resources" in capsys.readouterr().err
+
+
+def test_a_section_the_inputs_cannot_support_is_reported_not_fatal(tmp_path, caplog):
+    # A tiny OSM extract far from most of the axis: accessibility cannot be computed,
+    # the rest of the report is, and the section says why.
+    with caplog.at_level("WARNING", logger="corridor_geo"):
+        rep = report.build_report(tmp_path / "r", graph=DATA / "corridor_tiny.osm")
+    assert set(rep.problems) == {"accessibility"}
+    assert "could be snapped" in rep.problems["accessibility"]
+    page = rep.html_path.read_text(encoding="utf-8")
+    assert "Accessibility (not computed)" in page and "Not computed:" in page
+    assert "3. Density" in rep.sections
+    assert "accessibility not computed" in caplog.text
+    assert (
+        cli.main(
+            [
+                "report",
+                "--out",
+                str(tmp_path / "c"),
+                "--osm",
+                str(DATA / "corridor_tiny.osm"),
+                "--quiet",
+            ]
+        )
+        == 1
+    )

@@ -95,4 +95,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"tables: {len(report.tables)} CSV files in {report.html_path.parent / 'tables'}")
         for title in report.sections:
             print(f"  - {title}")
-    return 0
+    # Sections the inputs could not support were logged as warnings; say it in the code.
+    return 1 if report.problems else 0

@@ -34,7 +34,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import InputError
+from ._errors import CorridorGeoError, InputError
 
 __all__ = ["Report", "build_report"]
 
@@ -162,6 +162,7 @@ class Report:
     tables: dict[str, Path]
     sections: list[str]
     seconds: float
+    problems: dict[str, str] = field(default_factory=dict)
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{esc(s)}</li>" for s in self.sections)
@@ -265,7 +266,9 @@ def build_report(
     Returns
     -------
     Report
-        Paths written, section titles and the run time.
+        Paths written, section titles, the run time, and ``problems``: the sections the
+        inputs could not support (e.g. a road network that does not reach the axis), each
+        with its error, also shown in the report in place of the section.
 
     Examples
     --------
@@ -303,10 +306,26 @@ def build_report(
 
     sections: list[Section] = []
     bar = tqdm(steps, desc="corridor-geo report", unit="step", disable=not progress)
+    problems: dict[str, str] = {}
     for name, make in bar:
         bar.set_postfix_str(name)
         t0 = time.perf_counter()
-        sections.append(make())
+        try:
+            sections.append(make())
+        except CorridorGeoError as exc:
+            # One analysis the inputs cannot support (a road network that does not reach
+            # the axis, say) must not cost the planner the rest of the report.
+            if name in ("layout", "provenance"):
+                raise
+            log.warning("report: %s not computed: %s", name, exc)
+            problems[name] = str(exc)
+            sections.append(
+                Section(
+                    name.replace(" ", "_"),
+                    f"{name[0].upper()}{name[1:]} (not computed)",
+                    f'<p class="fail">Not computed: {esc(exc)}</p>',
+                )
+            )
         log.info("report: %s in %.1f s", name, time.perf_counter() - t0)
 
     tables: dict[str, Path] = {}
@@ -323,7 +342,7 @@ def build_report(
     elapsed = time.perf_counter() - start
     page = _page(title, sections, elapsed=elapsed, gpkg=gpkg.name)
     html_path = write_text_atomic(page, out / "report.html")
-    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed)
+    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems)
 
 
 def _describe(value: Any, default: str) -> str:
