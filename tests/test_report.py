@@ -189,3 +189,26 @@ def test_a_section_the_inputs_cannot_support_is_reported_not_fatal(tmp_path, cap
         )
         == 1
     )
+
+
+def test_density_table_counts_each_resource_once(default_report):
+    shares = pd.read_csv(default_report.tables["share_share_of_city"], encoding="utf-8-sig")
+    dens = pd.read_csv(default_report.tables["density_density_by_zone"], encoding="utf-8-sig")
+    share_all = shares[(shares["category"] == "ALL")].set_index("zone")["count"]
+    dens_all = dens[(dens["category"] == "ALL")].set_index("zone")["count"]
+    for zone in ("corridor", "ocean", "youth", "digital"):
+        assert dens_all[zone] == share_all[zone]
+    page = default_report.html_path.read_text(encoding="utf-8")
+    corridor_count = int(share_all["corridor"])
+    assert f"{corridor_count:,}" in page
+
+
+def test_report_command_when_nothing_is_accepted(tmp_path, capsys):
+    bad = tmp_path / "swapped.csv"
+    bad.write_text("名称,类别,经度,纬度\n甲,高校,36.2,120.5\n", encoding="utf-8")
+    rc = cli.main(
+        ["report", "--out", str(tmp_path / "r"), "--resources", str(bad), "--datum", "GCJ02"]
+    )
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "none of the 1 rows of swapped.csv was accepted" in err and "Traceback" not in err

@@ -288,3 +288,32 @@ def test_as_points_converts_and_requires_crs():
         as_points(gpd.GeoDataFrame(geometry=list(pts.geometry)))
     with pytest.raises(InputError):
         as_points(pd.DataFrame({"a": [1]}))
+
+
+def test_header_only_csv_reads_as_empty(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("名称,类别,经度,纬度\n", encoding="utf-8")
+    table = read_resources(path, datum="GCJ02")
+    assert table.n_read == 0 and len(table.accepted) == 0 and len(table.rejected) == 0
+    assert table.accepted.crs.to_epsg() == 4326
+    assert repr(table) == "<ResourceTable: 0 rows read from empty.csv: 0 accepted, 0 rejected>"
+
+
+def test_axis_and_routing_take_a_resource_table(layout):
+    import corridor_geo as cg
+
+    raw = pd.DataFrame(
+        {
+            "名称": ["海洋大学", "山东大学"],
+            "类别": ["高校", "高校"],
+            "经度": [120.495467, 120.678578],
+            "纬度": [36.165035, 36.368982],
+        }
+    )
+    table = read_resources(raw, datum="GCJ02")
+    from_table = cg.chainage(table, layout)
+    from_frame = cg.chainage(table.accepted, layout)
+    assert from_table["chainage_km"].tolist() == from_frame["chainage_km"].tolist()
+    G = cg.schematic_network(layout)
+    times = cg.time_to_axis(table, G, layout)
+    assert times["reachable"].all() and (times["travel_time_min"] < 5).all()

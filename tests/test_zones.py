@@ -223,3 +223,23 @@ def test_custom_zone_table():
         zone_table(zones.drop(columns="zone"))
     full = zone_table(pd.concat([zones]))
     assert full["area_km2"].gt(90).all()
+
+
+def test_ungrouped_tables_have_one_row_per_zone(layout):
+    # by=None: the single group is the total; it must not be added a second time.
+    import corridor_geo as cg
+
+    pts = cg.synthetic_resources(400, seed=5, layout=layout)
+    inside = cg.assign_zones(pts, layout, layers=("cities",))
+    col = next(c for c in inside.columns if "cit" in c)
+    expected = inside[col].value_counts()
+    for table in (
+        cg.share_of_city(pts, layout, layers="cities", by=None),
+        cg.density_by_zone(pts, layout, layers="cities", by=None),
+    ):
+        assert table["zone"].is_unique
+        got = table.set_index("zone")["count"]
+        for zone, n in expected.items():
+            assert got[zone] == n
+    empty = cg.share_of_city(pts.iloc[:0], layout, layers="cities", by=None)
+    assert len(empty) == 3 and (empty["count"] == 0).all()

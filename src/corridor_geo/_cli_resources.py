@@ -63,7 +63,7 @@ def read(args: argparse.Namespace, path: str | None = None) -> Any:
     sheet: Any = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
-    return read_resources(
+    table = read_resources(
         source,
         lon=args.lon,
         lat=args.lat,
@@ -76,6 +76,13 @@ def read(args: argparse.Namespace, path: str | None = None) -> Any:
         sheet=sheet,
         categories=args.categories,
     )
+    if table.n_read and not len(table.accepted):
+        reasons = table.rejected["reason"].value_counts().head(3)
+        raise CorridorGeoError(
+            f"none of the {table.n_read} rows of {Path(source).name} was accepted: "
+            + "; ".join(f"{n} x {r}" for r, n in reasons.items())
+        )
+    return table
 
 
 def write_table(table: pd.DataFrame, out: Path, stem: str, fmt: str) -> Path:

@@ -37,7 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="raster of people per cell (GeoTIFF) or polygons with a 'population' column; "
         "default: 2020 census districts spread by area",
     )
-    p.add_argument("--population-column", default="population")
+    p.add_argument(
+        "--population-column",
+        default="population",
+        help="column of --population polygons holding the counts (default population)",
+    )
     p.add_argument(
         "--layers",
         default="corridor,cities,circles,districts",

@@ -30,11 +30,21 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="corridor,cities,circles,districts",
         help="comma-separated zone layers for the per-zone table",
     )
-    p.add_argument("--grid", choices=["square", "hex", "none"], default="square")
+    p.add_argument(
+        "--grid",
+        choices=["square", "hex", "none"],
+        default="square",
+        help="grid of cells: square (EPSG:4549, --cell-size), hex (H3, --resolution) or none",
+    )
     p.add_argument("--cell-size", type=float, default=500.0, help="square cell side, m (500)")
     p.add_argument("--resolution", type=int, default=8, help="H3 resolution (8)")
     p.add_argument("--bandwidth", type=float, default=500.0, help="KDE bandwidth, m (500)")
-    p.add_argument("--kernel", choices=["gaussian", "quartic"], default="gaussian")
+    p.add_argument(
+        "--kernel",
+        choices=["gaussian", "quartic"],
+        default="gaussian",
+        help="KDE kernel: gaussian (default) or quartic (biweight, zero beyond the bandwidth)",
+    )
     p.add_argument("--kde-cell", type=float, default=50.0, help="KDE cell size, m (50)")
     p.add_argument("--no-kde", action="store_true", help="do not write the KDE raster")
     common.add_output_arguments(p)

@@ -38,10 +38,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="replace a layer with an authoritative file (repeatable)",
     )
     p.add_argument(
-        "--datum",
+        "--layer-datum",
+        "--datum",  # the first spelling, kept so existing command lines keep working
+        dest="layer_datum",
         action="append",
         metavar="LAYER=DATUM",
-        help="declare the datum of a replacement file: WGS84, CGCS2000, GCJ02 or BD09",
+        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09 "
+        "(as in `report`; --datum LAYER=DATUM is accepted too)",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from .layout import load_layout
 
     replace = key_value_pairs(args.replace, "--replace")
-    datums = key_value_pairs(args.datum, "--datum")
+    datums = key_value_pairs(args.layer_datum, "--layer-datum")
     for name, path in replace.items():
         if not Path(path).exists():
             raise CorridorGeoError(f"--replace {name}: no such file {path!r}")

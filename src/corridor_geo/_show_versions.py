@@ -58,7 +58,16 @@ def versions() -> dict[str, dict[str, str | None]]:
         except ImportError:
             deps[name] = None
             continue
-        deps[name] = str(getattr(module, "__version__", "installed"))
+        version = getattr(module, "__version__", None)
+        if version is None:
+            from importlib.metadata import PackageNotFoundError
+            from importlib.metadata import version as dist_version
+
+            try:
+                version = dist_version({"osmium": "osmium"}.get(name, name.replace("_", "-")))
+            except PackageNotFoundError:
+                version = "installed"
+        deps[name] = str(version)
     libs: dict[str, str | None] = {}
     try:
         import pyproj

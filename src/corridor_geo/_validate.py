@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -144,6 +145,12 @@ def warn_if_gcj02_mislabel(
         )
         return True
     return False
+
+
+def unwrap_table(obj: Any) -> Any:
+    """The accepted points of a ResourceTable (from read_resources); anything else as is."""
+    accepted = getattr(obj, "accepted", None)
+    return accepted if isinstance(accepted, gpd.GeoDataFrame) else obj
 
 
 def to_metric(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:

@@ -38,6 +38,7 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from ._errors import InputError
+from ._validate import unwrap_table
 from .crs import ANALYSIS_CRS, WGS84
 from .network import _graph_geo, _GraphGeo, _nearest, _signature, sea_from_layout
 
@@ -511,6 +512,7 @@ def time_to_axis(
     >>> bool(out["reachable"].iloc[0]), bool(0 < out["travel_time_min"].iloc[0] < 10)
     (True, True)
     """
+    points = unwrap_table(points)
     eng = routing_engine(G, weight=weight)
     column, factor = _unit(weight)
     sources, chain, how = _axis_access_nodes(
@@ -631,6 +633,8 @@ def travel_time_matrix(
     >>> travel_time_matrix(pts, pts, G, output="wide").to_numpy().tolist()
     [[0.0, 3.0], [inf, 0.0]]
     """
+    origins = unwrap_table(origins)
+    destinations = unwrap_table(destinations)
     if output not in ("long", "wide"):
         raise InputError(f"output must be 'long' or 'wide', got {output!r}")
     eng = routing_engine(G, weight=weight)
@@ -767,6 +771,7 @@ def isochrones(
     >>> [round(g.bounds[2] - 500000) for g in iso.geometry]
     [510, 1510]
     """
+    points = unwrap_table(points)
     bands = sorted({float(m) for m in minutes})
     if not bands or bands[0] <= 0:
         raise InputError(f"minutes must be positive numbers, got {list(minutes)}")
@@ -1084,6 +1089,7 @@ def network_coverage(
     >>> cov[["zone", "resources", "resources_within"]].to_dict("list")
     {'zone': ['west', 'east'], 'resources': [1, 1], 'resources_within': [1, 0]}
     """
+    facilities = unwrap_table(facilities)
     if not minutes > 0:
         raise InputError(f"minutes must be positive, got {minutes}")
     if not isinstance(zones, gpd.GeoDataFrame):

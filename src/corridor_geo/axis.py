@@ -31,7 +31,7 @@ import shapely
 import shapely.ops
 
 from ._errors import GeometryError, InputError
-from ._validate import check_columns, check_geometries, check_has_crs, to_metric
+from ._validate import check_columns, check_geometries, check_has_crs, to_metric, unwrap_table
 from .crs import ANALYSIS_CRS, WGS84
 
 __all__ = [
@@ -185,6 +185,7 @@ class _Segments:
 
 
 def _point_xy(points: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> tuple[Any, np.ndarray]:
+    points = unwrap_table(points)
     if not isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
         raise InputError(
             f"{what} must be a GeoDataFrame or GeoSeries of points, got {type(points).__name__}"
@@ -243,6 +244,7 @@ def chainage(points: gpd.GeoDataFrame | gpd.GeoSeries, layout: Any) -> gpd.GeoDa
     >>> out[["chainage_km", "offset_m", "side"]].round(6).to_dict("records")
     [{'chainage_km': 4.0, 'offset_m': 300.0, 'side': 'east'}]
     """
+    points = unwrap_table(points)
     line = axis_line(layout)
     _, xy = _point_xy(points, "points")
     res = _Segments(line).project(xy[:, 0], xy[:, 1])
@@ -498,6 +500,7 @@ def axis_profile(
     >>> prof.pivot(index="bin", columns="category", values="count").to_dict("list")
     {'firm': [0, 0, 1], 'lab': [1, 0, 1]}
     """
+    resources = unwrap_table(resources)
     if not bin_km > 0 or not np.isfinite(bin_km):
         raise InputError(f"bin_km must be a positive number, got {bin_km!r}")
     if band_m is not None and not band_m > 0:

@@ -22,7 +22,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from ._errors import CorridorGeoError
+from ._errors import CorridorGeoError, MissingCRSError
 from ._version import __version__
 
 __all__ = ["build_parser", "key_value_pairs", "main"]
@@ -34,7 +34,7 @@ EPILOG = """examples:
   corridor-geo report --out r --resources labs.csv --datum GCJ02 --osm qingdao.osm.pbf
   corridor-geo layout --out corridor-output
   corridor-geo layout --out out --crs EPSG:4549 --format shp
-  corridor-geo layout --out out --replace cities=cities.gpkg --datum cities=GCJ02
+  corridor-geo layout --out out --replace cities=cities.gpkg --layer-datum cities=GCJ02
 """
 
 
@@ -121,7 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return int(args.func(args))
         except (CorridorGeoError, OSError) as exc:
-            print(f"corridor-geo: error: {exc}", file=sys.stderr)
+            message = str(exc)
+            if isinstance(exc, MissingCRSError):
+                message += (
+                    " (on the command line: --datum WGS84|CGCS2000|GCJ02|BD09 for resources, "
+                    "--layer-datum LAYER=DATUM for a --replace file)"
+                )
+            print(f"corridor-geo: error: {message}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:  # pragma: no cover
             print("corridor-geo: interrupted", file=sys.stderr)

@@ -64,6 +64,7 @@ from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from ._errors import CRSError, GeometryError, InputError, MissingCRSError
+from ._validate import unwrap_table
 from ._version import __version__
 from .crs import ANALYSIS_CRS, WGS84, datum_of, to_datum
 
@@ -1148,6 +1149,7 @@ def graph_to_gdfs(
 def _points_to(points: Any, target: CRS, what: str) -> np.ndarray:
     from ._validate import check_geometries
 
+    points = unwrap_table(points)
     if not isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
         raise InputError(
             f"{what} must be a GeoDataFrame or GeoSeries of points, got {type(points).__name__}"
@@ -1224,6 +1226,7 @@ def nearest_nodes(
     >>> nearest_nodes(pts, G, max_distance=500)[["node", "snapped", "reason"]].to_dict("list")
     {'node': ['b', None], 'snapped': [True, False], 'reason': ['', 'beyond max_distance']}
     """
+    points = unwrap_table(points)
     if not max_distance > 0:
         raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
     return _nearest(

@@ -84,7 +84,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if value != value:
             return ""
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return esc(value)
 
 
@@ -350,6 +350,9 @@ def _describe(value: Any, default: str) -> str:
         return default
     if isinstance(value, (str, os.PathLike)):
         return f"file {Path(value).name}"
+    source = getattr(value, "source", None)  # a ResourceTable remembers its file
+    if isinstance(source, str) and source:
+        return f"file {Path(source).name}" if os.sep in source else source
     return f"{type(value).__name__} supplied by the caller"
 
 
@@ -359,6 +362,7 @@ DEFAULT_BASE_SEED = 2024
 KDE_BANDWIDTH_M = 1000.0
 KDE_CELL_M = 100.0
 ISOCHRONE_MINUTES = (5, 10, 15)
+ISOCHRONE_BUFFER_M = 50.0  # streets of a real network; the schematic lattice uses 250 m
 
 
 @dataclass
@@ -376,7 +380,7 @@ class _Inputs:
 
 
 def _resolve_inputs(layout, resources, datum, base) -> _Inputs:
-    from .resources import ResourceTable, read_resources, sample_resources, synthetic_resources
+    from .resources import ResourceTable, read_resources, synthetic_resources
 
     def accepted(value, what: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame | None]:
         if isinstance(value, ResourceTable):
@@ -388,7 +392,6 @@ def _resolve_inputs(layout, resources, datum, base) -> _Inputs:
         log.info("report: %s: %s", what, table.summary().splitlines()[0])
         return table.accepted, table.rejected
 
-    sample = sample_resources().accepted
     if resources is None:
         current = synthetic_resources(
             DEFAULT_SYNTHETIC_N, seed=DEFAULT_SYNTHETIC_SEED, layout=layout
@@ -404,13 +407,26 @@ def _resolve_inputs(layout, resources, datum, base) -> _Inputs:
             "nothing about Qingdao. Run with your own file "
             "(<code>corridor-geo report --resources labs.csv --datum GCJ02</code>).</span>"
         )
-        return _Inputs(current, base_frame, sample, "synthetic", banner, None)
+        # Synthetic points are not drawn on the maps: only real resources are.
+        return _Inputs(current, base_frame, current.iloc[:0], "synthetic", banner, None)
     current, rejected = accepted(resources, "resources")
+    n_rejected = 0 if rejected is None else len(rejected)
+    if len(current) == 0:
+        reasons = (
+            ", ".join(f"{n} x {r}" for r, n in rejected["reason"].value_counts().head(4).items())
+            if n_rejected
+            else "the file has no rows"
+        )
+        raise InputError(
+            f"no resource of {_describe(resources, '')} was accepted ({n_rejected} rejected: "
+            f"{reasons}); see corridor_geo.read_resources for the rules"
+        )
     base_frame = accepted(base, "base snapshot")[0] if base is not None else None
     banner = (
         f'<p class="note">Resources: {esc(_describe(resources, ""))}, {len(current):,} '
-        f"accepted, {0 if rejected is None else len(rejected):,} rejected (see the "
-        "rejected-rows table).</p>"
+        f"accepted, {n_rejected:,} rejected"
+        + (" (see the rejected-rows table in section 2)" if n_rejected else "")
+        + ".</p>"
     )
     return _Inputs(current, base_frame, current, "caller's data", banner, rejected)
 
@@ -423,19 +439,42 @@ def section_share(layout, inputs: _Inputs) -> Section:
 
     shares = share_of_city(inputs.current, layout, layers=("corridor", "cities"))
     status = target_status(inputs.current, layout, base=inputs.base)
-    corridor = shares[shares["layer"] == "corridor"].sort_values("share_count", ascending=False)
-    shown = corridor[["category", "count", "city_count", "share_count"]].rename(
+    from .resources import category_registry
+
+    names = category_registry().set_index("key")
+    corridor = shares[shares["layer"] == "corridor"].copy()
+    corridor["order"] = (corridor["category"] != "ALL").astype(int)
+    corridor = corridor.sort_values(["order", "share_count"], ascending=[True, False])
+    corridor["category_zh"] = corridor["category"].map(names["name_zh"]).fillna("合计 all")
+    corridor["category_en"] = corridor["category"].map(names["name_en"]).fillna("all")
+    shown = corridor[["category_zh", "category_en", "count", "city_count", "share_count"]].rename(
         columns={"share_count": "share of city"}
     )
-    targets = status[["name_zh", "name_en", "current", "base", "value", "target", "gap", "met"]]
+    targets = status[
+        [
+            "name_zh",
+            "name_en",
+            "current",
+            "city",
+            "base",
+            "value",
+            "target",
+            "gap",
+            "met",
+            "method",
+        ]
+    ]
     body = (
         inputs.banner
         + "<h3>The plan's targets for 2027</h3>"
         + table_html(targets.assign(met=targets["met"].astype(str)), passed_column="met")
         + figure_html(plot_targets(status, lang="both", figsize=(9, 3.4)), "Targets")
         + "<p class='note'>Share: resources of the target's categories inside the corridor "
-        "over the city's. Growth: current over base snapshot, minus one. Per 10,000 people: "
-        "2020 census district totals spread by area (see corridor_geo.population).</p>"
+        "(<em>current</em>) over the city's (<em>city</em>). Growth: <em>current</em> over "
+        "<em>base</em> minus one; <em>current</em> is a count, a sum of weights or a rate per "
+        "10,000 people as the <em>method</em> column says. Per 10,000 people: 2020 census "
+        "district totals spread by area (see corridor_geo.population). A growth target "
+        "without a base snapshot has no value: pass <code>--base</code>.</p>"
         + "<h3>Share of the city by category (corridor)</h3>"
         + table_html(shown)
     )
@@ -457,13 +496,15 @@ def section_density(layout, inputs: _Inputs, out: Path) -> Section:
         inputs.current, bandwidth_m=KDE_BANDWIDTH_M, cell_size_m=KDE_CELL_M, layout=layout
     )
     tif = kde.to_geotiff(out / "density_kde.tif")
-    totals = zones.groupby(["layer", "zone", "name_zh"], as_index=False)[
-        ["count", "area_km2"]
-    ].agg({"count": "sum", "area_km2": "first"})
+    # One row per zone: the "ALL" rows (every category), not their sum with the categories.
+    group_col = "category" if "category" in zones.columns else "group"
+    totals = zones.loc[
+        zones[group_col] == "ALL", ["layer", "zone", "name_zh", "count", "area_km2"]
+    ].copy()
     totals["per_km2"] = totals["count"] / totals["area_km2"]
     m = explore_layout(layout, basemap="blank", layers=("corridor", "axis"), height=480)
-    add_raster(m, tif, name="kernel density (per km²)")
-    if len(inputs.points) <= 2000:
+    add_raster(m, tif, name="kernel density (per km²)", cmap="magma_r")
+    if 0 < len(inputs.points) <= 2000:
         add_points(
             m,
             inputs.points,
@@ -509,7 +550,9 @@ def section_profile(layout, inputs: _Inputs) -> Section:
         )
         + table_html(by_city)
         + "<p class='note'>Resources inside the corridor, placed by their chainage along the "
-        "axis. Left out: "
+        "axis. Each km bin is labelled with the city the axis runs through there; the axis "
+        "does not enter 李沧区, so 青年科创城's resources count in the bins beside it. Not on "
+        "the profile (outside the corridor): "
         + esc(", ".join(f"{v:,} {k}" for k, v in excluded.items()) or "none")
         + ".</p>"
     )
@@ -524,7 +567,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     from .plotting import plot_isochrones
     from .zones import assign_zones
 
-    buffer_m = None
+    buffer_m = ISOCHRONE_BUFFER_M
     if graph is None:
         G = schematic_network(layout)
         # The lattice is 500 m: buffering reachable streets by half of it fills the blocks
@@ -546,9 +589,21 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     times = time_to_axis(inputs.current, G, layout)
     cities = assign_zones(inputs.current, layout, layers=("cities",))
     city_col = next(c for c in cities.columns if "cit" in c)
-    joined = pd.concat([times.reset_index(drop=True), cities.reset_index(drop=True)], axis=1)
-    joined = joined.rename(columns={city_col: "city"})
+    ident = [c for c in ("id", "name", "category") if c in inputs.current.columns]
+    joined = pd.concat(
+        [
+            inputs.current[ident].reset_index(drop=True),
+            times.reset_index(drop=True),
+            cities[[city_col]].reset_index(drop=True).rename(columns={city_col: "city"}),
+        ],
+        axis=1,
+    )
     joined["city"] = joined["city"].fillna("outside the cities")
+    located = gpd.GeoDataFrame(
+        joined.assign(status=inputs.label),
+        geometry=inputs.current.geometry.reset_index(drop=True).values,
+        crs=inputs.current.crs,
+    )
     reached = joined[joined["reachable"]]
     stats = (
         reached.groupby("city", dropna=False)["travel_time_min"]
@@ -564,11 +619,13 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     )
     unreachable = joined.loc[~joined["reachable"], "reason"].value_counts()
     anchors = circle_anchors(layout, kind="university")
-    iso = (
-        isochrones(anchors, G, minutes=ISOCHRONE_MINUTES)
-        if buffer_m is None
-        else isochrones(anchors, G, minutes=ISOCHRONE_MINUTES, buffer_m=buffer_m)
-    )
+    iso = isochrones(anchors, G, minutes=ISOCHRONE_MINUTES, buffer_m=buffer_m)
+    # Name the sites and say what network the isochrones come from.
+    site = anchors.reset_index(drop=True)
+    iso.insert(1, "site_zh", iso["point"].map(site["site_zh"]))
+    iso.insert(2, "site_en", iso["point"].map(site["site_en"]))
+    iso["network"] = "schematic (indicative)" if graph is None else Path(graph).name
+    iso["buffer_m"] = buffer_m
     body = (
         graph_note
         + inputs.banner
@@ -582,7 +639,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
         + figure_html(
             plot_isochrones(layout, iso, origins=anchors, lang="both", figsize=(6.5, 8)),
             f"Reachable street network within {', '.join(map(str, ISOCHRONE_MINUTES))} minutes"
-            + (f", buffered by {buffer_m:g} m" if buffer_m else ""),
+            + f", buffered by {buffer_m:g} m",
         )
         + table_html(iso.drop(columns="geometry"))
     )
@@ -591,7 +648,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
         "5. Accessibility along Binhai Avenue",
         body,
         {"time_to_axis": joined, "isochrones": pd.DataFrame(iso.drop(columns="geometry"))},
-        {"isochrones": iso},
+        {"isochrones": iso, "resources": located},
     )
 
 
@@ -599,11 +656,16 @@ def _analysis_steps(
     layout, *, resources, datum, base, graph, out: Path
 ) -> list[tuple[str, Callable[[], Section]]]:
     """The analysis sections, in order; inputs are resolved once by the first step."""
-    state: dict[str, _Inputs] = {}
+    state: dict[str, Any] = {}
 
     def inputs() -> _Inputs:
         if "inputs" not in state:
-            state["inputs"] = _resolve_inputs(layout, resources, datum, base)
+            try:
+                state["inputs"] = _resolve_inputs(layout, resources, datum, base)
+            except CorridorGeoError as exc:
+                state["inputs"] = exc
+        if isinstance(state["inputs"], CorridorGeoError):
+            raise state["inputs"]
         return state["inputs"]
 
     return [

@@ -269,6 +269,10 @@ class ResourceTable:
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        first = self.summary().splitlines()[0]
+        return f"<ResourceTable: {first}>"
+
     def _repr_html_(self) -> str:
         """Jupyter display: the summary, then the first rejected rows."""
         from .maps import esc
@@ -605,7 +609,7 @@ def read_resources(
     wlat = np.full(n, np.nan)
     swlon = np.full(n, np.nan)
     swlat = np.full(n, np.nan)
-    valid_datum = np.array([d is not None for d in datums])
+    valid_datum = np.array([d is not None for d in datums], dtype=bool)
     for d in sorted(set(datums[valid_datum])):
         idx = np.flatnonzero(finite & (datums == d))
         if len(idx):
@@ -703,7 +707,7 @@ def read_resources(
     else:
         w = np.ones(n)
 
-    ok = np.array([not r for r in reasons])
+    ok = np.array([not r for r in reasons], dtype=bool)
     keep_cols = [c for c in table.columns if c not in (lon_col, lat_col)]
     extra = _infer_types(table[keep_cols], {id, weight} - {None}) if not is_geo else table
     accepted = pd.DataFrame(

@@ -974,7 +974,7 @@ def _group_counts(
     )
     if by is None:
         codes = np.zeros(len(pts), dtype=np.int64)
-        uniq = [ALL] if len(pts) else []
+        uniq = [ALL]  # one group, the total, even with no points (zero counts)
     else:
         # Codes in order of first appearance, -1 for missing values.
         codes, found = pd.factorize(pts[by], use_na_sentinel=True)
@@ -1026,7 +1026,8 @@ def _share_table(
     keep_z = np.array([layer in wanted for layer in zones["layer"]])
     zsel = np.flatnonzero(keep_z)
     g_labels = list(uniq)
-    if total:
+    # Without grouping the one group already is the total: never add it twice.
+    if total and by is not None:
         counts = np.column_stack([counts, counts.sum(axis=1)])
         weights = np.column_stack([weights, weights.sum(axis=1)])
         city_count = np.append(city_count, city_count.sum())
