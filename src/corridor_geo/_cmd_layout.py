@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._errors import CorridorGeoError
-
 ORDER = 10
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from .cli import add_layout_arguments
+
     p = sub.add_parser(
         "layout",
         help="write every layout layer and the validation table",
@@ -31,37 +31,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="gpkg",
         help="gpkg: one GeoPackage (default); geojson/shp: one file per layer in OUT/layers",
     )
-    p.add_argument(
-        "--replace",
-        action="append",
-        metavar="LAYER=FILE",
-        help="replace a layer with an authoritative file (repeatable)",
-    )
-    p.add_argument(
-        "--layer-datum",
-        "--datum",  # the first spelling, kept so existing command lines keep working
-        dest="layer_datum",
-        action="append",
-        metavar="LAYER=DATUM",
-        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09 "
-        "(as in `report`; --datum LAYER=DATUM is accepted too)",
-    )
+    add_layout_arguments(p, datum_alias=True)
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import key_value_pairs
+    from .cli import layout_from_args
     from .io import write_table_atomic
-    from .layout import load_layout
 
-    replace = key_value_pairs(args.replace, "--replace")
-    datums = key_value_pairs(args.layer_datum, "--layer-datum")
-    for name, path in replace.items():
-        if not Path(path).exists():
-            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
-    layout = load_layout(replace=replace, datums=datums)
+    layout = layout_from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.format == "gpkg":

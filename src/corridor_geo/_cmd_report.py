@@ -12,6 +12,7 @@ ORDER = 5
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from ._cli_resources import add_resource_arguments
+    from .cli import add_layout_arguments
 
     p = sub.add_parser(
         "report",
@@ -37,18 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm) for travel times")
     net.add_argument("--graphml", help="road graph saved by OSMnx or corridor_geo")
-    p.add_argument(
-        "--replace",
-        action="append",
-        metavar="LAYER=FILE",
-        help="replace a layout layer with an authoritative file (repeatable)",
-    )
-    p.add_argument(
-        "--layer-datum",
-        action="append",
-        metavar="LAYER=DATUM",
-        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09",
-    )
+    add_layout_arguments(p)
     p.add_argument(
         "--crs",
         default="WGS84",
@@ -61,23 +51,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ._cli_resources import read
-    from .cli import key_value_pairs
-    from .layout import load_layout
+    from .cli import layout_from_args
     from .report import build_report
 
-    replace = key_value_pairs(args.replace, "--replace")
-    for name, path in replace.items():
-        if not Path(path).exists():
-            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
     for option in ("osm", "graphml", "base"):
         value = getattr(args, option)
         if value is not None and not Path(value).exists():
             raise CorridorGeoError(f"--{option}: no such file {value!r}")
     if args.base and not args.resources:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
-    layout = load_layout(
-        replace=replace, datums=key_value_pairs(args.layer_datum, "--layer-datum")
-    )
+    layout = layout_from_args(args)
     resources = read(args) if args.resources else None
     base = read(args, path=args.base) if args.base else None
     report = build_report(

@@ -21,11 +21,12 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
 from ._errors import CorridorGeoError, MissingCRSError
 from ._version import __version__
 
-__all__ = ["build_parser", "key_value_pairs", "main"]
+__all__ = ["add_layout_arguments", "build_parser", "key_value_pairs", "layout_from_args", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,55 @@ def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]
             raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+def add_layout_arguments(p: argparse.ArgumentParser, *, datum_alias: bool = False) -> None:
+    """The options that replace layout layers: ``--replace`` and ``--layer-datum``.
+
+    ``datum_alias`` also accepts ``--datum LAYER=DATUM``, the first spelling in ``layout``
+    (elsewhere ``--datum`` is the datum of a resources file).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_layout_arguments(p)
+    >>> p.parse_args(["--replace", "cities=c.gpkg", "--layer-datum", "cities=GCJ02"]).layer_datum
+    ['cities=GCJ02']
+    """
+    p.add_argument(
+        "--replace",
+        action="append",
+        metavar="LAYER=FILE",
+        help="replace a layout layer with an authoritative file (repeatable)",
+    )
+    p.add_argument(
+        "--layer-datum",
+        *(["--datum"] if datum_alias else []),
+        dest="layer_datum",
+        action="append",
+        metavar="LAYER=DATUM",
+        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09",
+    )
+
+
+def layout_from_args(args: argparse.Namespace):
+    """The layout with the ``--replace`` files of the command line, checked first.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_layout_arguments(p)
+    >>> layout_from_args(p.parse_args([])).layers["cities"].shape[0]
+    3
+    """
+    from .layout import load_layout
+
+    replace = key_value_pairs(args.replace, "--replace")
+    for name, path in replace.items():
+        if not Path(path).exists():
+            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
+    datums = key_value_pairs(args.layer_datum, "--layer-datum")
+    return load_layout(replace=replace, datums=datums)
 
 
 def _command_modules() -> list:
