@@ -272,7 +272,7 @@ def _legend_class():
         _template = Template(
             """
             {% macro html(this, kwargs) %}
-            <div class="corridor-geo-legend" style="position: absolute; bottom: 28px; right: 10px;
+            <div class="corridor-geo-legend" style="position: absolute; bottom: 40px; right: 10px;
                  z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 10px;
                  border-radius: 4px; font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px #888;">
               {{ this.body }}
