@@ -1,0 +1,7 @@
+"""``python -m corridor_geo.cli``: the same as the ``corridor-geo`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
