@@ -37,7 +37,7 @@ from ._errors import (
 )
 from ._show_versions import show_versions
 from ._version import __version__
-from .crs import ANALYSIS_CRS, CGCS2000, WGS84, to_analysis_crs, to_datum
+from .crs import ANALYSIS_CRS, CGCS2000, WGS84, to_analysis_crs, to_crs, to_datum
 from .layout import CorridorLayout, load_layout
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -62,6 +62,7 @@ _LAZY_MODULES = (
 _LAZY_FUNCTIONS = {
     # resources
     "read_resources": "resources",
+    "read_points": "resources",
     "sample_resources": "resources",
     "synthetic_resources": "resources",
     "category_registry": "resources",
@@ -103,7 +104,7 @@ _LAZY_FUNCTIONS = {
     "two_step_fca": "access",
     "network_coverage": "access",
     # scale-out
-    "read_points": "scale",
+    "read_parquet_points": "scale",
     "write_synthetic_parquet": "scale",
     # outputs
     "explore_layout": "maps",
@@ -147,6 +148,7 @@ __all__ = [
     "official",
     "show_versions",
     "to_analysis_crs",
+    "to_crs",
     "to_datum",
     *_LAZY_MODULES,
     *_LAZY_FUNCTIONS,

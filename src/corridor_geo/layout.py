@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -33,6 +34,7 @@ import shapely.ops
 from pyproj import Geod
 
 from . import datasets, official
+from ._cache import cached
 from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
@@ -42,8 +44,10 @@ from .crs import (
     geodesic_area,
     geodesic_length,
     normalize_datum,
+    resolve_crs,
     set_datum,
     to_analysis_crs,
+    to_crs,
     to_datum,
     transform_coords,
 )
@@ -400,15 +404,77 @@ class CorridorLayout:
     layers: Mapping[str, gpd.GeoDataFrame]
     sources: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Read-only mappings: the metric views below are cached per layout, so the layers
+        # of a layout must never change (replace() returns a new layout).
+        object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+
     # Layer access ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
         return self.layer(name)
 
-    def layer(self, name: str) -> gpd.GeoDataFrame:
-        """A copy of one layer by name (see :data:`LAYER_NAMES`)."""
-        if name not in LAYER_NAMES:
+    def _check_name(self, name: str) -> None:
+        if name not in LAYER_NAMES or name not in self.layers:
             raise LayoutError(f"unknown layer name {name!r}: use one of {', '.join(LAYER_NAMES)}")
-        return self.layers[name].copy()
+
+    def layer(self, name: str, *, crs: Any = None) -> gpd.GeoDataFrame:
+        """A copy of one layer by name (see :data:`LAYER_NAMES`), in WGS84 or another CRS.
+
+        Parameters
+        ----------
+        name : str
+            The layer.
+        crs : CRS or str, optional
+            ``None`` for the storage CRS (WGS84); ``"analysis"`` (EPSG:4549) or any CRS
+            or datum :func:`corridor_geo.crs.to_crs` accepts.  Projected views are computed
+            once per layout and cached: every analysis of the same layout shares them.
+
+        Examples
+        --------
+        >>> lay = load_layout()
+        >>> lay.layer("cities", crs="analysis").crs.to_epsg()
+        4549
+        """
+        self._check_name(name)
+        if crs is None:
+            return self.layers[name].copy()
+        target = resolve_crs(crs)
+        if target.equals(WGS84):
+            return self.layers[name].copy()
+        key = ("layer", name, target.to_wkt())
+        return cached(self, key, lambda: to_crs(self.layers[name], target)).copy()
+
+    def metric(self, name: str) -> gpd.GeoDataFrame:
+        """One layer in the analysis CRS (EPSG:4549, metres), from the layout's cache.
+
+        Examples
+        --------
+        >>> round(float(load_layout().metric("corridor").area.iloc[0]) / 1e6)
+        191
+        """
+        return self.layer(name, crs=ANALYSIS_CRS)
+
+    def union(self, name: str, *, crs: Any = "analysis") -> shapely.Geometry:
+        """All geometries of one layer as one shapely geometry (EPSG:4549 by default), cached.
+
+        Shapely geometries are immutable, so the cached object itself is returned.
+
+        Examples
+        --------
+        >>> land = load_layout().union("city")
+        >>> land.geom_type, land.bounds[0] > 100_000  # metres
+        ('MultiPolygon', True)
+        """
+        self._check_name(name)
+        target = resolve_crs(crs)
+        key = ("union", name, target.to_wkt())
+
+        def build() -> shapely.Geometry:
+            frame = self.layers[name] if target.equals(WGS84) else self.layer(name, crs=target)
+            return shapely.union_all(frame.geometry.values)
+
+        return cached(self, key, build)
 
     corridor = property(lambda self: self.layer("corridor"), doc="The corridor (一廊).")
     cities = property(lambda self: self.layer("cities"), doc="The three cities (三城).")
@@ -582,9 +648,9 @@ class CorridorLayout:
             note="plan: 南北向长53公里, a rounded figure",
         )
 
-        cm = to_analysis_crs(cities)
-        dm = to_analysis_crs(layers["districts"])
-        corr_m = shapely.union_all(to_analysis_crs(corridor).geometry.values)
+        cm = self.metric("cities")
+        dm = self.metric("districts")
+        corr_m = self.union("corridor")
         structural: list[str] = []
         for (_, row), geom in zip(cities.iterrows(), cm.geometry):
             host = dm.loc[dm["code"].astype(str) == str(row["district_code"])]
@@ -652,9 +718,7 @@ class CorridorLayout:
             rel=False,
         )
 
-        axis_m = shapely.line_merge(
-            shapely.union_all(to_analysis_crs(layers["axis"]).geometry.values)
-        )
+        axis_m = shapely.line_merge(self.union("axis"))
         ends = shapely.get_coordinates(axis_m)
         south, north = (ends[0], ends[-1]) if ends[0][1] <= ends[-1][1] else (ends[-1], ends[0])
         for end, code, label in (
@@ -685,7 +749,7 @@ class CorridorLayout:
             rel=False,
         )
 
-        city_geom = shapely.union_all(to_analysis_crs(layers["city"]).geometry.values)
+        city_geom = self.union("city")
         out_city = shapely.difference(corr_m, city_geom).area / max(corr_m.area, 1.0)
         add(
             "inside Qingdao",
@@ -747,7 +811,7 @@ class CorridorLayout:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the figures against the plan and the layers, as a table."""
-        from .maps import esc
+        from ._html import esc
 
         table = self.validate()
         figures = table[table["check"].isin(["area", "length"])]
@@ -769,8 +833,11 @@ class CorridorLayout:
             "</div>"
         )
 
-    def explore(self, **kwargs: Any):
+    def explore(self, **kwargs: Any) -> Any:
         """An interactive folium map of the layout (see :func:`corridor_geo.maps.explore_layout`).
+
+        Delegates to :mod:`corridor_geo.maps` through the documented hook
+        (:mod:`corridor_geo._hooks`), as geopandas' ``explore`` does.
 
         Examples
         --------
@@ -778,9 +845,9 @@ class CorridorLayout:
         >>> type(m).__name__
         'Map'
         """
-        from .maps import explore_layout
+        from ._hooks import delegate
 
-        return explore_layout(self, **kwargs)
+        return delegate("explore", self, **kwargs)
 
     # Export ---------------------------------------------------------------------------
     def to_file(
@@ -817,7 +884,7 @@ class CorridorLayout:
         >>> gpd.read_file(out, layer="cities").crs.to_epsg()
         4549
         """
-        from .io import write_layers
+        from ._hooks import delegate
 
         path = Path(path)
         if fmt is None and path.suffix.lower() not in (".gpkg",):
@@ -826,7 +893,8 @@ class CorridorLayout:
                     f"{path.name!r}: give a .gpkg file, or a folder with fmt='geojson'/'shp'"
                 )
             fmt = "geojson"
-        return write_layers({n: self.layers[n] for n in LAYER_NAMES}, path, fmt=fmt, crs=crs)
+        layers = {n: self.layers[n] for n in LAYER_NAMES if n in self.layers}
+        return delegate("write_layers", layers, path, fmt=fmt, crs=crs)
 
 
 def _status_values(frame: pd.DataFrame) -> list[str]:

@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if args.base and not args.resources:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
     layout = layout_from_args(args)
-    resources = read(args) if args.resources else None
-    base = read(args, path=args.base) if args.base else None
+    resources = read(args, layout=layout) if args.resources else None
+    base = read(args, path=args.base, layout=layout) if args.base else None
     report = build_report(
         args.out,
         layout=layout,
