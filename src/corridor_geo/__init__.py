@@ -5,7 +5,7 @@ made of three "cities" and six kinds of "ecosystem circle".  corridor_geo encode
 layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
-``raster``, ``population``, ``axis``, ``network``, ``access``, ``scale``, ``maps``,
+``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``, ``maps``,
 ``plotting``, ``report``) and their main functions are available from the package and
 imported on first use, so ``import corridor_geo`` stays fast.
 
@@ -50,6 +50,7 @@ _LAZY_MODULES = (
     "indicators",
     "io",
     "maps",
+    "metro",
     "network",
     "plotting",
     "population",
@@ -103,6 +104,10 @@ _LAZY_FUNCTIONS = {
     "isochrones": "access",
     "two_step_fca": "access",
     "network_coverage": "access",
+    # metro network
+    "metro_stations": "metro",
+    "metro_lines": "metro",
+    "metro_graph": "metro",
     # scale-out
     "read_parquet_points": "scale",
     "write_synthetic_parquet": "scale",
