@@ -63,6 +63,7 @@ _LAZY_FUNCTIONS = {
     # resources
     "read_resources": "resources",
     "sample_resources": "resources",
+    "institution_register": "resources",
     "synthetic_resources": "resources",
     "category_registry": "resources",
     "ResourceTable": "resources",
