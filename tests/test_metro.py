@@ -280,7 +280,7 @@ def test_graph_works_with_the_network_module(stations, G, tmp_path):
 
     row = stations[stations["name_zh"] == "苗岭路"]
     pts = gpd.GeoSeries([shapely.Point(row["lon"].item() + 0.001, row["lat"].item())], crs=4326)
-    snapped = nearest_nodes(pts, G)
+    snapped = nearest_nodes(G, pts)
     assert int(snapped["node"].iloc[0]) == _sid(stations, "苗岭路")
     path = tmp_path / "metro.graphml"
     graph_to_graphml(G, path)

@@ -65,6 +65,7 @@ _LAZY_FUNCTIONS = {
     "read_resources": "resources",
     "read_points": "resources",
     "sample_resources": "resources",
+    "institution_register": "resources",
     "synthetic_resources": "resources",
     "category_registry": "resources",
     "ResourceTable": "resources",

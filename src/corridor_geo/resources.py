@@ -78,6 +78,7 @@ __all__ = [
     "category_registry",
     "city_polygon",
     "extend_categories",
+    "institution_register",
     "read_points",
     "read_resources",
     "sample_resources",
@@ -90,6 +91,7 @@ log = logging.getLogger(__name__)
 REGISTRY_COLUMNS = ("key", "name_zh", "name_en", "aliases", "kind", "targets")
 STATUS_SAMPLE = "sample"
 STATUS_USER = "user-supplied"
+STATUS_REGISTER = "register"
 
 
 # --------------------------------------------------------------------------------------
@@ -527,6 +529,51 @@ def sample_resources() -> ResourceTable:
         id="id",
         name="name_zh",
         status=STATUS_SAMPLE,
+        check_datum=False,
+    )
+
+
+def institution_register() -> ResourceTable:
+    """The bundled register of real institutions in Qingdao, labelled ``status = "register"``.
+
+    Universities and colleges (one row per campus placed), the institutions the plan
+    names, and the laboratories and research institutes a public source places, each with
+    its category key, the position a cited source gives in that source's own datum
+    (``datum`` per row: WGS84, GCJ-02 or BD-09, converted to WGS84 on reading), what the
+    point marks (``position_of``: a campus point, a host campus, a metro station used as
+    a proxy), an honest ``accuracy_m`` (a radius: campus size, kilometres for town-level
+    proxies), ``position_source``, ``identity_source`` and ``founded`` where a source
+    gives it.  Coverage against the city's published counts, and what is known but not
+    placed, are in ``corridor_geo.datasets.get_path("register/SOURCES.md")``.
+
+    Returns
+    -------
+    ResourceTable
+        Every row accepted (``rejected`` is empty); ``accepted`` is a WGS84
+        GeoDataFrame with the register's columns (``host``, ``address``, ``district``,
+        ``position_of``, ``accuracy_m``, ``position_source``, ``identity_source``,
+        ``founded``...) next to those of :func:`read_resources`.
+
+    See Also
+    --------
+    sample_resources : the few institutions used in examples.
+
+    Examples
+    --------
+    >>> reg = institution_register()
+    >>> len(reg.rejected), reg.accepted["status"].unique().tolist()
+    (0, ['register'])
+    >>> row = reg.accepted.set_index("id").loc["U01"]
+    >>> row["name"], row["category"], row["datum_source"], int(row["accuracy_m"])
+    ('中国海洋大学(崂山校区)', 'university', 'BD09', 1000)
+    >>> int(reg.accepted.loc[reg.accepted["category"] == "national_lab", "founded"].iloc[0])
+    2013
+    """
+    return read_resources(
+        datasets.get_path("register/institutions.csv"),
+        id="id",
+        name="name_zh",
+        status=STATUS_REGISTER,
         check_datum=False,
     )
 
