@@ -181,15 +181,16 @@ def test_university_circles_sit_on_the_axis(layout):
     assert all(corridor.intersects(g) for g in uni.geometry)
 
 
-def test_bundled_layers_rebuild_identically():
+def test_bundled_layers_rebuild_identically(layout_builders):
     # The documented rule run again on the bundled inputs gives the bundled layers.
-    axis, _points = lay_mod.axis_from_control_points(datasets.get_path("axis_control_points.csv"))
+    control_points = datasets.get_path("axis_control_points.csv")
+    axis, _points = layout_builders.axis_from_control_points(control_points)
     bundled_axis = gpd.read_file(datasets.get_path("axis.geojson"))
     assert shapely.equals_exact(
         axis.geometry.iloc[0], bundled_axis.geometry.iloc[0], tolerance=1e-7
     )
     districts = gpd.read_file(datasets.get_path("districts.geojson"))
-    cities, report = lay_mod.cities_from_axis(
+    cities, report = layout_builders.cities_from_axis(
         bundled_axis, districts, links=datasets.get_path("city_links.csv")
     )
     assert (report["rel_error"].abs() < 1e-4).all()
@@ -198,7 +199,7 @@ def test_bundled_layers_rebuild_identically():
         ref = bundled.loc[row["key"], "geometry"]
         # Storage snaps vertices to 1e-7 degree: the outlines agree to that.
         assert shapely.symmetric_difference(row.geometry, ref).area < 1e-5 * ref.area
-    circles = lay_mod.circles_from_sites(datasets.get_path("circle_sites.csv"))
+    circles = layout_builders.circles_from_sites(datasets.get_path("circle_sites.csv"))
     bundled_c = gpd.read_file(datasets.get_path("circles.geojson"))
     for a, b in zip(circles.geometry, bundled_c.geometry):
         assert shapely.equals_exact(a, b, tolerance=2e-7)
@@ -346,7 +347,7 @@ def test_inputs_not_mutated(layout):
 
 
 # --- construction functions: hand-made cases ------------------------------------------
-def test_cities_from_axis_on_a_hand_made_square():
+def test_cities_from_axis_on_a_hand_made_square(layout_builders):
     # A 20 km square district crossed by a straight 10 km axis: the band of half-width w
     # with flat ends has area 2 * w * 10 km exactly (in the projected plane).
     x0, y0 = 500_000.0, 4_000_000.0
@@ -355,13 +356,13 @@ def test_cities_from_axis_on_a_hand_made_square():
     districts = gpd.GeoDataFrame({"code": ["370212"]}, geometry=[square], crs=crs.ANALYSIS_CRS)
     axis_f = gpd.GeoDataFrame(geometry=[axis], crs=crs.ANALYSIS_CRS)
     target = official.City("t", "测试城", "Test City", 40.0, "370212", "")
-    cities, report = lay_mod.cities_from_axis(axis_f, districts, cities=(target,))
+    cities, report = layout_builders.cities_from_axis(axis_f, districts, cities=(target,))
     # Geodesic and projected areas differ slightly at 120 E: compare with pyproj.
     assert pyproj_area_km2(cities.geometry.iloc[0]) == pytest.approx(40.0, rel=1e-4)
     assert report["half_width_m"].iloc[0] == pytest.approx(2000, rel=2e-3)
 
 
-def test_cities_from_axis_needs_a_reachable_area():
+def test_cities_from_axis_needs_a_reachable_area(layout_builders):
     square = shapely.box(500_000, 4_000_000, 501_000, 4_001_000)
     districts = gpd.GeoDataFrame({"code": ["370212"]}, geometry=[square], crs=crs.ANALYSIS_CRS)
     axis_f = gpd.GeoDataFrame(
@@ -370,10 +371,10 @@ def test_cities_from_axis_needs_a_reachable_area():
     )
     target = official.City("t", "测试城", "Test City", 40.0, "370212", "")
     with pytest.raises(LayoutError, match=r"holds less than 40\.0 km²"):
-        lay_mod.cities_from_axis(axis_f, districts, cities=(target,))
+        layout_builders.cities_from_axis(axis_f, districts, cities=(target,))
 
 
-def test_axis_from_control_points_mixed_datums():
+def test_axis_from_control_points_mixed_datums(layout_builders):
     wgs = (120.5, 36.2)
     gcj = crs.wgs84_to_gcj02(120.6, 36.3)
     bd = crs.wgs84_to_bd09(120.7, 36.4)
@@ -385,15 +386,62 @@ def test_axis_from_control_points_mixed_datums():
             "datum": ["BD09", "WGS84", "gcj-02"],
         }
     )
-    axis, _points = lay_mod.axis_from_control_points(table)
+    axis, _points = layout_builders.axis_from_control_points(table)
     np.testing.assert_allclose(
         np.asarray(axis.geometry.iloc[0].coords),
         [[120.5, 36.2], [120.6, 36.3], [120.7, 36.4]],
         atol=1e-9,
     )
     with pytest.raises(InputError, match="no valid lon/lat"):
-        lay_mod.axis_from_control_points(table.assign(lon=[1.0, np.nan, 2.0]))
+        layout_builders.axis_from_control_points(table.assign(lon=[1.0, np.nan, 2.0]))
     with pytest.raises(InputError, match="unknown datum"):
-        lay_mod.axis_from_control_points(table.assign(datum="mars"))
+        layout_builders.axis_from_control_points(table.assign(datum="mars"))
     with pytest.raises(InputError, match="missing the column"):
-        lay_mod.axis_from_control_points(table.drop(columns="seq"))
+        layout_builders.axis_from_control_points(table.drop(columns="seq"))
+
+
+# --- the builders live with the build script -------------------------------------------
+def test_builders_are_not_imported_at_run_time():
+    # A fresh interpreter: loading the package and the layout never loads the builders.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, corridor_geo as cg; cg.load_layout(); "
+        "print('layout_builders' in sys.modules, hasattr(cg.layout, '_builders_module') "
+        "and cg.layout._builders_module is not None)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "False"]
+    assert not set(lay_mod.__all__) & {
+        "axis_from_control_points",
+        "cities_from_axis",
+        "circles_from_sites",
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["axis_from_control_points", "cities_from_axis", "circles_from_sites"]
+)
+def test_old_builder_names_warn_and_resolve_to_the_script(layout_builders, name):
+    with pytest.warns(FutureWarning, match=rf"corridor_geo\.layout\.{name} has moved to scripts"):
+        old = getattr(lay_mod, name)
+    assert old is getattr(layout_builders, name)
+
+
+def test_old_builder_names_say_where_they_went_when_absent(monkeypatch, tmp_path):
+    monkeypatch.setattr(lay_mod, "_BUILDERS_FILE", tmp_path / "layout_builders.py")
+    monkeypatch.setattr(lay_mod, "_builders_module", None)
+    with pytest.raises(AttributeError, match=r"moved to scripts/layout_builders\.py"):
+        lay_mod.cities_from_axis  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute 'towns'"):
+        lay_mod.towns  # noqa: B018
+
+
+def test_builder_docstring_examples_run(layout_builders):
+    import doctest
+
+    result = doctest.testmod(
+        layout_builders, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.attempted >= 6 and result.failed == 0
