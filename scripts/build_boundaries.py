@@ -123,7 +123,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, attrs: dict[str, str]) -> gpd.GeoDataFram
 
 
 METRO_SOURCE = (
-    "Qingdao Metro Line 11 station coordinates, MetroMan open data "
+    "Qingdao Metro Line 11 stations and Line 2's 石老人浴场, MetroMan open data "
     "(github.com/metromancn/MetroMapOpenMiniProgram, src/data/qd.js @ c5672111)"
 )
 
@@ -145,8 +145,9 @@ def build_axis() -> None:
         licence="MIT (MetroMapOpenMiniProgram)",
         datum=GCJ_CONVERTED,
         accuracy=(
-            "about 300 m where Line 11 runs beside the avenue, about 1.5 km between 北九水 "
-            "and 庙石 (tunnel); the south end stops at 会展中心 station, short of 香港东路"
+            "about 300 m beside Line 11; about 1.5 km between 北九水 and 庙石 (tunnel) and "
+            "on the chord from 会展中心 to the south end, 石老人浴场 on 香港东路 "
+            "(see SOURCES.md)"
         ),
     )
     write_vector_atomic(axis, OUT / "axis.geojson", precision=PRECISION)

@@ -81,7 +81,7 @@ def axis_line(layout: Any) -> shapely.LineString:
     >>> from corridor_geo import load_layout
     >>> line = axis_line(load_layout())
     >>> round(line.length / 1000, 1), line.coords[0][1] < line.coords[-1][1]
-    (51.9, True)
+    (53.2, True)
     """
     frame = _axis_frame(layout)
     check_has_crs(frame, "the axis")
