@@ -92,7 +92,7 @@ def axis_line(layout: Any) -> shapely.LineString:
     >>> from corridor_geo import load_layout
     >>> line = axis_line(load_layout())
     >>> round(line.length / 1000, 1), line.coords[0][1] < line.coords[-1][1]
-    (51.9, True)
+    (53.2, True)
     """
     if hasattr(layout, "layers") and "axis" in getattr(layout, "layers", {}):
         return cached(layout, "axis_line", lambda: _axis_line(layout.layers["axis"]))
