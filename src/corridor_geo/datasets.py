@@ -3,7 +3,7 @@
 The layout's default layers live in ``data/boundaries/`` of the source tree and are
 copied into the wheel as ``corridor_geo/_data/boundaries/``.  Further folders hold the
 resource category registry and the plan's targets (``data/indicators/``), the census
-population of the districts (``data/population/``) and a small sample of real
+population of the districts and sub-districts (``data/population/``) and a small sample of real
 institutions (``data/samples/``); each has its own ``SOURCES.md``.  Code reads every
 file only through :func:`get_path`, which looks in the installed package first and falls
 back to the source tree (editable installs and a plain checkout on ``PYTHONPATH``).
@@ -62,6 +62,8 @@ def available() -> list[str]:
     >>> "SOURCES.md" in available()
     True
     >>> "census_2020_districts.csv" in available()
+    True
+    >>> "subdistricts.geojson" in available()
     True
     """
     names = {p.name for p in _data_dir().iterdir() if p.is_file()}

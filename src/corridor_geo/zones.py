@@ -12,6 +12,8 @@ layer                     zones (identifier)
                           may lie in several circles
 ``circle_kinds``          the six kinds, each the union of its sites (``"<kind>"``)
 ``districts``             Qingdao's ten districts (administrative code, ``"370212"``)
+``subdistricts``          Qingdao's 135 sub-districts, 街道/镇 (``"<district code>/<name_zh>"``,
+                          e.g. ``"370212/金家岭街道"``; most have no published code)
 ``city``                  the municipality (``"370200"``)
 ========================  ==========================================================
 
@@ -69,7 +71,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ZONE_LAYERS = ("corridor", "cities", "circles", "circle_kinds", "districts", "city")
+ZONE_LAYERS = (
+    "corridor",
+    "cities",
+    "circles",
+    "circle_kinds",
+    "districts",
+    "subdistricts",
+    "city",
+)
 """Every zone layer :func:`zone_table` can build."""
 
 DEFAULT_LAYERS = ("corridor", "cities", "circles", "districts")
@@ -159,6 +169,11 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
             f = layout.districts
             rows = pd.DataFrame(
                 {"zone": f["code"].astype(str), "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        elif name == "subdistricts":
+            f = layout.subdistricts
+            rows = pd.DataFrame(
+                {"zone": f["key"], "name_zh": f["name_zh"], "name_en": f["name_en"]}
             )
         else:  # city
             f = layout.city
