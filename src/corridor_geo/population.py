@@ -206,8 +206,8 @@ def population_by_zone(
     --------
     >>> from corridor_geo import load_layout
     >>> pop = population_by_zone(load_layout(), layers=["districts"])
-    >>> int(round(pop["population"].sum()))
-    10071722
+    >>> abs(float(pop["population"].sum()) - 10071722) < 1  # the census city total
+    True
     >>> pop["method"].iloc[0].startswith("2020 census by sub-district")
     True
     >>> old = population_by_zone(load_layout(), layers=["districts"], level="districts")
