@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import _cli_resources as common
+from . import _common as common
 
 ORDER = 20
 
@@ -41,9 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .indicators import target_status
-    from .layout import load_layout
-    from .zones import share_of_city
+    from ..indicators import target_status
+    from ..layout import load_layout
+    from ..zones import share_of_city
 
     layout = load_layout()
     res = common.read(args)

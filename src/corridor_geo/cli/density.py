@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import _cli_resources as common
+from . import _common as common
 
 ORDER = 22
 
@@ -54,10 +54,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._errors import CorridorGeoError
-    from .density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
-    from .io import export_raster, write_vector_atomic
-    from .layout import load_layout
+    from .._errors import CorridorGeoError
+    from ..density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
+    from ..io import export_raster, write_vector_atomic
+    from ..layout import load_layout
 
     if args.bandwidth <= 0 or args.kde_cell <= 0 or args.cell_size <= 0:
         raise CorridorGeoError("--bandwidth, --kde-cell and --cell-size must be positive")

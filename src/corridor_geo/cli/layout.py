@@ -9,7 +9,7 @@ ORDER = 10
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from .cli import add_layout_arguments
+    from ._common import add_layout_arguments
 
     p = sub.add_parser(
         "layout",
@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cli import layout_from_args
-    from .io import write_table_atomic
+    from ..io import write_table_atomic
+    from ._common import layout_from_args
 
     layout = layout_from_args(args)
     out = Path(args.out)

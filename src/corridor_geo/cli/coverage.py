@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import _cli_resources as common
+from . import _common as common
 
 ORDER = 24
 
@@ -55,10 +55,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._errors import CorridorGeoError
-    from .coverage import circle_anchors, coverage
-    from .io import write_vector_atomic
-    from .layout import load_layout
+    from .._errors import CorridorGeoError
+    from ..coverage import circle_anchors, coverage
+    from ..io import write_vector_atomic
+    from ..layout import load_layout
 
     if args.radius <= 0:
         raise CorridorGeoError("--radius must be positive")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._errors import CorridorGeoError
+from .._errors import CorridorGeoError
 
 ORDER = 5
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ._cli_resources import add_resource_arguments
-    from .cli import add_layout_arguments
+    from ._common import add_layout_arguments, add_resource_arguments
 
     p = sub.add_parser(
         "report",
@@ -50,9 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._cli_resources import read
-    from .cli import layout_from_args
-    from .report import build_report
+    from ..report import build_report
+    from ._common import layout_from_args, read
 
     for option in ("osm", "graphml", "base"):
         value = getattr(args, option)

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import CorridorGeoError, InputError
+from .._errors import CorridorGeoError, InputError
 
 ORDER = 30
 
@@ -117,7 +117,7 @@ def read_points(
     Rows whose coordinates are missing or not numbers are kept in the table with a
     reason and left out of the points.
     """
-    from .crs import DATUMS, normalize_datum, to_datum, transform_coords
+    from ..crs import DATUMS, normalize_datum, to_datum, transform_coords
 
     source = Path(path)
     if not source.is_file():
@@ -191,7 +191,7 @@ def _label_column(table: pd.DataFrame) -> pd.Series:
 
 
 def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
-    from . import network
+    from .. import network
 
     if args.osm:
         G = network.graph_from_osm(
@@ -212,10 +212,10 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import access, network
-    from .axis import chainage
-    from .io import write_table_atomic, write_vector_atomic
-    from .layout import load_layout
+    from .. import access, network
+    from ..axis import chainage
+    from ..io import write_table_atomic, write_vector_atomic
+    from ..layout import load_layout
 
     layout = load_layout()
     if args.max_snap <= 0:

@@ -1,6 +1,6 @@
 """The ``corridor-geo`` command.
 
-Each subcommand lives in a module ``corridor_geo._cmd_<name>`` exposing ``ORDER`` (its
+Each subcommand lives in a module ``corridor_geo.cli.<name>`` exposing ``ORDER`` (its
 place in ``--help``), ``add_parser(subparsers)`` (which sets ``func``) and the function it
 runs; this module finds them, parses the arguments and turns user mistakes into one
 clear line on stderr and exit code 2.
@@ -21,10 +21,10 @@ import pkgutil
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
-from ._errors import CorridorGeoError, MissingCRSError
-from ._version import __version__
+from .._errors import CorridorGeoError, MissingCRSError
+from .._version import __version__
+from ._common import add_layout_arguments, key_value_pairs, layout_from_args
 
 __all__ = ["add_layout_arguments", "build_parser", "key_value_pairs", "layout_from_args", "main"]
 
@@ -44,76 +44,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"corridor-geo: error: {message} (see --help)\n")
 
 
-def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
-    """Parse repeated ``NAME=VALUE`` options into a dict, or raise a clear error.
-
-    Examples
-    --------
-    >>> key_value_pairs(["cities=a.gpkg", "axis = b.geojson"], "--replace")
-    {'cities': 'a.gpkg', 'axis': 'b.geojson'}
-    """
-    out: dict[str, str] = {}
-    for item in values or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
-        out[name.strip()] = value.strip()
-    return out
-
-
-def add_layout_arguments(p: argparse.ArgumentParser, *, datum_alias: bool = False) -> None:
-    """The options that replace layout layers: ``--replace`` and ``--layer-datum``.
-
-    ``datum_alias`` also accepts ``--datum LAYER=DATUM``, the first spelling in ``layout``
-    (elsewhere ``--datum`` is the datum of a resources file).
-
-    Examples
-    --------
-    >>> p = argparse.ArgumentParser()
-    >>> add_layout_arguments(p)
-    >>> p.parse_args(["--replace", "cities=c.gpkg", "--layer-datum", "cities=GCJ02"]).layer_datum
-    ['cities=GCJ02']
-    """
-    p.add_argument(
-        "--replace",
-        action="append",
-        metavar="LAYER=FILE",
-        help="replace a layout layer with an authoritative file (repeatable)",
-    )
-    p.add_argument(
-        "--layer-datum",
-        *(["--datum"] if datum_alias else []),
-        dest="layer_datum",
-        action="append",
-        metavar="LAYER=DATUM",
-        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09",
-    )
-
-
-def layout_from_args(args: argparse.Namespace):
-    """The layout with the ``--replace`` files of the command line, checked first.
-
-    Examples
-    --------
-    >>> p = argparse.ArgumentParser()
-    >>> add_layout_arguments(p)
-    >>> layout_from_args(p.parse_args([])).layers["cities"].shape[0]
-    3
-    """
-    from .layout import load_layout
-
-    replace = key_value_pairs(args.replace, "--replace")
-    for name, path in replace.items():
-        if not Path(path).exists():
-            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
-    datums = key_value_pairs(args.layer_datum, "--layer-datum")
-    return load_layout(replace=replace, datums=datums)
-
-
 def _command_modules() -> list:
-    package = importlib.import_module("corridor_geo")
-    names = [m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("_cmd_")]
-    modules = [importlib.import_module(f"corridor_geo.{n}") for n in names]
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    modules = [importlib.import_module(f"{__name__}.{n}") for n in names]
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
@@ -186,7 +119,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"corridor-geo: warning: {message}", file=sys.stderr)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,14 +1,15 @@
-"""Shared pieces of the resource subcommands (share, density, coverage) (private)."""
+"""Pieces the subcommands share: layout, resource, CRS and output options (private)."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._errors import CorridorGeoError
+from .._errors import CorridorGeoError
 
 
 def add_resource_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -55,7 +56,7 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def read(args: argparse.Namespace, path: str | None = None) -> Any:
-    from .resources import read_resources
+    from ..resources import read_resources
 
     source = path if path is not None else args.resources
     if not Path(source).exists():
@@ -86,7 +87,7 @@ def read(args: argparse.Namespace, path: str | None = None) -> Any:
 
 
 def write_table(table: pd.DataFrame, out: Path, stem: str, fmt: str) -> Path:
-    from .io import write_table_atomic
+    from ..io import write_table_atomic
 
     out.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(table)
@@ -97,3 +98,69 @@ def write_table(table: pd.DataFrame, out: Path, stem: str, fmt: str) -> Path:
 
 def write_rejected(res: Any, out: Path, fmt: str, stem: str = "rejected") -> Path:
     return write_table(res.rejected, out, stem, fmt)
+
+
+def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    """Parse repeated ``NAME=VALUE`` options into a dict, or raise a clear error.
+
+    Examples
+    --------
+    >>> key_value_pairs(["cities=a.gpkg", "axis = b.geojson"], "--replace")
+    {'cities': 'a.gpkg', 'axis': 'b.geojson'}
+    """
+    out: dict[str, str] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def add_layout_arguments(p: argparse.ArgumentParser, *, datum_alias: bool = False) -> None:
+    """The options that replace layout layers: ``--replace`` and ``--layer-datum``.
+
+    ``datum_alias`` also accepts ``--datum LAYER=DATUM``, the first spelling in ``layout``
+    (elsewhere ``--datum`` is the datum of a resources file).
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_layout_arguments(p)
+    >>> p.parse_args(["--replace", "cities=c.gpkg", "--layer-datum", "cities=GCJ02"]).layer_datum
+    ['cities=GCJ02']
+    """
+    p.add_argument(
+        "--replace",
+        action="append",
+        metavar="LAYER=FILE",
+        help="replace a layout layer with an authoritative file (repeatable)",
+    )
+    p.add_argument(
+        "--layer-datum",
+        *(["--datum"] if datum_alias else []),
+        dest="layer_datum",
+        action="append",
+        metavar="LAYER=DATUM",
+        help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09",
+    )
+
+
+def layout_from_args(args: argparse.Namespace):
+    """The layout with the ``--replace`` files of the command line, checked first.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_layout_arguments(p)
+    >>> layout_from_args(p.parse_args([])).layers["cities"].shape[0]
+    3
+    """
+    from ..layout import load_layout
+
+    replace = key_value_pairs(args.replace, "--replace")
+    for name, path in replace.items():
+        if not Path(path).exists():
+            raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
+    datums = key_value_pairs(args.layer_datum, "--layer-datum")
+    return load_layout(replace=replace, datums=datums)
