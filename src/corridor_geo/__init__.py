@@ -12,7 +12,7 @@ imported on first use, so ``import corridor_geo`` stays fast.
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
 >>> sorted(layout.layers)
-['axis', 'circles', 'cities', 'city', 'corridor', 'districts']
+['axis', 'circles', 'cities', 'city', 'corridor', 'districts', 'subdistricts']
 >>> cg.share_of_city.__module__
 'corridor_geo.zones'
 """
