@@ -45,7 +45,6 @@ import functools
 import logging
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -53,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import clean_stale, dir_mode, temporary_name
 from ._errors import DataFileError, InputError, MissingCRSError
 
 __all__ = [
@@ -497,7 +497,9 @@ def write_synthetic_parquet(
     n_files = max(int(np.ceil(n / rows_per_file)), 1)
     streams = np.random.SeedSequence(seed).spawn(n_files)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    clean_stale(target.parent)
+    tmp = temporary_name(target, suffix="")
+    tmp.mkdir(mode=0o700)
     try:
         for k in range(n_files):
             start = k * rows_per_file
@@ -532,6 +534,7 @@ def write_synthetic_parquet(
                 tmp / f"part.{k:05d}.parquet", index=True, row_group_size=row_group_size
             )
             log.info("wrote part %d of %d (%d rows)", k + 1, n_files, m)
+        os.chmod(tmp, dir_mode())  # as os.mkdir would have made it, not mkdtemp's 0o700
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
