@@ -534,7 +534,7 @@ def write_synthetic_parquet(
                 tmp / f"part.{k:05d}.parquet", index=True, row_group_size=row_group_size
             )
             log.info("wrote part %d of %d (%d rows)", k + 1, n_files, m)
-        os.chmod(tmp, dir_mode())  # as os.mkdir would have made it, not mkdtemp's 0o700
+        os.chmod(tmp, dir_mode())  # private while written; now the mode os.mkdir gives
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
