@@ -27,7 +27,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,7 @@ class Report:
     sections: list[str]
     seconds: float
     problems: dict[str, str] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{esc(s)}</li>" for s in self.sections)
@@ -226,13 +227,18 @@ def build_report(
     crs: str = "WGS84",
     progress: bool = False,
     title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
+    neutralize_formulas: bool = True,
 ) -> Report:
     """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
 
     Parameters
     ----------
     out_dir : path-like
-        Folder to write into (created if missing).
+        Folder to write; it is replaced as a whole when the run completes, so a run that
+        fails or is killed leaves the previous report intact.  It must be new, empty or
+        an earlier corridor_geo output (a marker file says so): a folder holding other
+        files is refused, never overwritten.  A second run into the same folder while
+        one is running is refused.
     layout : CorridorLayout, optional
         Defaults to :func:`corridor_geo.load_layout`.
     resources : path or GeoDataFrame, optional
@@ -250,13 +256,18 @@ def build_report(
     progress : bool
         Show a progress bar (tqdm) over the steps.
     title : str
+    neutralize_formulas : bool
+        Quote text cells of the CSV tables that a spreadsheet would run as formulas
+        (see :func:`corridor_geo.io.neutralize_formula`); the GeoPackage keeps them
+        verbatim.
 
     Returns
     -------
     Report
-        Paths written, section titles, the run time, and ``problems``: the sections the
+        Paths written, section titles, the run time, ``problems``: the sections the
         inputs could not support (e.g. a road network that does not reach the axis), each
-        with its error, also shown in the report in place of the section.
+        with its error, also shown in the report in place of the section, and
+        ``failed_checks``: the layout checks against the plan that failed.
 
     Examples
     --------
@@ -265,16 +276,49 @@ def build_report(
     >>> rep.html_path.name, rep.gpkg_path.name
     ('report.html', 'corridor_report.gpkg')
     """
+    from ._outdir import output_folder
+
+    with output_folder(out_dir, option="out_dir", command="report") as folder:
+        report = _build(
+            folder.path,
+            layout=layout,
+            resources=resources,
+            datum=datum,
+            base=base,
+            graph=graph,
+            crs=crs,
+            progress=progress,
+            title=title,
+            neutralize_formulas=neutralize_formulas,
+        )
+    return replace(
+        report,
+        html_path=folder.published(report.html_path),
+        gpkg_path=folder.published(report.gpkg_path),
+        tables={k: folder.published(v) for k, v in report.tables.items()},
+    )
+
+
+def _build(
+    out: Path,
+    *,
+    layout,
+    resources,
+    datum,
+    base,
+    graph,
+    crs: str,
+    progress: bool,
+    title: str,
+    neutralize_formulas: bool,
+) -> Report:
+    """Compute every section and write the files into ``out`` (a staging folder)."""
     from tqdm.auto import tqdm
 
     from .io import write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout
 
     start = time.perf_counter()
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{str(out)!r} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     layout = layout if layout is not None else load_layout()
     inputs = {
         "layout": "bundled indicative layers"
@@ -320,7 +364,9 @@ def build_report(
     for section in sections:
         for key, table in section.tables.items():
             tables[f"{section.key}_{key}"] = write_table_atomic(
-                table, out / "tables" / f"{section.key}_{key}.csv"
+                table,
+                out / "tables" / f"{section.key}_{key}.csv",
+                neutralize_formulas=neutralize_formulas,
             )
     layers: dict[str, gpd.GeoDataFrame] = {}
     for section in sections:
@@ -330,7 +376,11 @@ def build_report(
     elapsed = time.perf_counter() - start
     page = _page(title, sections, elapsed=elapsed, gpkg=gpkg.name)
     html_path = write_text_atomic(page, out / "report.html")
-    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems)
+    validation = next(s.tables["validation"] for s in sections if s.key == "layout")
+    failed = [
+        f"{row.check} {row.subject}" for row in validation.itertuples() if not bool(row.passed)
+    ]
+    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems, failed)
 
 
 def _describe(value: Any, default: str) -> str:

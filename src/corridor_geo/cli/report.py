@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .._errors import CorridorGeoError
@@ -11,7 +12,7 @@ ORDER = 5
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ._common import add_layout_arguments, add_resource_arguments
+    from ._common import add_layout_arguments, add_out_argument, add_resource_arguments
 
     p = sub.add_parser(
         "report",
@@ -29,9 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "  corridor-geo report --out r --replace cities=cities_bureau.gpkg",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--out", default="corridor-report", help="output folder (default corridor-report)"
-    )
+    add_out_argument(p, default="corridor-report")
     add_resource_arguments(p, required=False)
     p.add_argument("--base", help="the same resources at the base year (for the +15%% targets)")
     net = p.add_mutually_exclusive_group()
@@ -49,8 +48,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._outdir import check_target
     from ..report import build_report
     from ._common import layout_from_args, read
+
+    check_target(args.out, option="--out")  # before the inputs are read
 
     for option in ("osm", "graphml", "base"):
         value = getattr(args, option)
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         graph=args.osm or args.graphml,
         crs=args.crs,
         progress=not args.quiet,
+        neutralize_formulas=not args.keep_formulas,
     )
     if not args.quiet:
         print(f"report: {report.html_path} ({report.seconds:.1f} s)")
@@ -76,5 +79,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"tables: {len(report.tables)} CSV files in {report.html_path.parent / 'tables'}")
         for title in report.sections:
             print(f"  - {title}")
+    if report.failed_checks:
+        # As `layout` does: the layout does not match the plan's figures.
+        print(
+            f"corridor-geo: {len(report.failed_checks)} layout check(s) failed: "
+            + "; ".join(report.failed_checks[:5])
+            + ("; ..." if len(report.failed_checks) > 5 else "")
+            + " (see the report's section 1)",
+            file=sys.stderr,
+        )
     # Sections the inputs could not support were logged as warnings; say it in the code.
-    return 1 if report.problems else 0
+    return 1 if report.problems or report.failed_checks else 0
