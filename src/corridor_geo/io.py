@@ -45,6 +45,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._errors import InputError
+from ._qgis import store_styles, style_files
 from .crs import datum_of, normalize_datum, to_datum
 
 __all__ = [
@@ -276,6 +277,7 @@ def write_layers(
         with _temporary_sibling(target, ".gpkg") as tmp:
             for name, frame in prepared.items():
                 frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            store_styles(tmp, prepared)  # QGIS opens each layer styled (layer_styles table)
             os.replace(tmp, target)
         return [target]
     suffix = _EXTENSION[kind]
@@ -296,6 +298,11 @@ def write_layers(
         else:
             write_table_atomic(geometry_to_columns(frame), target)
         written.append(target)
+        if kind in ("geojson", "shp"):  # QGIS loads <name>.qml beside the file as its style
+            columns = [c for c in frame.columns if c != frame.geometry.name]
+            fields = shapefile_field_names(columns) if kind == "shp" else None
+            for suffix, text in style_files(name, frame, fields=fields).items():
+                write_text_atomic(text, target.with_suffix(suffix))
     return written
 
 
