@@ -9,8 +9,9 @@ and ``QT_QPA_PLATFORM=offscreen``::
 ``job.json`` lists layers (a GeoPackage layer, a Shapefile, a GeoJSON file, a GeoTIFF)
 and projects (``.qgz``).  For each layer the script records whether QGIS finds it valid,
 its CRS, whether its default style loads (from the GeoPackage's ``layer_styles`` table or
-the ``.qml`` beside the file), the renderer and its classes, and renders it alone on white
-to a PNG.  For each project: whether it reads, its layers in drawing order (top first),
+the ``.qml`` beside the file), the renderer and its classes, whether QGIS's SLD reader
+accepts the ``.sld`` beside the file, and renders it alone on white to a PNG.  For each
+project: whether it reads, its layers in drawing order (top first),
 their validity, the project CRS, the extent it opens on, and a PNG of the whole project.
 The test compares the pixels with the colours the layers should have.
 
@@ -99,6 +100,12 @@ def vector_facts(layer) -> dict:
             )
     elif renderer.type() == "singleSymbol":
         facts["classes"].append(symbol_colors(renderer.symbol()))
+    elif renderer.type() == "RuleRenderer":  # what QGIS makes of an SLD
+        for rule in renderer.rootRule().descendants():
+            if rule.symbol() is not None:
+                facts["classes"].append(
+                    {"filter": rule.filterExpression(), **symbol_colors(rule.symbol())}
+                )
     return facts
 
 
@@ -125,6 +132,10 @@ def check_layer(item: dict) -> dict:
             else []
         )
         out["texts"] = texts
+        if item.get("sld"):  # the SLD beside the file, read by QGIS's SLD parser
+            twin = QgsVectorLayer(item["uri"], name + " (SLD)", "ogr")
+            message, ok = twin.loadSldStyle(item["sld"])
+            out["sld"] = {"loaded": bool(ok), "message": message, **vector_facts(twin)}
         if item.get("provider_styles", False):
             count, _ids, names, _descriptions, error = layer.listStylesInDatabase()
             out["database_styles"] = {"count": count, "names": list(names), "error": error}

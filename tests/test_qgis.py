@@ -210,7 +210,12 @@ def qgis_seen(styled_report, tmp_path_factory):
     layers[1]["provider_styles"] = True
     layers[1]["text_field"] = "name_zh"
     layers += [
-        {"name": "shp_cities", "uri": str(out / "shp" / "cities.shp"), "png": str(out / "s.png")},
+        {
+            "name": "shp_cities",
+            "uri": str(out / "shp" / "cities.shp"),
+            "png": str(out / "s.png"),
+            "sld": str(out / "shp" / "cities.sld"),
+        },
         {"name": "shp_axis", "uri": str(out / "shp" / "axis.shp")},
         {"name": "geojson_cities", "uri": str(out / "geojson" / "cities.geojson")},
         {
@@ -275,6 +280,16 @@ def test_every_output_is_valid_in_qgis_with_its_crs_and_default_style(qgis_seen)
             for key, color in _styles.CITY_COLORS.items()
         }, name
     assert seen["districts"]["classes"][0]["style"] == "no"
+    # QGIS reads the SLD into the same classes and colours as the QML.
+    sld = seen["shp_cities"]["sld"]
+    assert sld["loaded"], sld["message"]
+    assert sld["renderer"] == "RuleRenderer"
+    fills = {c["filter"]: c["fill"] for c in sld["classes"]}
+    assert set(fills) == {f"key = '{key}'" for key in _styles.CITY_COLORS}
+    for key, color in _styles.CITY_COLORS.items():
+        *rgb, alpha = fills[f"key = '{key}'"]
+        assert rgb == [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+        assert abs(alpha - 0.25 * 255) < 1  # SLD's fill-opacity 0.25
     ramp = seen["kde"]["ramp"]
     assert ramp[0][1] == _styles.ramp_colors([0.0], _styles.DENSITY_CMAP, 0.0, 1.0)[0]
     assert seen["kde"]["opacity"] == pytest.approx(_styles.RASTER_OPACITY)
