@@ -188,6 +188,11 @@ def _symbol_element(symbol: Symbol, name: str) -> ET.Element:
     return element
 
 
+def _text(root: ET.Element) -> str:
+    ET.indent(root, space=" ")
+    return ET.tostring(root, encoding="unicode")
+
+
 def _number(value: float) -> str:
     # The shortest text that reads back as the same double: QGIS compares raster values
     # with the numbers written here exactly.
@@ -275,7 +280,7 @@ def qml(style: LayerStyle) -> str:
     ET.SubElement(root, "layerGeometryType").text = {"marker": "0", "line": "1", "fill": "2"}[
         style.kind
     ]
-    return _DOCTYPE + ET.tostring(root, encoding="unicode") + "\n"
+    return _DOCTYPE + _text(root) + "\n"
 
 
 # --- SLD -------------------------------------------------------------------------------
@@ -383,9 +388,7 @@ def sld(style: LayerStyle) -> str:
             _comparison(both, low, style.column or "", _number(c.lower))
             _comparison(both, "PropertyIsLessThanOrEqualTo", style.column or "", _number(c.upper))
         _symbolizer(rule, c.symbol)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-    )
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + _text(root) + "\n"
 
 
 # --- raster ----------------------------------------------------------------------------
@@ -465,7 +468,7 @@ def raster_qml(
     root = ET.Element("qgis", {"version": QGIS_VERSION, "styleCategories": "Symbology"})
     root.append(_raster_pipe(path, cmap=cmap, opacity=opacity))
     ET.SubElement(root, "blendMode").text = "0"
-    return _DOCTYPE + ET.tostring(root, encoding="unicode") + "\n"
+    return _DOCTYPE + _text(root) + "\n"
 
 
 # --- GeoPackage layer_styles and sidecar files ----------------------------------------
@@ -753,7 +756,7 @@ def project_qgz(
         dict(zip(("xmin", "ymin", "xmax", "ymax"), map(_number, view))),
     )
     default.append(_srs(crs_of_project or "EPSG:4326"))
-    text = _DOCTYPE + ET.tostring(root, encoding="unicode") + "\n"
+    text = _DOCTYPE + _text(root) + "\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{gpkg.stem}.qgs", text.encode("utf-8"))
