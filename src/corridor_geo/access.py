@@ -47,7 +47,6 @@ from scipy.sparse.csgraph import dijkstra
 from ._compat import keyword_only, renamed_keywords
 from ._errors import InputError
 from ._graph import (
-    Barrier,
     GraphGeo,
     graph_geo,
     graph_signature,
@@ -55,11 +54,12 @@ from ._graph import (
     snap_to_nodes,
 )
 from ._points import frame_of
+from ._routing import check_limit, default_layout, read_cost, resolve_barriers
 from .crs import ANALYSIS_CRS, WGS84, to_crs
-from .network.schematic import sea_metric
 
 __all__ = [
     "RoutingEngine",
+    "axis_access_nodes",
     "gaussian_decay",
     "isochrones",
     "network_coverage",
@@ -387,33 +387,9 @@ def _snap(
     return snapped, pos
 
 
-def _layout(layout: Any) -> Any:
-    if layout is None:
-        from .layout import load_layout
-
-        return load_layout()
-    return layout
-
-
-def _barriers(barriers: Any, layout: Any) -> Any:
-    """``"auto"``: the sea of the layout (the bundled one when none is given)."""
-    if isinstance(barriers, str):
-        if barriers != "auto":
-            raise InputError("barriers must be 'auto', None or a GeoDataFrame/GeoSeries")
-        lay = _layout(layout)
-        has_city = hasattr(lay, "layers") and "city" in getattr(lay, "layers", {})
-        return Barrier(sea_metric(lay), ANALYSIS_CRS) if has_city else None
-    return barriers
-
-
-def _limit(cutoff: float | None, factor: float, name: str = "cutoff") -> float:
-    if cutoff is None:
-        return np.inf
-    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.number)):
-        raise InputError(f"{name} must be a number, got {cutoff!r}")
-    if not (math.isfinite(cutoff) and cutoff > 0):
-        raise InputError(f"{name} must be a positive, finite number, got {cutoff!r}")
-    return float(cutoff) * factor
+_layout = default_layout
+_barriers = resolve_barriers
+_limit = check_limit
 
 
 # --------------------------------------------------------------------------------------
@@ -489,6 +465,58 @@ def _axis_access_nodes(
     result = (positions, proj["along_m"][positions] / 1000.0, how)
     eng._axis_cache[key] = result
     return result
+
+
+def axis_access_nodes(
+    G: nx.MultiDiGraph,
+    *,
+    layout: Any = None,
+    edge_weight: str = "travel_time",
+    access_m: float = 300.0,
+    axis_names: Sequence[str] = ("滨海大道", "Binhai Avenue"),
+    search_m: float = 2000.0,
+) -> pd.DataFrame:
+    """The nodes of a graph that count as Binhai Avenue (the targets of :func:`time_to_axis`).
+
+    The nodes of edges named one of ``axis_names`` within ``search_m`` of the layout's
+    axis when the graph has such names; otherwise every node within ``access_m`` of the
+    axis.  Cached with the graph's routing engine.
+
+    Returns
+    -------
+    DataFrame
+        ``node`` and ``chainage_km`` (km from the axis's south end), one row per node;
+        ``attrs["how"]`` says which rule chose them.
+
+    Raises
+    ------
+    InputError
+        If no node lies within ``access_m`` of the axis.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> from corridor_geo.network import schematic_network
+    >>> layout = load_layout()
+    >>> nodes = axis_access_nodes(schematic_network(layout), layout=layout)
+    >>> nodes.attrs["how"].startswith("nodes of roads named 滨海大道")
+    True
+    >>> float(nodes["chainage_km"].min()), round(float(nodes["chainage_km"].max()), 2)
+    (0.0, 53.24)
+    """
+    lay = _layout(layout)
+    eng = routing_engine(G, edge_weight=edge_weight)
+    positions, chain, how = _axis_access_nodes(
+        eng, G, lay, access_m=access_m, names=tuple(axis_names), search_m=search_m
+    )
+    out = pd.DataFrame(
+        {
+            "node": pd.Series([eng.nodes[p] for p in positions], dtype=object),
+            "chainage_km": chain,
+        }
+    )
+    out.attrs["how"] = how
+    return out
 
 
 @renamed_keywords(weight="edge_weight")
@@ -925,35 +953,6 @@ def _values(frame: Any, column: str | None, what: str) -> np.ndarray:
     return values.to_numpy(float)
 
 
-def _cost_matrix(demand: Any, supply: Any, cost: Any) -> np.ndarray:
-    """Cost matrix (demand x supply) from a wide or long DataFrame."""
-    if {"origin", "destination"} <= set(cost.columns):
-        value_cols = [c for c in cost.columns if c not in ("origin", "destination")]
-        numeric = [c for c in value_cols if pd.api.types.is_numeric_dtype(cost[c])]
-        numeric = [c for c in numeric if c != "reachable"]
-        if len(numeric) != 1:
-            raise InputError(
-                "a long cost table needs 'origin', 'destination' and one numeric cost "
-                f"column; found {numeric}"
-            )
-        wide = cost.pivot_table(
-            index="origin", columns="destination", values=numeric[0], aggfunc="min"
-        )
-    else:
-        wide = cost
-    missing_o = demand.index.difference(wide.index)
-    missing_d = supply.index.difference(wide.columns)
-    if len(missing_o) or len(missing_d):
-        raise InputError(
-            "the cost table does not cover every demand and supply location: missing "
-            f"demand {missing_o.tolist()[:5]}, supply {missing_d.tolist()[:5]} (the cost "
-            "table's index/origins must be the demand's index, its columns/destinations "
-            "the supply's index)"
-        )
-    matrix = wide.reindex(index=demand.index, columns=supply.index).to_numpy(float)
-    return np.where(np.isnan(matrix), np.inf, matrix)
-
-
 @renamed_keywords(threshold="cutoff", weight="edge_weight")
 def two_step_fca(
     demand: pd.DataFrame,
@@ -1004,8 +1003,14 @@ def two_step_fca(
     -------
     DataFrame
         Aligned to ``demand``: ``accessibility`` (supply per unit of demand; 0 where no
-        supply is within the catchment), ``n_supply_within`` and
-        ``supply_within`` (the supply within the catchment, decay-weighted).
+        supply is within the catchment, NaN where the demand site could not be routed),
+        ``n_supply_within``, ``supply_within`` (the supply within the catchment,
+        decay-weighted), ``reachable`` (the demand site was routed) and ``reason``
+        (why not: ``"beyond max_distance"``, ``"across water"``, or the reason a long
+        cost table gives).  Nothing is dropped: supply sites that could not be routed
+        count as out of every catchment, and ``attrs["summary"]`` counts both sides
+        (``demand_not_routed``, ``supply_not_routed`` with their labels, and the
+        reasons); a warning is logged when any is not routed.
 
     Examples
     --------
@@ -1025,19 +1030,25 @@ def two_step_fca(
     p = _values(demand, demand_col, "demand")
     s = _values(supply, supply_col, "supply")
     if isinstance(cost, (nx.Graph, nx.DiGraph, nx.MultiDiGraph)):
-        c = travel_time_matrix(
-            demand,
-            supply,
-            cost,
-            edge_weight=edge_weight,
-            output="wide",
-            cutoff=threshold,
-            max_distance=max_distance,
-            barriers=barriers,
-            layout=layout,
-        ).to_numpy(float)
+        bars = _barriers(barriers, layout)
+        eng = routing_engine(cost, edge_weight=edge_weight)
+        _, factor = _unit(edge_weight)
+        d_snap, d_pos = _snap(
+            demand, cost, eng, max_distance=max_distance, barriers=bars, what="demand"
+        )
+        s_snap, s_pos = _snap(
+            supply, cost, eng, max_distance=max_distance, barriers=bars, what="supply"
+        )
+        c = _cost_block(eng, d_pos, s_pos, threshold * factor) / factor
+        d_reason = d_snap["reason"].to_numpy(dtype=object)
+        s_reason = s_snap["reason"].to_numpy(dtype=object)
     elif isinstance(cost, pd.DataFrame):
-        c = _cost_matrix(demand, supply, cost)
+        table = read_cost(cost, origins=demand.index, destinations=supply.index)
+        c = table.values
+        d_reason = np.array([r.removeprefix("origin ") for r in table.origin_reason], object)
+        s_reason = np.array(
+            [r.removeprefix("destination ") for r in table.destination_reason], object
+        )
     else:
         raise InputError(
             f"cost must be a road graph or a DataFrame of costs, got {type(cost).__name__}"
@@ -1058,14 +1069,39 @@ def two_step_fca(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(demand_seen > 0, s / demand_seen, 0.0)
     access = W @ ratio
-    return pd.DataFrame(
+    d_ok = d_reason == ""
+    out = pd.DataFrame(
         {
-            "accessibility": access,
+            "accessibility": np.where(d_ok, access, np.nan),
             "n_supply_within": inside.sum(axis=1),
             "supply_within": W @ s,
+            "reachable": d_ok,
+            "reason": d_reason.astype(str),
         },
         index=demand.index,
     )
+    s_bad = s_reason != ""
+    out.attrs["summary"] = {
+        "demand": len(demand),
+        "demand_not_routed": int((~d_ok).sum()),
+        "supply": len(supply),
+        "supply_not_routed": int(s_bad.sum()),
+        "supply_not_routed_labels": supply.index[s_bad].tolist(),
+        "reasons": pd.Series(np.concatenate([d_reason[~d_ok], s_reason[s_bad]]))
+        .value_counts()
+        .to_dict(),
+    }
+    if s_bad.any() or not d_ok.all():
+        log.warning(
+            "two_step_fca: %d of %d supply sites and %d of %d demand sites could not be "
+            "routed (%s); they are in attrs['summary'] and the demand rows carry the reason",
+            int(s_bad.sum()),
+            len(supply),
+            int((~d_ok).sum()),
+            len(demand),
+            out.attrs["summary"]["reasons"],
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ Builders
 * :func:`graph_from_osm` reads an OSM PBF or XML file with pyosmium;
 * :func:`graph_from_graphml` reads an OSMnx GraphML file (and our own, written by
   :func:`graph_to_graphml`);
+* :func:`multimodal_graph` joins a street graph (or straight-line walking) and the
+  metro (or a GTFS feed read by :func:`graph_from_gtfs`) into one walk-and-metro graph,
+  with boarding waits and transfer penalties (see :mod:`~corridor_geo.network.transit`);
 * :func:`schematic_network` builds the **indicative** default network of the corridor:
   Binhai Avenue as an arterial with junctions, plus a regular lattice of local streets
   clipped to the corridor.  It is a stand-in that lets the analyses run without data:
@@ -62,21 +65,35 @@ from .speeds import (
     add_travel_times,
     parse_maxspeed,
 )
+from .transit import (
+    DETOUR_FACTOR,
+    STATION_MIN,
+    TRANSFER_MIN,
+    WAIT_FACTOR,
+    graph_from_gtfs,
+    multimodal_graph,
+)
 
 __all__ = [
     "BIKE_SPEED_KPH",
     "DEFAULT_SPEEDS_KPH",
+    "DETOUR_FACTOR",
     "NETWORK_TYPES",
     "SCHEMATIC_NOTE",
+    "STATION_MIN",
+    "TRANSFER_MIN",
+    "WAIT_FACTOR",
     "WALK_SPEED_KPH",
     "add_travel_times",
     "component_summary",
     "graph_from_graphml",
+    "graph_from_gtfs",
     "graph_from_osm",
     "graph_to_gdfs",
     "graph_to_graphml",
     "largest_component",
     "metric_crs",
+    "multimodal_graph",
     "nearest_nodes",
     "parse_maxspeed",
     "project_graph",
