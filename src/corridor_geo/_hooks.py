@@ -18,6 +18,7 @@ from typing import Any
 PROVIDERS = {
     "explore": ("corridor_geo.maps", "explore_object"),
     "write_layers": ("corridor_geo.io", "write_layers"),
+    "plot_sweep": ("corridor_geo.plotting", "plot_accessibility_sweep"),
 }
 """Action -> (output module, function) that performs it."""
 

@@ -131,6 +131,18 @@ def read_cost(
             d_reason = _whole_reason(cost, "destination", "destination ")
     else:
         wide = cost
+        # A wide matrix from the routing functions names its unrouted rows in attrs.
+        for attr, prefix, target in (
+            ("origin_reasons", "origin ", "o"),
+            ("destination_reasons", "destination ", "d"),
+        ):
+            named = cost.attrs.get(attr)
+            if isinstance(named, dict) and named:
+                series = pd.Series({k: f"{prefix}{v}" for k, v in named.items()}, dtype=object)
+                if target == "o":
+                    o_reason = series
+                else:
+                    d_reason = series
     if origins is None:
         origins = wide.index
     if destinations is None:

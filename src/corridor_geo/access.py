@@ -695,7 +695,11 @@ def travel_time_matrix(
     -------
     DataFrame
         Every pair present; unreachable pairs are inf, never dropped.  ``attrs``
-        records the snapping reports of origins and destinations.
+        records the snapping reports of origins and destinations:
+        ``origins_not_snapped``, ``destinations_not_snapped``, ``unreachable_pairs``,
+        and ``origin_reasons`` / ``destination_reasons`` (label -> reason, for the
+        points not snapped), which :mod:`corridor_geo.measures` reads from a wide
+        matrix.
 
     Examples
     --------
@@ -754,6 +758,12 @@ def travel_time_matrix(
     out.attrs["origins_not_snapped"] = int((o_pos < 0).sum())
     out.attrs["destinations_not_snapped"] = int((d_pos < 0).sum())
     out.attrs["unreachable_pairs"] = int((~np.isfinite(cost)).sum())
+    out.attrs["origin_reasons"] = {
+        o_index[i]: str(o_snap["reason"].iloc[i]) for i in np.flatnonzero(o_pos < 0)
+    }
+    out.attrs["destination_reasons"] = {
+        d_index[j]: str(d_snap["reason"].iloc[j]) for j in np.flatnonzero(d_pos < 0)
+    }
     return out
 
 

@@ -1,4 +1,4 @@
-"""Static figures with matplotlib: layout map, axis strip chart, targets, density, isochrones.
+"""Static figures with matplotlib: layout, axis strip chart, targets, density, isochrones, sweeps.
 
 Maps are drawn in :data:`corridor_geo.crs.ANALYSIS_CRS` (EPSG:4549, metres), so the scale
 bar is true; the north arrow points to true north (grid and true north differ by the
@@ -41,6 +41,7 @@ __all__ = [
     "CITY_COLORS",
     "cjk_font",
     "figure_to_png_bytes",
+    "plot_accessibility_sweep",
     "plot_axis_profile",
     "plot_density",
     "plot_isochrones",
@@ -712,6 +713,92 @@ def plot_targets(
         or _label("2027年目标 (黑线)", "2027 targets (black line)", lang).replace("\n", " · "),
         **font,
     )
+    return fig
+
+
+_SWEEP_TITLES = {
+    "cumulative": ("累积机会 (阈值)", "cumulative opportunities (threshold)"),
+    "gravity_exponential": ("重力模型, 指数衰减", "gravity, exponential decay"),
+    "gravity_power": ("重力模型, 幂衰减", "gravity, power decay"),
+    "2sfca": ("两步移动搜索法 2SFCA", "2SFCA"),
+    "e2sfca": ("增强两步移动搜索法 E2SFCA", "E2SFCA"),
+}
+
+
+def plot_accessibility_sweep(
+    sweep: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    figsize: tuple[float, float] | None = None,
+    title: str | None = None,
+):
+    """How accessibility changes with the threshold or the decay: one panel per measure.
+
+    Each panel draws the median accessibility of the routed origins against the
+    parameter (threshold in minutes, or beta), with the band between the 25th and 75th
+    percentiles.  Origins not routed are left out of the statistics (the table keeps
+    them).
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        From :func:`corridor_geo.measures.accessibility_sweep`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sweep = pd.DataFrame({"origin": ["a", "b"] * 2, "measure": "cumulative",
+    ...                       "parameter": "cutoff", "value": [10.0, 10.0, 20.0, 20.0],
+    ...                       "accessibility": [1.0, 0.0, 2.0, 1.0],
+    ...                       "reachable": True, "reason": ""})
+    >>> fig = plot_accessibility_sweep(sweep, lang="en")
+    >>> fig.axes[0].lines[0].get_ydata().tolist()  # medians at 10 and 20 minutes
+    [0.5, 1.5]
+    """
+    for col in ("measure", "parameter", "value", "accessibility"):
+        if col not in sweep.columns:
+            raise InputError(
+                f"the sweep has no column {col!r} (use corridor_geo.measures.accessibility_sweep)"
+            )
+    lang = _resolve_lang(lang)
+    plt = _pyplot()
+    measures = list(dict.fromkeys(sweep["measure"]))
+    if not measures:
+        raise InputError("the sweep is empty")
+    n = len(measures)
+    fig, axes = plt.subplots(1, n, figsize=figsize or (3.6 * n, 3.2), squeeze=False)
+    font = _font_kwargs(lang)
+    ok = sweep["reachable"] if "reachable" in sweep.columns else True
+    for ax, measure in zip(axes[0], measures):
+        part = sweep[(sweep["measure"] == measure) & ok]
+        stats = part.groupby("value")["accessibility"].quantile([0.25, 0.5, 0.75]).unstack()
+        x = stats.index.to_numpy(float)
+        ax.fill_between(x, stats[0.25], stats[0.75], alpha=0.25, color="#1f6feb", lw=0)
+        ax.plot(x, stats[0.5].to_numpy(), marker="o", color="#1f6feb", lw=1.5)
+        zh, en = _SWEEP_TITLES.get(measure, (measure, measure))
+        ax.set_title(_label(zh, en, lang).replace("\n", "\n"), fontsize=9, **font)
+        param = str(part["parameter"].iloc[0]) if len(part) else ""
+        xlabel = (
+            _label("阈值 (分钟)", "threshold (minutes)", lang)
+            if param == "cutoff"
+            else _label("衰减参数 β", "decay parameter β", lang)
+        )
+        ax.set_xlabel(xlabel.replace("\n", " / "), fontsize=8, **font)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(
+        _label("可达性 (中位数, 四分位带)", "accessibility (median, IQR band)", lang).replace(
+            "\n", " / "
+        ),
+        fontsize=8,
+        **font,
+    )
+    if title:
+        fig.suptitle(title, **font)
+    fig.tight_layout()
     return fig
 
 

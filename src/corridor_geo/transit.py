@@ -585,7 +585,8 @@ def transit_travel_time_matrix(
     -------
     DataFrame
         Every pair, unreachable ones inf with the reason (long output); ``attrs``
-        counts the origins and destinations not routed and the unreachable pairs.
+        counts the origins and destinations not routed and the unreachable pairs, and
+        names them (``origin_reasons``, ``destination_reasons``: label -> reason).
 
     Examples
     --------
@@ -674,6 +675,10 @@ def transit_travel_time_matrix(
     out.attrs["origins_not_snapped"] = int(np.sum(o_bad))
     out.attrs["destinations_not_snapped"] = int(np.sum(d_bad))
     out.attrs["unreachable_pairs"] = int((~np.isfinite(cost)).sum())
+    out.attrs["origin_reasons"] = {o_index[i]: str(lo.reason[i]) for i in np.flatnonzero(o_bad)}
+    out.attrs["destination_reasons"] = {
+        d_index[j]: str(ld.reason[j]) for j in np.flatnonzero(d_bad)
+    }
     return out
 
 
