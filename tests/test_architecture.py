@@ -52,6 +52,8 @@ LAYERS: dict[str, int] = {
     "density": 3,
     "coverage": 3,
     "access": 3,
+    "_routing": 3,
+    "measures": 3,
     "scale": 3,
     "online": 3,
     "transit": 3,

@@ -5,9 +5,10 @@ made of three "cities" and six kinds of "ecosystem circle".  corridor_geo encode
 layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
-``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``, ``maps``,
-``plotting``, ``report``) and their main functions are available from the package and
-imported on first use, so ``import corridor_geo`` stays fast.
+``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``transit``,
+``measures``, ``scale``, ``maps``, ``plotting``, ``report``) and their main functions are
+available from the package and imported on first use, so ``import corridor_geo`` stays
+fast.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -50,6 +51,7 @@ _LAZY_MODULES = (
     "indicators",
     "io",
     "maps",
+    "measures",
     "metro",
     "network",
     "plotting",
@@ -58,6 +60,7 @@ _LAZY_MODULES = (
     "report",
     "resources",
     "scale",
+    "transit",
     "zones",
 )
 _LAZY_FUNCTIONS = {
@@ -105,6 +108,18 @@ _LAZY_FUNCTIONS = {
     "isochrones": "access",
     "two_step_fca": "access",
     "network_coverage": "access",
+    # walking and metro, and the measures
+    "multimodal_graph": "network",
+    "graph_from_gtfs": "network",
+    "transit_time_to_axis": "transit",
+    "transit_travel_time_matrix": "transit",
+    "transit_isochrones": "transit",
+    "station_catchments": "transit",
+    "catchment_coverage": "transit",
+    "transit_access_by_city": "transit",
+    "cumulative_opportunities": "measures",
+    "gravity_access": "measures",
+    "accessibility_sweep": "measures",
     # metro network
     "metro_stations": "metro",
     "metro_lines": "metro",
