@@ -33,11 +33,11 @@ edge mode     from -> to               time
   05:00-24:00; a GTFS feed's departures in the chosen time window), or per line from
   ``headways=``.
 * **station_min** is the time between the street and a platform (entrances, security
-  check, stairs), each way.  A passenger can always leave a station and come back in:
-  that costs ``2 x station_min`` plus the two short walks, so with
-  ``transfer_min > 2 x station_min`` the router leaves and re-enters instead of
-  changing inside, as a passenger would.  The defaults (2 and 3 minutes) keep the change
-  inside.
+  check, stairs), each way.  A passenger can always leave a station and come back in
+  (platform -> station node -> platform): that costs ``2 x station_min`` plus the wait,
+  so a change never costs more than ``min(transfer_min, 2 x station_min)`` plus the
+  wait, and the log warns when ``transfer_min`` is larger.  The defaults (2 and 3
+  minutes) keep the change inside.
 * **Street links**: each station is linked to its nearest street node within
   ``link_m``.  A station farther from every street node than that has no street link
   (it is reachable by metro only); ``G.graph["stations_without_street_link"]`` lists
@@ -249,6 +249,14 @@ def multimodal_graph(
     station_s = _check_positive(station_min, "station_min", zero=True) * 60.0
     transfer_s = _check_positive(transfer_min, "transfer_min", zero=True) * 60.0
     link_m = _check_positive(link_m, "link_m")
+    if transfer_s > 2 * station_s:
+        log.warning(
+            "transfer_min %g exceeds 2 x station_min (%g): leaving the station and coming "
+            "back in is faster, so a change costs %g minutes plus the wait",
+            transfer_s / 60,
+            2 * station_s / 60,
+            2 * station_s / 60,
+        )
     if transit is None:
         from ..metro import metro_graph
 
@@ -297,8 +305,11 @@ def multimodal_graph(
         _add_walk_edges(G, streets, sgeo, speed)
 
     # ---- stations and platforms ---------------------------------------------------
-    tx, ty = transform_xy(tgeo.lonlat[:, 0], tgeo.lonlat[:, 1], source="EPSG:4326", target=out_crs)
-    mx, my = transform_xy(tgeo.lonlat[:, 0], tgeo.lonlat[:, 1], source="EPSG:4326", target=metric)
+    # From the transit graph's own coordinates: never round-tripped through degrees.
+    rx = np.array([float(transit.nodes[n]["x"]) for n in tgeo.nodes])
+    ry = np.array([float(transit.nodes[n]["y"]) for n in tgeo.nodes])
+    tx, ty = transform_xy(rx, ry, source=tgeo.crs, target=out_crs)
+    mx, my = transform_xy(rx, ry, source=tgeo.crs, target=metric)
     station_key = {s: f"station:{s}" for s in tgeo.nodes}
     clash = [k for k in station_key.values() if k in G]
     if clash:
