@@ -192,10 +192,10 @@ def test_straight_line_walking_by_hand():
 def test_not_a_multimodal_graph_is_refused():
     with pytest.raises(InputError, match="multimodal_graph"):
         transit_time_to_axis(pts((X0, Y0)), small_streets(), layout=axis_through_c())
+    T = small_transit()
+    for _, _, d in T.edges(data=True):
+        d.pop("headway_min")
     with pytest.raises(InputError, match="headway"):
-        T = small_transit()
-        for _, _, d in T.edges(data=True):
-            d.pop("headway_min")
         multimodal_graph(transit=T)
     with pytest.raises(InputError, match="not in the transit graph"):
         multimodal_graph(transit=small_transit(), headways={"99": 5})

@@ -493,14 +493,16 @@ def _gtfs_kit() -> Any:
 
 
 def _seconds(values: pd.Series) -> np.ndarray:
-    """GTFS times (``HH:MM:SS``, hours may pass 24) as seconds; NaN when empty."""
+    """GTFS times (``H:MM:SS``, hours may pass 24) as seconds; NaN when empty."""
     text = values.astype("string").str.strip()
-    parts = text.str.split(":", expand=True)
-    if parts.shape[1] != 3:
-        bad = text[text.notna()].head(3).tolist()
-        raise DataFileError(f"GTFS times must read HH:MM:SS, got e.g. {bad}")
-    nums = parts.apply(pd.to_numeric, errors="coerce")
-    return (nums[0] * 3600 + nums[1] * 60 + nums[2]).to_numpy(dtype=float)
+    parts = text.str.extract(r"^(\d+):(\d{1,2}):(\d{1,2})$")
+    nums = parts.apply(pd.to_numeric).to_numpy(dtype=float)
+    bad = text.notna().to_numpy() & (text != "").fillna(False).to_numpy() & np.isnan(nums[:, 0])
+    if bad.any():
+        raise DataFileError(
+            f"GTFS times must read HH:MM:SS, got e.g. {text[bad].head(3).tolist()}"
+        )
+    return nums[:, 0] * 3600 + nums[:, 1] * 60 + nums[:, 2]
 
 
 def graph_from_gtfs(
@@ -719,14 +721,18 @@ def graph_from_gtfs(
     return G
 
 
+def _text(value: Any) -> str:
+    """A GTFS text field, "" when empty or missing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
 def _route_name(routes: pd.DataFrame, rid: str) -> tuple[str, str, str]:
     if rid not in routes.index:
         return rid, rid, ""
     row = routes.loc[rid]
-    short = str(row.get("route_short_name", "") or "").strip()
-    long = str(row.get("route_long_name", "") or "").strip()
-    short = short if short and short != "nan" else rid
-    long = long if long and long != "nan" else short
-    colour = str(row.get("route_color", "") or "").strip()
-    colour = f"#{colour}" if colour and colour != "nan" else ""
-    return short, long, colour
+    short = _text(row.get("route_short_name")) or rid
+    long = _text(row.get("route_long_name")) or short
+    colour = _text(row.get("route_color"))
+    return short, long, f"#{colour}" if colour else ""

@@ -1,0 +1,289 @@
+"""GTFS feeds: read with gtfs-kit into the same network as the bundled metro's format."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from corridor_geo import DataFileError, InputError
+from corridor_geo.network import graph_from_gtfs, multimodal_graph
+
+pytest.importorskip("gtfs_kit")
+
+X0, Y0 = 540_000.0, 4_010_000.0
+STATIONS = {
+    "S1": (X0, Y0),
+    "S2": (X0 + 2000, Y0),
+    "S3": (X0 + 4000, Y0),
+    "S4": (X0 + 4000, Y0 + 2400),
+}
+
+
+def _hms(s: float) -> str:
+    s = round(s)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def write_feed(folder: Path, *, with_extras: bool = True) -> Path:
+    """A small feed: two timetabled lines; with extras, a platform stop under a parent
+    station, a frequency-based line and a weekend-only line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tr = Transformer.from_crs(4549, 4326, always_xy=True)
+    stops = []
+    for sid, (x, y) in STATIONS.items():
+        lon, lat = tr.transform(x, y)
+        stops.append(
+            {
+                "stop_id": sid,
+                "stop_name": f"站{sid}",
+                "stop_lat": lat,
+                "stop_lon": lon,
+                "location_type": 1 if with_extras and sid == "S3" else 0,
+                "parent_station": "",
+            }
+        )
+    if with_extras:
+        lon, lat = tr.transform(X0 + 4010, Y0 + 5)
+        stops.append(
+            {
+                "stop_id": "S3p",
+                "stop_name": "站S3 platform 2",
+                "stop_lat": lat,
+                "stop_lon": lon,
+                "location_type": 0,
+                "parent_station": "S3",
+            }
+        )
+    pd.DataFrame(stops).to_csv(folder / "stops.txt", index=False)
+    pd.DataFrame(
+        [
+            {
+                "agency_id": "T",
+                "agency_name": "Toy Transit",
+                "agency_url": "http://example.org",
+                "agency_timezone": "Asia/Shanghai",
+            }
+        ]
+    ).to_csv(folder / "agency.txt", index=False)
+    routes = [
+        {
+            "route_id": "R1",
+            "agency_id": "T",
+            "route_short_name": "1",
+            "route_long_name": "Line 1",
+            "route_type": 1,
+            "route_color": "FF0000",
+        },
+        {
+            "route_id": "R2",
+            "agency_id": "T",
+            "route_short_name": "2",
+            "route_long_name": "Line 2",
+            "route_type": 1,
+            "route_color": "0000FF",
+        },
+    ]
+    if with_extras:
+        routes += [
+            {
+                "route_id": "R3",
+                "agency_id": "T",
+                "route_short_name": "3",
+                "route_long_name": "Line 3",
+                "route_type": 1,
+                "route_color": "00AA00",
+            },
+            {
+                "route_id": "R4",
+                "agency_id": "T",
+                "route_short_name": "4",
+                "route_long_name": "Weekend",
+                "route_type": 1,
+                "route_color": "",
+            },
+        ]
+    pd.DataFrame(routes).to_csv(folder / "routes.txt", index=False)
+    days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    pd.DataFrame(
+        [
+            {
+                "service_id": "WK",
+                **{d: int(i < 5) for i, d in enumerate(days)},
+                "start_date": "20260101",
+                "end_date": "20271231",
+            },
+            {
+                "service_id": "WE",
+                **{d: int(i >= 5) for i, d in enumerate(days)},
+                "start_date": "20260101",
+                "end_date": "20271231",
+            },
+        ]
+    ).to_csv(folder / "calendar.txt", index=False)
+    trips, times, freqs = [], [], []
+    s3_r2 = "S3p" if with_extras else "S3"
+    lines = {
+        "R1": (["S1", "S2", "S3"], [180, 240], 600, "WK"),
+        "R2": ([s3_r2, "S4"], [150], 360, "WK"),
+    }
+    if with_extras:
+        lines["R4"] = (["S1", "S4"], [100], 600, "WE")
+    for rid, (seq, run, hw, service) in lines.items():
+        for did, order in ((0, seq), (1, seq[::-1])):
+            runs = run if did == 0 else run[::-1]
+            for k, t0 in enumerate(range(6 * 3600, 10 * 3600, hw)):
+                tid = f"{rid}_{did}_{k}"
+                trips.append(
+                    {"route_id": rid, "service_id": service, "trip_id": tid, "direction_id": did}
+                )
+                t = t0
+                for i, s in enumerate(order):
+                    times.append(
+                        {
+                            "trip_id": tid,
+                            "arrival_time": _hms(t),
+                            "departure_time": _hms(t + (20 if 0 < i < len(order) - 1 else 0)),
+                            "stop_id": s,
+                            "stop_sequence": i + 1,
+                        }
+                    )
+                    if i < len(runs):
+                        t += runs[i] + (20 if i > 0 else 0)
+    if with_extras:
+        for did, order in ((0, ["S2", "S4"]), (1, ["S4", "S2"])):
+            tid = f"R3_{did}"
+            trips.append(
+                {"route_id": "R3", "service_id": "WK", "trip_id": tid, "direction_id": did}
+            )
+            times.append(
+                {
+                    "trip_id": tid,
+                    "arrival_time": "00:00:00",
+                    "departure_time": "00:00:00",
+                    "stop_id": order[0],
+                    "stop_sequence": 1,
+                }
+            )
+            times.append(
+                {
+                    "trip_id": tid,
+                    "arrival_time": "00:07:00",
+                    "departure_time": "00:07:00",
+                    "stop_id": order[1],
+                    "stop_sequence": 2,
+                }
+            )
+            freqs.append(
+                {
+                    "trip_id": tid,
+                    "start_time": "06:30:00",
+                    "end_time": "08:00:00",
+                    "headway_secs": 300,
+                }
+            )
+            freqs.append(
+                {
+                    "trip_id": tid,
+                    "start_time": "08:00:00",
+                    "end_time": "10:00:00",
+                    "headway_secs": 600,
+                }
+            )
+        pd.DataFrame(freqs).to_csv(folder / "frequencies.txt", index=False)
+    pd.DataFrame(trips).to_csv(folder / "trips.txt", index=False)
+    pd.DataFrame(times).to_csv(folder / "stop_times.txt", index=False)
+    return folder
+
+
+def test_gtfs_graph_by_hand(tmp_path):
+    feed = write_feed(tmp_path / "feed")
+    G = graph_from_gtfs(feed, date="20261201", start="07:00:00", end="09:00:00")  # a Tuesday
+    assert G.graph["crs"] == "EPSG:4326"
+    assert "Toy Transit" in G.graph["attribution"]
+    assert sorted(G.nodes) == ["S1", "S2", "S3", "S4"]  # S3p is a platform of S3
+    assert G.nodes["S3"]["lines"] == "1|2" or set(G.nodes["S3"]["lines"].split("|")) == {"1", "2"}
+
+    def edge(u, v, rid):
+        hits = [d for d in G[u][v].values() if d["route_id"] == rid]
+        assert len(hits) == 1, (u, v, rid)
+        return hits[0]
+
+    # running times: departure (after the 20 s dwell at S2) to the next arrival
+    assert edge("S1", "S2", "R1")["travel_time"] == 180
+    assert edge("S2", "S3", "R1")["travel_time"] == 240
+    assert edge("S3", "S2", "R1")["travel_time"] == 240
+    assert edge("S3", "S4", "R2")["travel_time"] == 150
+    assert edge("S2", "S4", "R3")["travel_time"] == 420
+    # headways in 07:00-09:00: R1 every 10 min (12 departures per direction)
+    assert edge("S1", "S2", "R1")["headway_min"] == pytest.approx(10.0)
+    assert edge("S3", "S4", "R2")["headway_min"] == pytest.approx(6.0)
+    # R3 from frequencies.txt: 07:00-08:00 every 5 min (12), 08:00-09:00 every 10 (6)
+    assert edge("S2", "S4", "R3")["headway_min"] == pytest.approx(120 / 18)
+    assert edge("S1", "S2", "R1")["line"] == "1" and edge("S1", "S2", "R1")["colour"] == "#FF0000"
+    assert not any(d["route_id"] == "R4" for _, _, d in G.edges(data=True))  # weekends only
+    # geodesic lengths
+    assert edge("S1", "S2", "R1")["length"] == pytest.approx(2000, rel=2e-3)
+    # a Saturday has the weekend line only
+    sat = graph_from_gtfs(feed, date="20261205")
+    assert {d["route_id"] for _, _, d in sat.edges(data=True)} == {"R4"}
+
+
+def test_gtfs_zip_and_errors(tmp_path):
+    feed = write_feed(tmp_path / "feed")
+    zipped = tmp_path / "feed.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for f in feed.iterdir():
+            z.write(f, f.name)
+    G = graph_from_gtfs(zipped)
+    assert G.number_of_nodes() == 4
+    with pytest.raises(InputError, match="no GTFS feed"):
+        graph_from_gtfs(tmp_path / "missing.zip")
+    with pytest.raises(InputError, match="departs between"):
+        graph_from_gtfs(feed, start="23:00:00", end="23:30:00")
+    with pytest.raises(InputError, match="no trip"):
+        graph_from_gtfs(feed, date="20300101")
+    (feed / "stop_times.txt").write_text(
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    )
+    with pytest.raises(DataFileError, match="stop_times"):
+        graph_from_gtfs(feed)
+
+
+def test_gtfs_builds_the_same_network_as_the_metro_format(tmp_path):
+    """The same lines given as a metro_graph-format graph by hand give the same network."""
+    feed = write_feed(tmp_path / "feed", with_extras=False)
+    from_feed = graph_from_gtfs(feed, start="07:00:00", end="09:00:00")
+    tr = Transformer.from_crs(4549, 4326, always_xy=True)
+    T = nx.MultiDiGraph(crs="EPSG:4326")
+    for sid, (x, y) in STATIONS.items():
+        lon, lat = tr.transform(x, y)
+        T.add_node(sid, x=lon, y=lat, name=f"站{sid}")
+    for u, v, t, rid, hw in [
+        ("S1", "S2", 180, "R1", 10),
+        ("S2", "S3", 240, "R1", 10),
+        ("S3", "S2", 240, "R1", 10),
+        ("S2", "S1", 180, "R1", 10),
+        ("S3", "S4", 150, "R2", 6),
+        ("S4", "S3", 150, "R2", 6),
+    ]:
+        T.add_edge(u, v, travel_time=float(t), route_id=rid, line=rid[1], headway_min=float(hw))
+    streets = nx.MultiDiGraph(crs="EPSG:4549")
+    for i in range(11):
+        streets.add_node(i, x=X0 + 400 * i, y=Y0 + 30)
+        if i:
+            streets.add_edge(i - 1, i, length=400.0)
+    a = multimodal_graph(streets, transit=from_feed)
+    b = multimodal_graph(streets, transit=T)
+
+    def edges(G):
+        return sorted(
+            (str(u), str(v), d["mode"], round(d["travel_time"], 9))
+            for u, v, d in G.edges(data=True)
+        )
+
+    assert edges(a) == edges(b)
