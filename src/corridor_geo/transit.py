@@ -48,7 +48,7 @@ import shapely
 import shapely.ops
 
 from ._errors import InputError
-from ._graph import GraphGeo, barrier_geometry, points_in_crs, snap_to_nodes
+from ._graph import barrier_geometry, points_in_crs
 from ._linref import Segments
 from ._points import frame_of, metric_geometries
 from ._routing import check_limit, default_layout, resolve_barriers
@@ -84,8 +84,11 @@ class _Net:
     stations: np.ndarray  # engine positions of station nodes
     station_name: np.ndarray
     station_xy: np.ndarray  # metric (EPSG:4549 or the graph's metric CRS)
-    street_geo: GraphGeo | None
+    street_pos: np.ndarray  # engine positions of street nodes
+    labels: np.ndarray  # node labels by engine position (object array)
     _walk: Any = field(default=None, repr=False)
+    _street_tree: Any = field(default=None, repr=False)
+    fields: dict[Any, Any] = field(default_factory=dict, repr=False)
     _walk_edges: Any = field(default=None, repr=False)
     _station_tree: Any = field(default=None, repr=False)
 
@@ -106,6 +109,17 @@ class _Net:
             )
             self._walk = view  # the view lives as long as this record, its engine too
         return routing_engine(self._walk, edge_weight="travel_time")
+
+    @property
+    def street_xy(self) -> np.ndarray:
+        return self.eng.geo.xy[self.street_pos]
+
+    def street_tree(self) -> Any:
+        if self._street_tree is None:
+            from scipy.spatial import cKDTree
+
+            self._street_tree = cKDTree(self.street_xy)
+        return self._street_tree
 
     def station_tree(self) -> Any:
         if self._station_tree is None:
@@ -141,21 +155,11 @@ def _net(G: Any) -> _Net:
     if len(stations) == 0:
         raise InputError("the multimodal graph has no station")
     straight = G.graph.get("walking") == "straight"
-    street_geo = None
-    if not straight:
-        streets = np.flatnonzero(modes == "street")
-        if len(streets) == 0:
-            raise InputError("the multimodal graph says it walks on streets but has none")
-        geo = eng.geo
-        street_geo = GraphGeo(
-            nodes=[eng.nodes[i] for i in streets],
-            index={eng.nodes[i]: k for k, i in enumerate(streets)},
-            crs=geo.crs,
-            metric_crs=geo.metric_crs,
-            xy=geo.xy[streets],
-            lonlat=geo.lonlat[streets],
-            signature=geo.signature,
-        )
+    streets = np.flatnonzero(modes == "street")
+    if not straight and len(streets) == 0:
+        raise InputError("the multimodal graph says it walks on streets but has none")
+    labels = np.empty(len(eng.nodes), dtype=object)
+    labels[:] = eng.nodes
     net = _Net(
         G=G,
         eng=eng,
@@ -168,7 +172,8 @@ def _net(G: Any) -> _Net:
             [G.nodes[eng.nodes[i]].get("name", eng.nodes[i]) for i in stations], dtype=object
         ),
         station_xy=eng.geo.xy[stations],
-        street_geo=street_geo,
+        street_pos=streets,
+        labels=labels,
     )
     _NETS[G] = (eng.signature, net)
     return net
@@ -259,27 +264,69 @@ def _legs(
             snap_m=np.full(len(xy), np.nan),
             reason=reason,
         )
-    snapped = snap_to_nodes(points, net.street_geo, max_distance=max_distance, barriers=barriers)
-    ok = snapped["snapped"].to_numpy()
+    xy = points_in_crs(points, net.metric_crs, what)
+    idx, snap_m, reason = _snap_streets(net, xy, max_distance=max_distance, barriers=barriers)
+    ok = idx >= 0
     if len(ok) and not ok.any():
         raise InputError(
             f"none of the {len(ok)} {what} could be snapped to the street network "
-            f"({snapped['reason'].value_counts().to_dict()}); check that the points and the "
+            f"({pd.Series(reason).value_counts().to_dict()}); check that the points and the "
             "street graph cover the same area and that their CRS/datum labels are right"
         )
-    idx = np.flatnonzero(ok)
-    nodes = snapped["node"].to_numpy()
-    pos = np.fromiter((net.eng.index[n] for n in nodes[idx]), dtype=np.int64, count=len(idx))
-    snap_m = snapped["snap_distance_m"].to_numpy(dtype=float)
+    point = np.flatnonzero(ok)
+    pos = net.street_pos[idx[point]]
+    node = np.full(len(xy), None, dtype=object)
+    node[point] = net.labels[pos]
     return _Legs(
-        point=idx,
+        point=point,
         pos=pos,
-        cost=snap_m[idx] * net.detour / net.speed,
-        xy=points_in_crs(points, net.metric_crs, what),
-        node=nodes,
+        cost=snap_m[point] * net.detour / net.speed,
+        xy=xy,
+        node=node,
         snap_m=np.where(ok, snap_m, np.nan),
-        reason=snapped["reason"].to_numpy(dtype=object),
+        reason=reason,
     )
+
+
+def _snap_streets(
+    net: _Net, xy: np.ndarray, *, max_distance: float, barriers: Any, candidates: int = 8
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest street node of each point, as :func:`corridor_geo.network.nearest_nodes` snaps.
+
+    Within ``max_distance``, and, with barriers, the nearest of the ``candidates``
+    nearest nodes whose straight link crosses at most 50 m of water.  Returns indexes
+    into the street nodes (-1 when none), distances and reasons.
+    """
+    if not (math.isfinite(max_distance) and max_distance > 0):
+        raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
+    water = barrier_geometry(barriers, net.metric_crs)
+    tree = net.street_tree()
+    n_nodes = len(net.street_pos)
+    k = 1 if water is None else int(max(1, min(candidates, n_nodes)))
+    dist, idx = tree.query(xy, k=k)
+    dist = np.asarray(dist, dtype=float).reshape(len(xy), k)
+    idx = np.asarray(idx, dtype=np.int64).reshape(len(xy), k)
+    within = dist <= max_distance
+    ok = within.copy()
+    if water is not None and within.any():
+        pi, ci = np.nonzero(within)
+        links = shapely.linestrings(np.stack([xy[pi], net.street_xy[idx[pi, ci]]], axis=1))
+        shapely.prepare(water)
+        hits = shapely.intersects(water, links)
+        wet = np.zeros(len(links))
+        if hits.any():
+            wet[hits] = shapely.length(shapely.intersection(links[hits], water))
+        ok[pi, ci] = wet <= _MAX_WATER_M
+    first = np.where(ok.any(axis=1), ok.argmax(axis=1), -1)
+    has = first >= 0
+    rows = np.arange(len(xy))
+    chosen = np.where(has, idx[rows, np.maximum(first, 0)], -1)
+    chosen_d = np.where(has, dist[rows, np.maximum(first, 0)], np.inf)
+    chosen_d[~has] = dist[~has, 0]  # a point not snapped: the distance to its nearest node
+    reason = np.full(len(xy), "", dtype=object)
+    reason[~within[:, 0]] = "beyond max_distance"
+    reason[within[:, 0] & ~has] = "across water"
+    return chosen, chosen_d, reason
 
 
 def _best(n_points: int, legs: _Legs, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,7 +334,12 @@ def _best(n_points: int, legs: _Legs, dist: np.ndarray) -> tuple[np.ndarray, np.
     total = legs.cost + dist[legs.pos]
     best = np.full(n_points, np.inf)
     which = np.full(n_points, -1, dtype=np.int64)
-    if len(total):
+    if len(total) and (len(legs.point) < 2 or (np.diff(legs.point) > 0).all()):
+        # one leg per point at most (street graphs): no reduction needed
+        best[legs.point] = total
+        which[legs.point] = np.arange(len(total))
+        which[~np.isfinite(best)] = -1
+    elif len(total):
         order = np.lexsort((total, legs.point))
         first = np.ones(len(order), dtype=bool)
         first[1:] = legs.point[order][1:] != legs.point[order][:-1]
@@ -358,6 +410,24 @@ def _targets(
     labels = np.array([f"axis node {n}" for n in nodes["node"][keep]], dtype=object)
     how = f"{int(keep.sum())} street {nodes.attrs['how']}"
     return pos[keep], np.zeros(int(keep.sum())), labels, nodes["chainage_km"].to_numpy()[keep], how
+
+
+def _to_targets_cached(
+    net: _Net, pos: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_to_targets`, kept with the graph's record for the same targets.
+
+    The field depends on the graph and the targets only, as the engine does: a second
+    question to the same avenue (other points, other bands) does not search again.
+    """
+    key = (pos.tobytes(), offsets.tobytes())
+    hit = net.fields.get(key)
+    if hit is None:
+        hit = _to_targets(net.eng, pos, offsets)
+        if len(net.fields) >= 4:
+            net.fields.pop(next(iter(net.fields)))
+        net.fields[key] = hit
+    return hit
 
 
 def _to_targets(
@@ -464,7 +534,7 @@ def transit_time_to_axis(
     legs = _legs(
         net, points, max_distance=max_distance, max_walk_m=max_walk_m, barriers=bars, what="points"
     )
-    dist, which_target = _to_targets(net.eng, tpos, offsets)
+    dist, which_target = _to_targets_cached(net, tpos, offsets)
     n = len(index)
     best, leg = _best(n, legs, dist)
     tgt = np.full(n, -1, dtype=np.int64)
@@ -474,7 +544,7 @@ def transit_time_to_axis(
     walk[has] = legs.cost[leg[has]]
     node = legs.node.copy()
     if net.straight:
-        node[has] = [net.eng.nodes[p] for p in legs.pos[leg[has]]]
+        node[has] = net.labels[legs.pos[leg[has]]]
     label = np.full(n, None, dtype=object)
     label[tgt >= 0] = labels[tgt[tgt >= 0]]
     chainage = np.full(n, np.nan)
