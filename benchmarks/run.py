@@ -8,6 +8,8 @@ zone assignment, 1,000,000 points      ``geopandas.sjoin``                  >= 5
 kernel density, 200,000 points, 50 m   scikit-learn ``KernelDensity``       >= 100x, <= 1 % error
 time to axis, 250,000-node graph       networkx multi-source Dijkstra       >= 20x, equal
 travel-time matrix 2,000 x 100         pandana (build + query)              >= 10x, equal
+transit time to axis, 100,000 points   networkx multi-source Dijkstra       >= 20x, equal
+transit matrix (GTFS and walking)      urbanaccess + pandana (build+query)  equal
 share of city, 10,000,000 points       geopandas in memory                  < 4 GB, equal
 =====================================  ==================================  ====================
 
@@ -48,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("gcj02", "zones", "kde", "access", "dask")
+NAMES = ("gcj02", "zones", "kde", "access", "transit", "dask")
 _MARK = "@@RESULT@@ "
 # What each benchmark cannot run without (peers come with ``pip install ".[bench]"``).
 NEEDS = {
@@ -56,6 +58,7 @@ NEEDS = {
     "zones": (),
     "kde": ("sklearn",),
     "access": (),
+    "transit": ("gtfs_kit",),
     "dask": ("dask_geopandas", "distributed", "psutil"),
 }
 OPERATIONS = {
@@ -63,6 +66,7 @@ OPERATIONS = {
     "zones": ("zone assignment",),
     "kde": ("kernel density",),
     "access": ("time to axis", "travel-time matrix"),
+    "transit": ("transit time to axis", "transit matrix"),
     "dask": ("share of city, dask",),
 }
 
@@ -127,6 +131,11 @@ def _run_one(name: str, smoke: bool, pandana: bool) -> dict:
         )
         res = bench.run(**sizes, pandana=pandana)
         res.update(sizes)
+    elif name == "transit":
+        import bench_transit as bench
+
+        sizes = bench.SMOKE if smoke else {"side": 500, "n_points": 100_000}
+        res = bench.run(**sizes, smoke=smoke)
     elif name == "dask":
         import bench_dask as bench
 
@@ -301,6 +310,58 @@ def rows_of(outcome: dict) -> list[dict]:
                 )
             )
         return rows
+    if name == "transit":
+        full = r["nodes"] >= 250_000 and r["n_points"] >= 100_000
+        rows = [
+            _row(
+                "transit time to axis",
+                f"{r['graph_nodes']:,} nodes, {r['n_points']:,} points",
+                r["axis_warm_s"],
+                ("networkx multi-source Dijkstra", r["networkx_s"]),
+                r["axis_ratio"],
+                ">= 20x",
+                rss,
+                r["axis_ratio"] >= 20 or not full,
+                r["axis_max_abs_diff_min"] < 1e-9
+                and r["axis_unreachable_agree"] == 1.0
+                and r["cold_warm_search_equal"] == 1.0,
+                f"graph prepared; searching again {r['axis_search_s']:.2f} s "
+                f"({r['axis_ratio_search']:.1f}x), first call {r['axis_cold_s']:.2f} s",
+            )
+        ]
+        if "peer_s" in r:
+            rows.append(
+                _row(
+                    "transit matrix",
+                    f"{r['matrix_origins']} x {r['matrix_destinations']} on "
+                    f"{r['matrix_nodes']:,} nodes",
+                    r["matrix_s"],
+                    ("urbanaccess + pandana (build + query)", r["peer_s"]),
+                    r["matrix_ratio"],
+                    "equal",
+                    rss,
+                    True,
+                    r["peer_max_rel_diff"] < 1e-3 and r["peer_unreachable_agree"] == 1.0,
+                    f"max rel diff {r['peer_max_rel_diff']:.0e} (pandana rounds to 0.001 min)",
+                )
+            )
+        else:
+            rows.append(
+                _row(
+                    "transit matrix",
+                    "",
+                    None,
+                    ("urbanaccess not available", None),
+                    None,
+                    "equal",
+                    rss,
+                    None,
+                    None,
+                    "not run: urbanaccess needs pandas < 2; point CORRIDOR_GEO_PEER_PYTHON "
+                    "at a Python that has it (benchmarks/peer_urbanaccess.py)",
+                )
+            )
+        return rows
     if name == "dask":
         head = r["runs"][0]
         mem = r["memory"]
@@ -401,6 +462,7 @@ def machine() -> dict:
         "distributed",
         "scikit-learn",
         "pandana",
+        "gtfs-kit",
         "eviltransform",
     ):
         with contextlib.suppress(PackageNotFoundError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ def test_suite_smoke_agrees_with_every_peer():
             verdict = row[0].rstrip().rsplit(None, 1)[-1]
             if op == "travel-time matrix" and importlib.util.find_spec("pandana") is None:
                 expected = "SKIP"
+            if op == "transit matrix" and not os.environ.get("CORRIDOR_GEO_PEER_PYTHON"):
+                expected = "SKIP"  # urbanaccess needs pandas < 2: a Python of its own
             assert verdict == expected, row[0]
             ran += verdict == "PASS"
     assert ran >= 3  # zone assignment, time to axis and the dask run need no extra peer
