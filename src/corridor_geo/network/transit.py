@@ -523,8 +523,10 @@ def graph_from_gtfs(
     * **Stations**: stops grouped by ``parent_station`` (a station's platforms are one
       station); coordinates of the parent station, else of the stop.
     * **Running times**: for every trip in service, from each stop's departure to the
-      next stop's arrival; each route's link in each direction gets the median over its
-      trips.
+      next stop's departure (running plus the dwell there, the convention of the bundled
+      metro data and of urbanaccess: a rider through a stop is charged its dwell, one
+      who alights there is too); each route's link in each direction gets the median over
+      its trips.
     * **Headways**: departures per direction of each route in ``[start, end)`` (the
       first stop's departure of every trip, and every departure that
       ``frequencies.txt`` generates), averaged over the route's directions;
@@ -615,7 +617,7 @@ def graph_from_gtfs(
             "direction_id": st["direction_id"].astype(int),
             "u": st["station"],
             "v": nxt["station"],
-            "time": nxt["arr"] - st["dep"],
+            "time": nxt["dep"] - st["dep"],
         }
     ).dropna(subset=["v", "time"])
     links = links[links["u"] != links["v"]]
