@@ -1,4 +1,10 @@
-"""``corridor-geo access``: travel time to Binhai Avenue and to the nearest facility."""
+"""``corridor-geo access``: travel time to Binhai Avenue and to the nearest facility.
+
+``--mode road`` (the default) routes on a road graph; ``--mode transit`` on walking plus
+the metro (:func:`corridor_geo.network.multimodal_graph`), and writes the share of each
+city's area within the ``--minutes`` bands of the avenue
+(:func:`corridor_geo.transit.transit_access_by_city`).
+"""
 
 from __future__ import annotations
 
@@ -30,14 +36,29 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "OpenStreetMap extract, an OSMnx GraphML file, or the built-in schematic network "
         "(indicative only). Writes OUT/access.csv and, with --isochrones, "
         "OUT/isochrones.gpkg around the facilities. Exit code 1 when some resources "
-        "cannot be routed (they are in the table, with the reason).",
+        "cannot be routed (they are in the table, with the reason).\n\n"
+        "--mode transit routes by metro and walking instead (the bundled Qingdao metro, or "
+        "a GTFS feed with --gtfs; walking in straight lines x 1.3, on the schematic "
+        "streets with --streets schematic, or on --osm/--graphml streets) and writes "
+        "OUT/transit_by_city.csv: the share of each city's area (and of the resources) "
+        "within each --minutes band of Binhai Avenue's metro stations (--target axis: of "
+        "the avenue itself). --resources is optional in this mode.",
         epilog="examples:\n"
         "  corridor-geo access --resources labs.csv --datum GCJ02 --out out\n"
         "  corridor-geo access --resources labs.gpkg --osm shandong.osm.pbf "
-        "--facilities metro.csv --facilities-datum GCJ02 --out out --isochrones 5,10,15",
+        "--facilities metro.csv --facilities-datum GCJ02 --out out --isochrones 5,10,15\n"
+        "  corridor-geo access --mode transit --minutes 20,30,40 --out out\n"
+        "  corridor-geo access --mode transit --resources labs.csv --datum GCJ02 "
+        "--gtfs qingdao_gtfs.zip --catchments 5,10,15 --out out",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    common.add_resource_arguments(p, required=True, flag=True)
+    p.add_argument(
+        "--mode",
+        choices=["road", "transit"],
+        default="road",
+        help="road network (default) or metro and walking",
+    )
+    common.add_resource_arguments(p, required=False, flag=True)
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap file (.osm.pbf, .osm) to build the network from")
     net.add_argument("--graphml", help="road graph saved by OSMnx (save_graphml) or corridor_geo")
@@ -75,6 +96,65 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--crs",
         default="WGS84",
         help="CRS of isochrones.gpkg: WGS84 (default), CGCS2000, EPSG:4549 or GCJ02",
+    )
+    t = p.add_argument_group("--mode transit")
+    t.add_argument(
+        "--minutes",
+        default="15,30",
+        help="bands of the city table, minutes, e.g. 20,30,40 (default 15,30)",
+    )
+    t.add_argument(
+        "--target",
+        choices=["stations", "axis"],
+        default="stations",
+        help="Binhai Avenue as its metro stations (default) or as the avenue itself",
+    )
+    t.add_argument(
+        "--streets",
+        choices=["straight", "schematic"],
+        default="straight",
+        help="walking in straight lines x 1.3 (default) or on the schematic streets; "
+        "--osm/--graphml give real streets",
+    )
+    t.add_argument("--gtfs", help="a GTFS feed (zip or folder) replacing the bundled metro")
+    t.add_argument("--gtfs-date", metavar="YYYYMMDD", help="the day of the feed's services")
+    t.add_argument(
+        "--gtfs-window",
+        default="07:00:00-09:00:00",
+        metavar="HH:MM:SS-HH:MM:SS",
+        help="time window of the feed's headways (default 07:00:00-09:00:00)",
+    )
+    t.add_argument(
+        "--headway",
+        action="append",
+        metavar="LINE=MINUTES",
+        help="a line's headway, e.g. 11=8 (repeatable; the data's otherwise)",
+    )
+    t.add_argument(
+        "--station-min",
+        type=float,
+        default=2.0,
+        help="minutes between street and platform, each way (default 2)",
+    )
+    t.add_argument(
+        "--transfer-min",
+        type=float,
+        default=3.0,
+        help="minutes to change lines, on top of the wait (default 3)",
+    )
+    t.add_argument(
+        "--cell",
+        type=positive_float,
+        default=100.0,
+        metavar="METRES",
+        help="grid cell of the area shares (default 100 m)",
+    )
+    t.add_argument(
+        "--catchments",
+        metavar="MINUTES",
+        help="comma-separated walking bands, e.g. 5,10,15: write every station's "
+        "catchment to OUT/station_catchments.gpkg and their coverage of each city to "
+        "OUT/catchment_coverage.csv",
     )
     common.add_layout_arguments(p)
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -136,17 +216,15 @@ def read_graph_file(path: str) -> Any:
     return G
 
 
-def _minutes(text: str) -> list[float]:
+def _minutes(text: str, option: str = "--isochrones") -> list[float]:
     """``--isochrones 5,10,15`` as finite positive minutes, or one clear error."""
     try:
         bands = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise CorridorGeoError(
-            f"--isochrones takes minutes such as 5,10,15, got {text!r}"
-        ) from None
+        raise CorridorGeoError(f"{option} takes minutes such as 5,10,15, got {text!r}") from None
     if not bands or not all(np.isfinite(b) and b > 0 for b in bands):
         raise CorridorGeoError(
-            f"--isochrones needs finite positive minutes, e.g. 5,10,15, got {text!r}"
+            f"{option} needs finite positive minutes, e.g. 5,10,15, got {text!r}"
         )
     return bands
 
@@ -159,6 +237,10 @@ def run(args: argparse.Namespace) -> int:
     from ..resources import read_points
 
     check_target(args.out, option="--out")
+    if args.mode == "transit":
+        return _run_transit(args)
+    if not args.resources:
+        raise CorridorGeoError("--resources is required (except with --mode transit)")
     layout = common.layout_from_args(args)
     if not (np.isfinite(args.max_snap) and args.max_snap > 0):
         raise CorridorGeoError("--max-snap must be a positive distance in metres")
@@ -290,6 +372,208 @@ def run(args: argparse.Namespace) -> int:
             )
         if G.graph.get("status") == "schematic":
             lines.append("  note: times on the schematic network are indicative only")
+        lines += [f"wrote {p}" for p in written]
+        print("\n".join(lines))
+    return 0 if n_bad == 0 else 1
+
+
+# --------------------------------------------------------------------------------------
+# --mode transit
+# --------------------------------------------------------------------------------------
+def _transit_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
+    from .. import network
+
+    transit = None
+    source = "the bundled Qingdao metro (CC BY 4.0, Cheng, Verma and Cats, TU Delft)"
+    if args.gtfs:
+        if not Path(args.gtfs).exists():
+            raise CorridorGeoError(f"no such GTFS feed: {args.gtfs!r}")
+        start, sep, end = args.gtfs_window.partition("-")
+        if not sep:
+            raise CorridorGeoError(
+                f"--gtfs-window takes HH:MM:SS-HH:MM:SS, got {args.gtfs_window!r}"
+            )
+        transit = network.graph_from_gtfs(args.gtfs, date=args.gtfs_date, start=start, end=end)
+        source = f"GTFS feed {Path(args.gtfs).name} ({args.gtfs_window})"
+    headways = {}
+    for key, value in common.key_value_pairs(args.headway, "--headway").items():
+        try:
+            headways[key] = float(value)
+        except ValueError:
+            raise CorridorGeoError(
+                f"--headway {key}={value!r}: minutes must be a number"
+            ) from None
+    if args.osm or args.graphml or args.streets == "schematic":
+        streets, street_source = _load_graph(args, layout)
+    else:
+        streets, street_source = None, "straight lines x 1.3 (no street graph)"
+    G = network.multimodal_graph(
+        streets,
+        transit=transit,
+        headways=headways or None,
+        station_min=args.station_min,
+        transfer_min=args.transfer_min,
+    )
+    return G, f"{source}; walking on {street_source}"
+
+
+def _run_transit(args: argparse.Namespace) -> int:
+    from .. import transit as tr
+    from .._outdir import output_folder
+    from ..io import write_table_atomic, write_vector_atomic
+
+    layout = common.layout_from_args(args)
+    if not (np.isfinite(args.max_snap) and args.max_snap > 0):
+        raise CorridorGeoError("--max-snap must be a positive distance in metres")
+    bands = _minutes(args.minutes, "--minutes")
+    iso_bands = _minutes(args.isochrones) if args.isochrones else None
+    catch_bands = _minutes(args.catchments, "--catchments") if args.catchments else None
+    res = common.read(args, layout=layout, categories_required=False) if args.resources else None
+    G, described = _transit_graph(args, layout)
+    points = res.accepted if res is not None else None
+    table = tr.transit_access_by_city(
+        layout,
+        minutes=bands,
+        G=G,
+        target=args.target,
+        resources=points if points is not None and len(points) else None,
+        cell_m=args.cell,
+        max_distance=args.max_snap,
+    )
+    out = None
+    n_bad = 0
+    if res is not None:
+        n = len(points)
+        cols = {
+            "axis_time_min": np.full(n, np.nan),
+            "target": np.full(n, None, dtype=object),
+            "target_chainage_km": np.full(n, np.nan),
+            "walk_min": np.full(n, np.nan),
+            "facility_time_min": np.full(n, np.nan),
+            "nearest_facility": np.full(n, None, dtype=object),
+            "reason": np.full(n, "", dtype=object),
+        }
+        if n:
+            t = tr.transit_time_to_axis(
+                res, G, layout=layout, target=args.target, max_distance=args.max_snap
+            )
+            for c in ("target", "target_chainage_km", "walk_min", "reason"):
+                cols[c] = t[c].to_numpy()
+            cols["axis_time_min"] = t["travel_time_min"].to_numpy()
+            if args.facilities:
+                from ..resources import read_points
+
+                fac = read_points(args.facilities, datum=args.facilities_datum, layout=layout)
+                names = _label_column(fac.accepted, fac.column("name")).to_numpy()
+                wide = tr.transit_travel_time_matrix(
+                    res,
+                    fac.accepted,
+                    G,
+                    output="wide",
+                    max_distance=args.max_snap,
+                    layout=layout,
+                ).to_numpy()
+                best = np.argmin(np.where(np.isfinite(wide), wide, np.inf), axis=1)
+                best_t = wide[np.arange(n), best]
+                cols["facility_time_min"] = best_t
+                cols["nearest_facility"] = np.where(np.isfinite(best_t), names[best], None)
+        out = pd.DataFrame(points.drop(columns=points.geometry.name))
+        if n:
+            out["lon_wgs84"] = points.to_crs(4326).geometry.x.to_numpy()
+            out["lat_wgs84"] = points.to_crs(4326).geometry.y.to_numpy()
+        for c, v in cols.items():
+            out[c] = v
+        out["reason"] = out["reason"].astype(str)
+        rejected = res.rejected.rename(columns={res.column("reason"): "reason"})
+        rejected = rejected.drop(columns=[c for c in ("geometry",) if c in rejected.columns])
+        out = pd.concat([out, rejected], ignore_index=True).sort_values(
+            res.column("source_row"), kind="stable"
+        )
+        n_bad = int((~np.isfinite(cols["axis_time_min"])).sum()) + len(res.rejected)
+    with output_folder(args.out, option="--out", command="access") as folder:
+        keep = not args.keep_formulas
+        written = [
+            write_table_atomic(
+                table, folder.path / "transit_by_city.csv", neutralize_formulas=keep
+            )
+        ]
+        if out is not None:
+            written.append(
+                write_table_atomic(out, folder.path / "access.csv", neutralize_formulas=keep)
+            )
+        if iso_bands is not None:
+            if args.facilities:
+                from ..resources import read_points
+
+                sites = read_points(
+                    args.facilities, datum=args.facilities_datum, layout=layout
+                ).accepted
+            else:
+                circles = layout.circles
+                sites = gpd.GeoDataFrame(
+                    {"name": circles["site_zh"].to_numpy()},
+                    geometry=gpd.points_from_xy(circles["anchor_lon"], circles["anchor_lat"]),
+                    crs=4326,
+                )
+            iso = tr.transit_isochrones(
+                sites, G, cutoffs=iso_bands, max_distance=args.max_snap, layout=layout
+            )
+            written.append(
+                write_vector_atomic(
+                    iso, folder.path / "isochrones.gpkg", layer="isochrones", crs=args.crs
+                )
+            )
+        if catch_bands is not None:
+            catch = tr.station_catchments(G, minutes=catch_bands, layout=layout)
+            written.append(
+                write_vector_atomic(
+                    catch,
+                    folder.path / "station_catchments.gpkg",
+                    layer="catchments",
+                    crs=args.crs,
+                )
+            )
+            cover = tr.catchment_coverage(
+                G,
+                layout.cities,
+                minutes=catch_bands,
+                cell_m=args.cell,
+                max_distance=args.max_snap,
+                layout=layout,
+                resources=points if points is not None and len(points) else None,
+            )
+            written.append(
+                write_table_atomic(
+                    cover, folder.path / "catchment_coverage.csv", neutralize_formulas=keep
+                )
+            )
+    written = [folder.published(p) for p in written]
+    if not args.quiet or n_bad:
+        lines = [
+            f"network: {described}",
+            f"  {table.attrs['network']}",
+            f"  Binhai Avenue: {table.attrs['targets']}",
+        ]
+        lines.append("share of each city's area within reach of the avenue by metro and walking:")
+        for city, part in table.groupby("city", sort=False):
+            shares = ", ".join(
+                f"{m:g} min {s:.0%}" for m, s in zip(part["minutes"], part["area_share"])
+            )
+            lines.append(f"  {city}: {shares}")
+        summary = table.attrs["summary"]["cells"]
+        if summary["not_routed"]:
+            lines.append(
+                f"  {summary['not_routed']} of {summary['rows']} cells not routed: "
+                f"{summary['reasons']}"
+            )
+        if res is not None:
+            n_all = res.n_read
+            lines.append(
+                f"resources: {n_all} rows, {n_all - n_bad} routed, {n_bad} of {n_all} not routed"
+            )
+            whys = out.loc[out["reason"].astype(str) != "", "reason"].astype(str)
+            for why, count in whys.value_counts().items():
+                lines.append(f"  {count} x {why}")
         lines += [f"wrote {p}" for p in written]
         print("\n".join(lines))
     return 0 if n_bad == 0 else 1
