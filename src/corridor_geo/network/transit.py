@@ -512,7 +512,7 @@ def graph_from_gtfs(
     start: str = "07:00:00",
     end: str = "09:00:00",
 ) -> nx.MultiDiGraph:
-    """A transit graph from a GTFS feed, in the format of :func:`~corridor_geo.metro.metro_graph`.
+    r"""A transit graph from a GTFS feed, in the format of :func:`~corridor_geo.metro.metro_graph`.
 
     Read with `gtfs-kit <https://pypi.org/project/gtfs-kit/>`_ (``pip install
     "corridor-geo[transit]"``), the maintained pandas reader of GTFS: it reads zipped or
@@ -560,6 +560,27 @@ def graph_from_gtfs(
         If the feed lacks a required table or has unreadable times.
     InputError
         If no trip runs on ``date`` or no route has a departure in the window.
+
+    Examples
+    --------
+    A feed of one line, two stations four minutes apart, two departures an hour:
+
+    >>> import tempfile, pathlib
+    >>> feed = pathlib.Path(tempfile.mkdtemp())
+    >>> tables = {
+    ...     "agency": "agency_name,agency_url,agency_timezone\nToy,http://example.org,Asia/Shanghai",
+    ...     "stops": "stop_id,stop_name,stop_lat,stop_lon\nA,A,36.10,120.40\nB,B,36.12,120.42",
+    ...     "routes": "route_id,route_short_name,route_type\nR,1,1",
+    ...     "trips": "route_id,service_id,trip_id\nR,S,t1\nR,S,t2",
+    ...     "stop_times": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+    ...     "t1,07:00:00,07:00:00,A,1\nt1,07:04:00,07:04:00,B,2\n"
+    ...     "t2,07:30:00,07:30:00,A,1\nt2,07:34:00,07:34:00,B,2",
+    ... }
+    >>> for name, text in tables.items():
+    ...     _ = (feed / f"{name}.txt").write_text(text + "\n")
+    >>> G = graph_from_gtfs(feed, start="07:00:00", end="08:00:00")
+    >>> [(u, v, d["travel_time"], d["headway_min"]) for u, v, d in G.edges(data=True)]
+    [('A', 'B', 240.0, 30.0)]
     """
     gk = _gtfs_kit()
     if isinstance(feed, (str, Path)):
@@ -705,7 +726,7 @@ def graph_from_gtfs(
         a, b = G.nodes[row.u], G.nodes[row.v]
         _, _, dist = geod.inv(a["x"], a["y"], b["x"], b["y"])
         line, name, colour = _route_name(routes, row.route_id)
-        tph = float(served[row.route_id]) / hours
+        tph = float(served[row.route_id]) / float(hours)
         G.add_edge(
             row.u,
             row.v,
