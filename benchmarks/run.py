@@ -67,7 +67,7 @@ OPERATIONS = {
     "gcj02": ("GCJ-02 -> WGS84",),
     "zones": ("zone assignment",),
     "kde": ("kernel density",),
-    "kdepy": ("kernel density vs KDEpy",),
+    "kdepy": ("KDE vs KDEpy",),
     "input_crs": ("EPSG:4549 input",),
     "access": ("time to axis", "travel-time matrix"),
     "dask": ("share of city, dask", "dask: path vs frame"),
@@ -266,7 +266,7 @@ def rows_of(outcome: dict) -> list[dict]:
     if name == "kdepy":
         return [
             _row(
-                "kernel density vs KDEpy",
+                "KDE vs KDEpy",
                 f"{r['n']:,} points, same 50 m grid ({r['cells']:,})",
                 max(r["ours_metric_s"], r["ours_wgs84_s"]),
                 ("KDEpy FFTKDE (metres given)", r["kdepy_s"]),
