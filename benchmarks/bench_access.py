@@ -103,11 +103,11 @@ def _points(x, y, n, rng):
 
 
 def _clear_caches(G) -> None:
-    from corridor_geo import access, network
+    from corridor_geo import _graph, access
 
     access._ENGINES.pop(G, None)
-    network._GEO_CACHE.pop(G, None)
-    network._TREE_CACHE.clear()
+    _graph._GEO_CACHE.pop(G, None)
+    _graph._TREE_CACHE.clear()
     gc.collect()
 
 

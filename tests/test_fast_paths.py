@@ -86,7 +86,8 @@ def test_access_nodes_equal_a_scan_of_every_edge(layout):
     time_to_axis(pts, G, layout)
     (positions, _, how), *_ = eng._axis_cache.values()
     # The plain scan of every edge (the implementation the fast one replaced).
-    from corridor_geo.axis import _Segments, axis_line
+    from corridor_geo._linref import Segments
+    from corridor_geo.axis import axis_line
 
     names = ("滨海大道", "Binhai Avenue")
     named = np.zeros(len(eng.nodes), dtype=bool)
@@ -94,7 +95,7 @@ def test_access_nodes_equal_a_scan_of_every_edge(layout):
         text = " ".join(name) if isinstance(name, (list, tuple)) else str(name or "")
         if any(k in text for k in names):
             named[eng.geo.index[a]] = named[eng.geo.index[b]] = True
-    proj = _Segments(axis_line(layout)).project(eng.geo.xy[:, 0], eng.geo.xy[:, 1])
+    proj = Segments(axis_line(layout)).project(eng.geo.xy[:, 0], eng.geo.xy[:, 1])
     want = np.flatnonzero(named & (proj["distance_m"] <= 2000.0))
     assert positions.tolist() == want.tolist() and "named" in how
     assert eng.geo.index[u] in positions or proj["distance_m"][eng.geo.index[u]] > 2000

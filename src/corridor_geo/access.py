@@ -38,9 +38,10 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from ._errors import InputError
+from ._graph import GraphGeo, graph_geo, graph_signature, points_in_crs, snap_to_nodes
 from ._validate import unwrap_table
 from .crs import ANALYSIS_CRS, WGS84
-from .network import _graph_geo, _GraphGeo, _nearest, _signature, sea_from_layout
+from .network import sea_from_layout
 
 __all__ = [
     "RoutingEngine",
@@ -84,7 +85,7 @@ class RoutingEngine:
     edge_u: np.ndarray
     edge_v: np.ndarray
     edge_w: np.ndarray
-    geo: _GraphGeo
+    geo: GraphGeo
     signature: tuple[int, int]
     _graph: Any = field(repr=False, default=None)
     _transposed: sp.csr_matrix | None = field(default=None, repr=False)
@@ -192,12 +193,12 @@ def routing_engine(
     True
     """
     cache = _ENGINES.get(G)
-    signature = _signature(G)
+    signature = graph_signature(G)
     if cache is not None and not rebuild:
         eng = cache.get(weight)
         if eng is not None and eng.signature == signature:
             return eng
-    geo = _graph_geo(G)
+    geo = graph_geo(G)
     index = geo.index
     n = len(geo.nodes)
     u, v, raw = _edge_arrays(G, index, weight)
@@ -351,7 +352,7 @@ def _snap(
     barriers: Any,
     what: str,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    snapped = _nearest(points, eng.geo, max_distance=max_distance, barriers=barriers)
+    snapped = snap_to_nodes(points, eng.geo, max_distance=max_distance, barriers=barriers)
     pos = np.array(
         [eng.index[n] if ok else -1 for n, ok in zip(snapped["node"], snapped["snapped"])],
         dtype=np.int64,
@@ -390,14 +391,15 @@ def _axis_access_nodes(
     names: Sequence[str],
     search_m: float,
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    from .axis import _Segments, axis_line
+    from ._linref import Segments
+    from .axis import axis_line
 
     line = axis_line(layout)
     key = (line.wkb, float(access_m), tuple(names), float(search_m))
     cached = eng._axis_cache.get(key)
     if cached is not None:
         return cached
-    segs = _Segments(line)
+    segs = Segments(line)
     geo = eng.geo
     if not geo.metric_crs.equals(ANALYSIS_CRS):
         tr = Transformer.from_crs(geo.metric_crs, ANALYSIS_CRS, always_xy=True)
@@ -1136,9 +1138,8 @@ def network_coverage(
         not_snapped[name] = int((pos < 0).sum())
         pts = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
         pts_m = gpd.GeoSeries(pts.values, crs=pts.crs)
-        from .network import _points_to
 
-        xy = _points_to(pts_m, metric, name)
+        xy = points_in_crs(pts_m, metric, name)
         totals = np.zeros(len(geoms))
         inside_totals = np.zeros(len(geoms))
         tree = shapely.STRtree(geoms)
