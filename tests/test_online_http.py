@@ -322,3 +322,17 @@ def test_missing_key_says_which_variable(monkeypatch):
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CORRIDOR_GEO_CACHE", str(tmp_path))
     assert _http.default_cache_dir("amap") == tmp_path / "amap"
+
+
+def test_importing_the_library_loads_no_online_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, corridor_geo as cg\n"
+        "cg.load_layout(); cg.online.geocode; import corridor_geo.online.osm\n"
+        "import corridor_geo.online.amap\n"
+        "print(sorted(m for m in ('osmnx', 'requests', 'urllib3') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -10,7 +10,6 @@ times as length / speed, by hand.
 
 from __future__ import annotations
 
-import math
 import re
 import socket
 
@@ -32,42 +31,21 @@ from corridor_geo.online.osm import (
 )
 from corridor_geo.online.testing import StandIn, osm_node, osm_way
 
-from ._online import fake_time_fixture, offline_fixture  # noqa: F401 - fixtures
+from ._online import (  # noqa: F401 - fixtures
+    A2,
+    A3,
+    AVENUE_M,
+    EAST_M,
+    L1,
+    L2,
+    WEST_M,
+    B,
+    fake_time_fixture,
+    hand_network,
+    offline_fixture,
+)
 
 ox = pytest.importorskip("osmnx")
-
-R = 6_371_009.0
-# Vertices 2-5 of the bundled axis (WGS84), so the avenue lies exactly on the axis.
-A1 = (120.4757046, 36.1103197)
-A2 = (120.4803354, 36.1240055)
-A3 = (120.4804954, 36.1400242)
-A4 = (120.4821964, 36.1479162)
-B = (120.4754954, 36.1410242)  # the bend of the west road
-L1 = (120.4704954, 36.1400242)  # end of the west road, about 900 m from the axis
-L2 = (120.4883354, 36.1240055)  # end of the east road, about 720 m from the axis
-
-
-def hav(p, q):
-    (lon1, lat1), (lon2, lat2) = (map(math.radians, p)), (map(math.radians, q))
-    a = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * R * math.asin(math.sqrt(a))
-
-
-WEST_M = hav(L1, B) + hav(B, A3)
-EAST_M = hav(L2, A2)
-AVENUE_M = hav(A2, A3)
-
-
-def network():
-    nodes = {1: A1, 2: A2, 3: A3, 4: B, 5: L1, 6: L2, 7: A4}
-    return [osm_node(i, lon, lat) for i, (lon, lat) in nodes.items()] + [
-        osm_way(100, [1, 2, 3, 7], {"highway": "trunk", "name": "滨海大道", "maxspeed": "60"}),
-        osm_way(101, [5, 4, 3], {"highway": "residential", "name": "西路"}),
-        osm_way(102, [6, 2], {"highway": "secondary", "maxspeed": "40", "oneway": "yes"}),
-    ]
 
 
 def fetch(server, tmp_path, **kw):
@@ -77,7 +55,7 @@ def fetch(server, tmp_path, **kw):
 
 
 def test_hand_made_network_gives_hand_computed_times(offline):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = fetch(server, offline)
     # OSMnx convention, simplified: the bend (4) is gone, its position kept in geometry
     assert G.graph["crs"].lower() == "epsg:4326" and 4 not in G.nodes
@@ -100,7 +78,7 @@ def test_hand_made_network_gives_hand_computed_times(offline):
 
 
 def test_time_to_binhai_avenue_on_the_fetched_roads(offline, layout):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = fetch(server, offline)
     labs = gpd.GeoDataFrame(
         {"name": ["west", "east"]}, geometry=gpd.points_from_xy(*zip(L1, L2)), crs=4326
@@ -120,7 +98,7 @@ def test_time_to_binhai_avenue_on_the_fetched_roads(offline, layout):
 
 
 def test_graphml_round_trip_keeps_the_times(offline, layout):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = fetch(server, offline)
     path = graph_to_graphml(G, offline / "osm.graphml")
     H = graph_from_graphml(path)
@@ -137,7 +115,7 @@ def test_graphml_round_trip_keeps_the_times(offline, layout):
 
 
 def test_second_call_is_offline(offline):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         url = server.overpass_url
         G1 = fetch(server, offline)
         n = server.count("overpass")
@@ -153,14 +131,14 @@ def test_second_call_is_offline(offline):
 def test_osmnx_settings_and_resolver_are_restored(offline):
     before = {k: getattr(ox.settings, k) for k in ("overpass_url", "cache_folder", "use_cache")}
     resolver = socket.getaddrinfo
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         fetch(server, offline)
     after = {k: getattr(ox.settings, k) for k in before}
     assert after == before and socket.getaddrinfo is resolver
 
 
 def test_the_query_covers_the_zone_and_its_buffer(offline, layout):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         fetch(server, offline, buffer_m=3000)
         body = next(r.body for r in server.requests if r.path.endswith("/interpreter"))
     from urllib.parse import parse_qs
@@ -178,7 +156,7 @@ def test_the_query_covers_the_zone_and_its_buffer(offline, layout):
 
 
 def test_walk_network_uses_the_walking_speed(offline):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = fetch(server, offline, network_type="walk")
     from corridor_geo.network import WALK_SPEED_KPH
 
@@ -190,7 +168,7 @@ def test_walk_network_uses_the_walking_speed(offline):
 
 def test_any_polygon_in_any_datum(offline):
     area = cg.crs.set_datum(gpd.GeoSeries([shapely.box(120.46, 36.10, 120.50, 36.15)]), "GCJ02")
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = graph_from_polygon(area, overpass_url=server.overpass_url, cache_dir=None)
     assert G.number_of_edges() > 0
     with pytest.raises(cg.MissingCRSError):
@@ -200,13 +178,13 @@ def test_any_polygon_in_any_datum(offline):
 
 
 def test_a_zone_of_the_layout(offline):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         G = fetch(server, offline, zone="cities:digital", buffer_m=0)
     assert G.graph["zone"] == "cities:digital" and G.number_of_nodes() >= 2
 
 
 def test_server_errors_are_retried_then_reported(offline, fake_time):
-    with StandIn(overpass=network()) as server:
+    with StandIn(overpass=hand_network()) as server:
         server.fail_next("overpass", "500")
         G = fetch(server, offline, retries=1, cache_dir=None)
         assert G.number_of_edges() > 0

@@ -172,7 +172,7 @@ class Report:
         )
 
 
-def section_layout(layout) -> Section:
+def section_layout(layout, *, maps: dict[str, Any] | None = None) -> Section:
     """The layout against the plan's official figures, with maps."""
     from .maps import explore_layout
     from .plotting import plot_layout
@@ -195,15 +195,26 @@ def section_layout(layout) -> Section:
         "geodesic (WGS 84 ellipsoid).</p>"
         + table_html(shown, passed_column="passed")
         + figure_html(plot_layout(layout, lang="both", figsize=(7, 9)), "The layout (EPSG:4549)")
-        + map_html(explore_layout(layout, basemap="blank", height=540), "interactive layout map")
+        + map_html(
+            explore_layout(layout, height=540, **_map_options(maps)), "interactive layout map"
+        )
         + '<p class="note">Interactive map: hover for names and figures; the layer control '
-        "switches layers. No basemap tiles, so it works offline.</p>"
+        + (
+            "switches layers. No basemap tiles, so it works offline.</p>"
+            if _map_options(maps)["basemap"] == "blank"
+            else f"switches layers. Basemap: {esc(_map_options(maps)['basemap'])} (its tiles "
+            "need the internet).</p>"
+        )
     )
     layers = {
         name: layout[name]
         for name in ("corridor", "cities", "circles", "axis", "districts", "city")
     }
     return Section("layout", "1. Layout against the plan", body, {"validation": table}, layers)
+
+
+def _map_options(maps: dict[str, Any] | None) -> dict[str, Any]:
+    return {"basemap": "blank", **(maps or {})}
 
 
 def section_provenance(layout, inputs: dict[str, str]) -> Section:
@@ -238,6 +249,8 @@ def build_report(
     crs: str = "WGS84",
     progress: bool = False,
     title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
+    basemap: str = "blank",
+    tianditu_key: str | None = None,
 ) -> Report:
     """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
 
@@ -262,6 +275,11 @@ def build_report(
     progress : bool
         Show a progress bar (tqdm) over the steps.
     title : str
+    basemap : str
+        Tiles under the report's interactive maps (see :mod:`corridor_geo.maps`); the
+        default ``"blank"`` keeps the report usable offline.
+    tianditu_key : str, optional
+        Key of the Tianditu basemaps; it is then written into ``report.html``.
 
     Returns
     -------
@@ -298,9 +316,12 @@ def build_report(
         ),
         "road network": _describe(graph, "schematic network (indicative)"),
     }
-    steps: list[tuple[str, Callable[[], Section]]] = [("layout", lambda: section_layout(layout))]
+    maps = {"basemap": basemap, "tianditu_key": tianditu_key} if basemap != "blank" else None
+    steps: list[tuple[str, Callable[[], Section]]] = [
+        ("layout", lambda: section_layout(layout, maps=maps))
+    ]
     steps += _analysis_steps(
-        layout, resources=resources, datum=datum, base=base, graph=graph, out=out
+        layout, resources=resources, datum=datum, base=base, graph=graph, out=out, maps=maps
     )
     steps.append(("provenance", lambda: section_provenance(layout, inputs)))
 
@@ -485,7 +506,9 @@ def section_share(layout, inputs: _Inputs) -> Section:
     return Section("share", "2. Share of the city and the 2027 targets", body, tables)
 
 
-def section_density(layout, inputs: _Inputs, out: Path) -> Section:
+def section_density(
+    layout, inputs: _Inputs, out: Path, *, maps: dict[str, Any] | None = None
+) -> Section:
     """Density per zone and a kernel density surface written as GeoTIFF."""
     from .density import density_by_zone, kernel_density
     from .maps import add_points, add_raster, explore_layout
@@ -502,7 +525,7 @@ def section_density(layout, inputs: _Inputs, out: Path) -> Section:
         zones[group_col] == "ALL", ["layer", "zone", "name_zh", "count", "area_km2"]
     ].copy()
     totals["per_km2"] = totals["count"] / totals["area_km2"]
-    m = explore_layout(layout, basemap="blank", layers=("corridor", "axis"), height=480)
+    m = explore_layout(layout, layers=("corridor", "axis"), height=480, **_map_options(maps))
     add_raster(m, tif, name="kernel density (per km²)", cmap="magma_r")
     if 0 < len(inputs.points) <= 2000:
         add_points(
@@ -653,7 +676,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
 
 
 def _analysis_steps(
-    layout, *, resources, datum, base, graph, out: Path
+    layout, *, resources, datum, base, graph, out: Path, maps: dict[str, Any] | None = None
 ) -> list[tuple[str, Callable[[], Section]]]:
     """The analysis sections, in order; inputs are resolved once by the first step."""
     state: dict[str, Any] = {}
@@ -670,7 +693,7 @@ def _analysis_steps(
 
     return [
         ("share of city", lambda: section_share(layout, inputs())),
-        ("density", lambda: section_density(layout, inputs(), out)),
+        ("density", lambda: section_density(layout, inputs(), out, maps=maps)),
         ("axis profile", lambda: section_profile(layout, inputs())),
         ("accessibility", lambda: section_access(layout, inputs(), graph)),
     ]

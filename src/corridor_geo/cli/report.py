@@ -12,6 +12,7 @@ ORDER = 5
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from ._common import add_layout_arguments, add_resource_arguments
+    from ._online import add_basemap_arguments, add_network_arguments
 
     p = sub.add_parser(
         "report",
@@ -20,13 +21,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "2027 targets, density, the axis profile, accessibility along Binhai Avenue) and "
         "write OUT/report.html (self-contained, opens offline), OUT/corridor_report.gpkg "
         "and OUT/tables/*.csv. Without --resources the quantitative sections use a "
-        "seeded synthetic data set, labelled as such; without --osm/--graphml the "
-        "travel times use the schematic network (indicative).",
+        "seeded synthetic data set, labelled as such; without --osm/--graphml/--network osm "
+        "the travel times use the schematic network (indicative). With --network osm the "
+        "fetched road network is also written as OUT/network_osm.graphml.",
         epilog="examples:\n"
         "  corridor-geo report --out corridor-report\n"
         "  corridor-geo report --out r2026 --resources labs_2026.csv --base labs_2024.csv "
         "--datum GCJ02 --osm qingdao.osm.pbf\n"
-        "  corridor-geo report --out r --replace cities=cities_bureau.gpkg",
+        "  corridor-geo report --out r --replace cities=cities_bureau.gpkg\n"
+        "  corridor-geo report --out r --resources geocoded/geocoded.csv --network osm",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -37,7 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm) for travel times")
     net.add_argument("--graphml", help="road graph saved by OSMnx or corridor_geo")
+    add_network_arguments(p, net)
     add_layout_arguments(p)
+    add_basemap_arguments(p)
     p.add_argument(
         "--crs",
         default="WGS84",
@@ -51,6 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..report import build_report
     from ._common import layout_from_args, read
+    from ._online import osm_graph, tianditu_key
 
     for option in ("osm", "graphml", "base"):
         value = getattr(args, option)
@@ -59,16 +65,26 @@ def run(args: argparse.Namespace) -> int:
     if args.base and not args.resources:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
     layout = layout_from_args(args)
+    key = tianditu_key(args)
     resources = read(args) if args.resources else None
     base = read(args, path=args.base) if args.base else None
+    graph = args.osm or args.graphml
+    if args.network == "osm":
+        from ..network import graph_to_graphml
+
+        G, _ = osm_graph(args, layout)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        graph = str(graph_to_graphml(G, Path(args.out) / "network_osm.graphml"))
     report = build_report(
         args.out,
         layout=layout,
         resources=resources,
         base=base,
-        graph=args.osm or args.graphml,
+        graph=graph,
         crs=args.crs,
         progress=not args.quiet,
+        basemap=args.basemap,
+        tianditu_key=key,
     )
     if not args.quiet:
         print(f"report: {report.html_path} ({report.seconds:.1f} s)")

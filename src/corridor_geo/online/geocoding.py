@@ -261,13 +261,11 @@ def geocode(
                 )
                 continue
             lon[i], lat[i] = m.lon, m.lat
-        log.info(
-            "%s: %d rows, %d requests sent, %d answers from the cache",
-            spec.label,
-            n,
-            client.n_requests,
-            client.n_cached,
+        traffic = (
+            f"{spec.label}: {client.n_requests} requests sent, {client.n_cached} answers "
+            "from the cache"
         )
+        log.info("%s (%d rows)", traffic, n)
     frame = raw.copy()
     frame["geocode_provider"] = provider
     for k, values in info.items():
@@ -278,10 +276,10 @@ def geocode(
     result = read_resources(
         frame, lon="geocode_lon", lat="geocode_lat", datum=spec.datum, **options
     )
-    return _with_geocode_reasons(result, why, provider, label)
+    return _with_geocode_reasons(result, why, provider, label, traffic)
 
 
-def _with_geocode_reasons(result: Any, why: np.ndarray, provider: str, label: str):
+def _with_geocode_reasons(result: Any, why: np.ndarray, provider: str, label: str, traffic: str):
     """Replace read_resources' "missing coordinates" by the geocoding reason."""
     from dataclasses import replace
 
@@ -296,4 +294,5 @@ def _with_geocode_reasons(result: Any, why: np.ndarray, provider: str, label: st
         rejected = rejected.drop(columns=["geocode_lon", "geocode_lat"], errors="ignore")
     accepted = result.accepted.drop(columns=["geocode_lon", "geocode_lat"], errors="ignore")
     source = f"{label}, geocoded by {PROVIDERS[provider].label}"
-    return replace(result, accepted=accepted, rejected=rejected, source=source)
+    notes = (*result.notes, traffic)
+    return replace(result, accepted=accepted, rejected=rejected, source=source, notes=notes)

@@ -47,12 +47,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 __all__ = [
+    "DEMO_KEY",
     "FAULTS",
     "Request",
     "StandIn",
     "amap_geocode_answer",
     "amap_poi",
     "baidu_geocode_answer",
+    "demo_addresses",
+    "demo_standin",
     "osm_node",
     "osm_way",
     "overpass_elements_from_graph",
@@ -601,3 +604,80 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8") if length else ""
         self._route(body)
+
+
+# -- a demonstration: the bundled sample served as if it came from the services -------
+DEMO_KEY = "stand-in-key"
+"""The key a :func:`demo_standin` accepts (it accepts any; this one says what it is)."""
+
+# Addresses of the bundled sample's institutions (data/samples/resources_sample.csv, its
+# identity_source column), and the match level a geocoder gives such an address.
+_DEMO_ADDRESSES = {
+    "S01": ("山东省青岛市崂山区松岭路238号", "门牌号"),
+    "S02": ("山东省青岛市即墨区滨海路72号", "门牌号"),
+    "S03": ("山东省青岛市崂山区松岭路99号", "门牌号"),
+    "S04": ("山东省青岛市即墨区鳌山卫街道", "乡镇"),
+    "S05": ("山东省青岛市即墨区鳌山卫街道向阳庄村", "村庄"),
+}
+
+
+def demo_addresses() -> Any:
+    """An address list made from the bundled sample: name, category and address.
+
+    Examples
+    --------
+    >>> demo_addresses()[["name", "address"]].iloc[0].tolist()
+    ['中国海洋大学(崂山校区)', '山东省青岛市崂山区松岭路238号']
+    """
+    from ..resources import sample_resources
+
+    sample = sample_resources().accepted
+    rows = sample.loc[sample["id"].isin(list(_DEMO_ADDRESSES))]
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "name": rows["name"].to_numpy(),
+            "category": rows["category_zh"].to_numpy(),
+            "address": [_DEMO_ADDRESSES[i][0] for i in rows["id"]],
+        }
+    )
+
+
+def demo_standin(layout: Any = None) -> StandIn:
+    """A stand-in serving the bundled sample and the schematic network: **not real data**.
+
+    Amap answers :func:`demo_addresses` with the sample's cited positions (in GCJ-02, as
+    Amap would); the "Overpass API" serves the layout's schematic network
+    (:func:`corridor_geo.network.schematic_network`) as OpenStreetMap ways, and the
+    sample's institutions as OpenStreetMap places.  Travel times computed on it are the
+    schematic network's (indicative).  Start it with ``with demo_standin() as s:`` or
+    ``s = demo_standin().start()``; use :data:`DEMO_KEY` as the key.
+
+    Examples
+    --------
+    >>> with demo_standin() as s:
+    ...     n = len(s.answers["amap"])
+    >>> n
+    5
+    """
+    from ..crs import transform_coords
+    from ..layout import load_layout
+    from ..network import schematic_network
+    from ..resources import sample_resources
+
+    lay = load_layout() if layout is None else layout
+    sample = sample_resources().accepted.set_index("id")
+    answers = {}
+    features = []
+    osm_kind = {"university": {"amenity": "university"}}
+    for i, (sid, (address, level)) in enumerate(_DEMO_ADDRESSES.items()):
+        row = sample.loc[sid]
+        lon, lat = row.geometry.x, row.geometry.y
+        gx, gy = transform_coords(lon, lat, source="WGS84", target="GCJ02")
+        answers[address] = amap_geocode_answer(gx, gy, level, formatted_address=address)
+        tags = dict(osm_kind.get(row["category"], {"amenity": "research_institute"}))
+        tags["name"] = str(row["name"])
+        features.append(osm_node(9_000_000 + i, round(lon, 7), round(lat, 7), tags))
+    network = overpass_elements_from_graph(schematic_network(lay))
+    return StandIn(amap=answers, overpass=network, overpass_features=features)
