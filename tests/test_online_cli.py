@@ -8,6 +8,8 @@ times to Binhai Avenue are the hand-computed ones.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -129,3 +131,24 @@ def test_report_tianditu_basemap_asks_before_embedding_the_key(offline, monkeypa
     assert "warning: the Tianditu key is written" in capsys.readouterr().err
     assert rc == 0
     assert f"tk={SECRET}" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_six_lines_of_python(offline, labs_csv, monkeypatch, layout):
+    """The README's six lines, with the stand-ins' addresses as the only additions."""
+    import corridor_geo as cg
+
+    monkeypatch.setenv("AMAP_KEY", SECRET)
+    with StandIn(amap=amap_answers(), overpass=hand_network()) as server:
+        amap = {"base_url": server.url}
+        osm = {"overpass_url": server.overpass_url}
+        labs = cg.online.geocode(labs_csv, address="地址", provider="amap", **amap)
+        share = cg.share_of_city(labs, layout)
+        times = cg.time_to_axis(labs, cg.online.graph_from_layout(layout, **osm), layout)
+        m = labs.explore(layout, basemap="osm")
+    corridor = share[(share["layer"] == "corridor") & (share["category"] == "ALL")].iloc[0]
+    assert corridor["count"] == 2
+    assert times["travel_time_min"].tolist() == pytest.approx(
+        [WEST_M / (30 / 3.6) / 60, EAST_M / (40 / 3.6) / 60], rel=1e-3
+    )
+    page = m.get_root().render()
+    assert "resources" in page and json.dumps("西边实验室")[1:-1] in page  # as JSON escapes

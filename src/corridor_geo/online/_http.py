@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from time import monotonic, sleep
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from .._errors import CorridorGeoError, InputError
 from .._version import __version__
@@ -333,6 +333,8 @@ class Client:
         self.cache = ResponseCache(cache_dir)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = _USER_AGENT
+        if urlparse(self.base_url).hostname in ("127.0.0.1", "localhost", "::1"):
+            self.session.trust_env = False  # a local server is never reached through a proxy
         self.stopped: Outcome | None = None
         self.n_requests = 0
         self.n_cached = 0

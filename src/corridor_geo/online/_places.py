@@ -54,7 +54,14 @@ EXTRA_CATEGORIES: tuple[dict[str, str], ...] = (
 
 
 def place_registry(base: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The category registry with :data:`EXTRA_CATEGORIES` added (``base`` untouched)."""
+    """The category registry with :data:`EXTRA_CATEGORIES` added (``base`` untouched).
+
+    Examples
+    --------
+    >>> reg = place_registry().set_index("key")
+    >>> reg.loc["metro_station", "name_zh"], reg.loc["hospital", "targets"]
+    ('地铁站', '')
+    """
     from ..resources import category_registry, extend_categories
 
     reg = category_registry() if base is None else category_registry(base)

@@ -162,6 +162,10 @@ def _osmnx_settings(
         socket.getaddrinfo = resolver
 
 
+# OSMnx's exceptions about the Overpass API's answer (both subclass ValueError).
+_OSMNX_ANSWERS = ("InsufficientResponseError", "ResponseStatusCodeError")
+
+
 def _transient(exc: BaseException) -> bool:
     import requests
 
@@ -182,6 +186,8 @@ def _call_overpass(
             return fn()
         except (requests.RequestException, ValueError) as exc:
             name = type(exc).__name__
+            if not isinstance(exc, requests.RequestException) and name not in _OSMNX_ANSWERS:
+                raise  # a ValueError of our own making, not the server's answer
             if name == "InsufficientResponseError":
                 raise ServiceError(
                     f"{what}: the Overpass API at {url} sent no usable data ({exc})"
