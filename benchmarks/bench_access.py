@@ -133,12 +133,12 @@ def run(
     # ---- 1. time to the axis ------------------------------------------------------
     pts = _points(x, y, n_points, rng)
     t0 = time.perf_counter()
-    cold = time_to_axis(pts, G, layout, barriers=None)
+    cold = time_to_axis(pts, G, layout=layout, barriers=None)
     res["axis_cold_s"] = time.perf_counter() - t0
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
-        warm = time_to_axis(pts, G, layout, barriers=None)
+        warm = time_to_axis(pts, G, layout=layout, barriers=None)
         times.append(time.perf_counter() - t0)
     res["axis_warm_s"] = min(times)
     eng = routing_engine(G)
@@ -175,7 +175,7 @@ def run(
     destinations = _points(x, y, n_destinations, rng)
     _clear_caches(G)
     t0 = time.perf_counter()
-    ours = travel_time_matrix(origins, destinations, G, output="wide").to_numpy()
+    ours = travel_time_matrix(origins, destinations, G, output="wide", barriers=None).to_numpy()
     res["matrix_s"] = time.perf_counter() - t0
     res["matrix_unreachable"] = int(np.isinf(ours).sum())
     res["peak_mb_after_matrix"] = _peak_mb()
@@ -204,8 +204,8 @@ def _pandana(G, x, y, origins, destinations, ours) -> dict[str, float]:
         v.append(b)
         w.append(t)
     # Snapping done with our function for both, so that only routing differs.
-    o_nodes = nearest_nodes(origins, G)["node"].to_numpy()
-    d_nodes = nearest_nodes(destinations, G)["node"].to_numpy()
+    o_nodes = nearest_nodes(G, origins)["node"].to_numpy()
+    d_nodes = nearest_nodes(G, destinations)["node"].to_numpy()
     nodes = pd.DataFrame({"x": x, "y": y})
     edges = pd.DataFrame({"from": u, "to": v, "travel_time": w})
     gc.collect()

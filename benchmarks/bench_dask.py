@@ -61,7 +61,7 @@ def _job(spec: dict) -> dict:
         t0 = time.perf_counter()
         frame = gpd.read_parquet(path, columns=["category", "weight", "geometry"])
         out["read_s"] = time.perf_counter() - t0
-        table = share_of_city(frame, layout, layers=LAYERS)
+        table = share_of_city(frame, layout=layout, layers=LAYERS)
         out["seconds"] = time.perf_counter() - t0
         out["partitions"] = 1
     elif spec["mode"] == "threads":
@@ -71,7 +71,7 @@ def _job(spec: dict) -> dict:
         out["partitions"] = frame.npartitions
         t0 = time.perf_counter()
         with dask.config.set(scheduler="threads", num_workers=spec["threads"]):
-            table = share_of_city(frame, layout, layers=LAYERS)
+            table = share_of_city(frame, layout=layout, layers=LAYERS)
         out["seconds"] = time.perf_counter() - t0
     else:
         from distributed import Client, LocalCluster
@@ -91,7 +91,7 @@ def _job(spec: dict) -> dict:
             frame = read_points(path, split_row_groups=spec["row_groups"])
             out["partitions"] = frame.npartitions
             t0 = time.perf_counter()
-            table = share_of_city(frame, layout, layers=LAYERS, client=client)
+            table = share_of_city(frame, layout=layout, layers=LAYERS, client=client)
             out["seconds"] = time.perf_counter() - t0
     table.to_pickle(spec["result"])
     return out

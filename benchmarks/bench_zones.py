@@ -45,7 +45,7 @@ def _child_rss(n: int) -> float:
     from corridor_geo.zones import ZONE_LAYERS, assign_points
 
     layout = load_layout()
-    assign_points(_points(layout, n), layout, layers=ZONE_LAYERS)
+    assign_points(_points(layout, n), layout=layout, layers=ZONE_LAYERS)
     # VmHWM is this process's own peak; ru_maxrss would inherit the parent's peak through
     # fork and exec (the parent here is the benchmark, ~900 MB).
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -63,13 +63,13 @@ def run(n: int = 1_000_000, repeat: int = 3) -> dict[str, float]:
     layout = load_layout()
     zones = zone_table(layout, layers=ZONE_LAYERS)
     points = _points(layout, n)
-    assign_points(points.iloc[:100], layout, layers=ZONE_LAYERS)  # compile the kernels
+    assign_points(points.iloc[:100], layout=layout, layers=ZONE_LAYERS)  # compile the kernels
 
     times = []
     tracemalloc.start()
     for _ in range(repeat):
         t0 = time.perf_counter()
-        ours = assign_points(points, layout, layers=ZONE_LAYERS)
+        ours = assign_points(points, layout=layout, layers=ZONE_LAYERS)
         times.append(time.perf_counter() - t0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

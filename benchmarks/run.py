@@ -99,7 +99,7 @@ def _zones_ours_only(n: int) -> float:
     from corridor_geo.zones import ZONE_LAYERS, assign_points
 
     layout = load_layout()
-    assign_points(bench_zones._points(layout, n), layout, layers=ZONE_LAYERS)
+    assign_points(bench_zones._points(layout, n), layout=layout, layers=ZONE_LAYERS)
     return peak_rss_mb()
 
 

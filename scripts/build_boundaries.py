@@ -11,7 +11,7 @@ Steps (each can be run alone with ``--step``):
     ``axis_control_points.csv`` (converted to WGS84 where a source gives GCJ-02).
 ``cities``
     The three cities and the corridor, by the documented rule of
-    :func:`corridor_geo.layout.cities_from_axis`, calibrated to the official areas.
+    :func:`layout_builders.cities_from_axis`, calibrated to the official areas.
 ``circles``
     The ecosystem-circle sites of ``circle_sites.csv`` as circles of their radius.
 
@@ -31,8 +31,9 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from corridor_geo import crs, layout, official
+from corridor_geo import crs, official
 from corridor_geo.io import write_vector_atomic
+from layout_builders import axis_from_control_points, circles_from_sites, cities_from_axis
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "boundaries"
@@ -122,7 +123,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, attrs: dict[str, str]) -> gpd.GeoDataFram
 
 
 METRO_SOURCE = (
-    "Qingdao Metro Line 11 station coordinates, MetroMan open data "
+    "Qingdao Metro Line 11 stations and Line 2's 石老人浴场, MetroMan open data "
     "(github.com/metromancn/MetroMapOpenMiniProgram, src/data/qd.js @ c5672111)"
 )
 
@@ -137,15 +138,16 @@ def _provenance(frame: gpd.GeoDataFrame, **fields: object) -> None:
 
 
 def build_axis() -> None:
-    axis, points = layout.axis_from_control_points(OUT / "axis_control_points.csv")
+    axis, points = axis_from_control_points(OUT / "axis_control_points.csv")
     _provenance(
         axis,
         source=METRO_SOURCE,
         licence="MIT (MetroMapOpenMiniProgram)",
         datum=GCJ_CONVERTED,
         accuracy=(
-            "about 300 m where Line 11 runs beside the avenue, about 1.5 km between 北九水 "
-            "and 庙石 (tunnel); the south end stops at 会展中心 station, short of 香港东路"
+            "about 300 m beside Line 11; about 1.5 km between 北九水 and 庙石 (tunnel) and "
+            "on the chord from 会展中心 to the south end, 石老人浴场 on 香港东路 "
+            "(see SOURCES.md)"
         ),
     )
     write_vector_atomic(axis, OUT / "axis.geojson", precision=PRECISION)
@@ -156,7 +158,7 @@ def build_axis() -> None:
 def build_cities() -> None:
     districts = gpd.read_file(OUT / "districts.geojson")
     axis = gpd.read_file(OUT / "axis.geojson")
-    cities, report = layout.cities_from_axis(axis, districts, links=OUT / "city_links.csv")
+    cities, report = cities_from_axis(axis, districts, links=OUT / "city_links.csv")
     _provenance(
         cities,
         source=(
@@ -176,7 +178,7 @@ def build_cities() -> None:
 
 
 def build_circles() -> None:
-    circles = layout.circles_from_sites(OUT / "circle_sites.csv")
+    circles = circles_from_sites(OUT / "circle_sites.csv")
     _provenance(
         circles,
         source=circles.pop("source_ref"),

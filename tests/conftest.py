@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 REFERENCE = SHARED / "reference"
 
 
@@ -24,3 +25,17 @@ def metro_reference():
     if not path.is_file():
         pytest.skip(f"reference data not available: {path}")
     return pd.read_csv(path)
+
+
+@pytest.fixture(scope="session")
+def layout_builders():
+    """The build-time layout builders, ``scripts/layout_builders.py`` of the source tree."""
+    import importlib
+    import sys
+
+    scripts = ROOT / "scripts"
+    if not (scripts / "layout_builders.py").is_file():
+        pytest.skip("not a source checkout: scripts/layout_builders.py is absent")
+    if str(scripts) not in sys.path:
+        sys.path.insert(0, str(scripts))
+    return importlib.import_module("layout_builders")

@@ -77,7 +77,7 @@ def test_engine_equals_networkx_single_source(seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_engine_equals_networkx_multi_source_reverse_and_limits(seed):
     G = random_graph(seed + 100)
-    eng = routing_engine(G, weight="length")
+    eng = routing_engine(G, edge_weight="length")
     rng = np.random.default_rng(seed)
     sources = [int(s) for s in rng.choice(150, 12, replace=False)]
     pos = [eng.index[s] for s in sources]
@@ -114,7 +114,7 @@ def test_engine_is_cached_and_rebuilt_when_the_graph_changes():
     G = random_graph(1)
     eng = routing_engine(G)
     assert routing_engine(G) is eng
-    assert routing_engine(G, weight="length") is not eng
+    assert routing_engine(G, edge_weight="length") is not eng
     a, b = next((a, b) for a in G for b in G if a != b and not G.has_edge(a, b))
     G.add_edge(a, b, travel_time=0.5, length=1.0)
     new = routing_engine(G)
@@ -204,7 +204,7 @@ def test_time_to_axis_on_the_schematic_network_equals_networkx(layout):
     G = schematic_network(layout)
     lattice = [n for n, d in G.nodes(data=True) if d["kind"] == "lattice"][::25]
     pts = points_at_nodes(G, lattice, "EPSG:4326")
-    out = time_to_axis(pts, G, layout)
+    out = time_to_axis(pts, G, layout=layout)
     assert out.index.equals(pts.index)
     junctions = {n for n, d in G.nodes(data=True) if d["kind"] == "junction"}
     assert out.attrs["access_nodes"].startswith(f"{len(junctions)} nodes of roads named")
@@ -217,7 +217,7 @@ def test_time_to_axis_on_the_schematic_network_equals_networkx(layout):
     chain = np.array([G.nodes[a]["chainage_km"] for a in out["access_node"]])
     np.testing.assert_allclose(out["access_chainage_km"], chain, atol=1e-6)
     # Every trip to the axis takes at least the straight distance at the top speed.
-    ref_pts = chainage(pts, layout)
+    ref_pts = chainage(pts, layout=layout)
     assert (out["travel_time_min"] * 60 * (60 / 3.6) >= ref_pts["distance_m"] - 1e-6).all()
 
 
@@ -238,7 +238,7 @@ def test_time_to_axis_by_hand_on_a_tiny_network():
         crs=4549,
         index=["lab", "firm", "island"],
     )
-    out = time_to_axis(pts, G, axis, barriers=None)
+    out = time_to_axis(pts, G, layout=axis, barriers=None)
     assert out.loc["lab", "travel_time_min"] == pytest.approx(150 / 60)
     assert out.loc["firm", "travel_time_min"] == pytest.approx(1.0)
     assert out.loc["lab", "access_node"] == 1
@@ -246,7 +246,9 @@ def test_time_to_axis_by_hand_on_a_tiny_network():
     assert np.isinf(out.loc["island", "travel_time_min"])
     assert out.loc["island", "reason"] == "no path to the axis (disconnected)"
     assert not out.loc["island", "reachable"]
-    lengths = time_to_axis(pts.iloc[:1], _with_lengths(G), axis, barriers=None, weight="length")
+    lengths = time_to_axis(
+        pts.iloc[:1], _with_lengths(G), layout=axis, barriers=None, edge_weight="length"
+    )
     assert lengths["distance_m"].iloc[0] == pytest.approx(1500.0)
 
 
@@ -263,7 +265,7 @@ def test_time_to_axis_on_osm_data_uses_named_nodes(layout):
     G = graph_from_osm(DATA / "corridor_tiny.osm")
     axis = gpd.GeoSeries([shapely.LineString([(120.480, 36.14), (120.4802, 36.16)])], crs=4326)
     pts = gpd.GeoSeries([shapely.Point(120.4811, 36.1519)], crs=4326)
-    out = time_to_axis(pts, G, axis, barriers=None)
+    out = time_to_axis(pts, G, layout=axis, barriers=None)
     # From 11 to 5 to 2, the nearest node of the road named 滨海大道 (nodes 1, 2, 3).
     expected = (G.edges[11, 5, 0]["travel_time"] + G.edges[5, 2, 0]["travel_time"]) / 60
     assert out["node"].iloc[0] == 11 and out["access_node"].iloc[0] == 2
@@ -289,7 +291,7 @@ def ring_graph():
 def test_isochrones_follow_the_streets_and_keep_holes():
     G = ring_graph()
     pt = gpd.GeoDataFrame({"name": ["corner"]}, geometry=[shapely.Point(X0, Y0)], crs=4549)
-    iso = isochrones(pt, G, minutes=(1, 2, 5), buffer_m=20)
+    iso = isochrones(pt, G, cutoffs=(1, 2, 5), buffer_m=20)
     assert list(iso["minutes"]) == [1.0, 2.0, 5.0] and (iso["point"] == 0).all()
     polys = iso.to_crs(4549).geometry.tolist()
     # 1 minute: 1 km along each of the two streets from the corner.
@@ -316,7 +318,7 @@ def test_isochrones_respect_one_way_streets_and_report_unsnapped_points():
     G.remove_edge(0, 1)
     G.add_edge(1, 0, travel_time=120.0)  # now 1 -> 0 only
     pts = gpd.GeoSeries([shapely.Point(X0, Y0), shapely.Point(X0 + 50_000, Y0)], crs=4549)
-    iso = isochrones(pts, G, minutes=[1], buffer_m=10).to_crs(4549)
+    iso = isochrones(pts, G, cutoffs=[1], buffer_m=10).to_crs(4549)
     first = iso.geometry.iloc[0]
     assert first.bounds[2] < X0 + 11  # nothing east along the one-way street
     assert first.bounds[3] == pytest.approx(Y0 + 1010, abs=0.5)
@@ -325,13 +327,13 @@ def test_isochrones_respect_one_way_streets_and_report_unsnapped_points():
 
 def test_isochrones_match_the_network_on_the_schematic_default(layout):
     G = schematic_network(layout)
-    site = point_at_chainage([10.0], layout)
-    iso = isochrones(site, G, minutes=(5, 10)).to_crs(4549)
+    site = point_at_chainage([10.0], layout=layout)
+    iso = isochrones(site, G, cutoffs=(5, 10)).to_crs(4549)
     assert iso["area_km2"].iloc[0] < iso["area_km2"].iloc[1]
     # Every lattice node reached within 10 minutes lies in the 10-minute polygon,
     # every one not reached within 10.5 minutes lies outside it.
     eng = routing_engine(G)
-    src = eng.index[int(time_to_axis(site, G, layout)["node"].iloc[0])]
+    src = eng.index[int(time_to_axis(site, G, layout=layout)["node"].iloc[0])]
     dist = eng.distances([src])[0] / 60
     xy = eng.geo.xy
     inside = shapely.contains_xy(iso.geometry.iloc[1].buffer(1), xy[:, 0], xy[:, 1])
@@ -392,14 +394,12 @@ def _random_fca(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_2sfca_equals_pysal_access(seed):
     demand, supply, cost, long = _random_fca(seed)
-    ours = two_step_fca(demand, supply, cost, threshold=20, demand_col="pop", supply_col="doctors")
+    ours = two_step_fca(demand, supply, cost, cutoff=20, demand_col="pop", supply_col="doctors")
     ref = _pysal(demand, supply, long, 20)
     assert (ref > 0).sum() > 30
     np.testing.assert_allclose(ours["accessibility"], ref, rtol=1e-6, atol=1e-15)
     # The long form of the same costs gives the same answer.
-    again = two_step_fca(
-        demand, supply, long, threshold=20, demand_col="pop", supply_col="doctors"
-    )
+    again = two_step_fca(demand, supply, long, cutoff=20, demand_col="pop", supply_col="doctors")
     np.testing.assert_allclose(again["accessibility"], ours["accessibility"], rtol=1e-12)
 
 
@@ -410,7 +410,7 @@ def test_enhanced_2sfca_equals_pysal_access(seed):
     demand, supply, cost, long = _random_fca(seed + 10)
     steps = {10: 1.0, 20: 0.68, 30: 0.22}
     ours = two_step_fca(
-        demand, supply, cost, threshold=30, decay=steps, demand_col="pop", supply_col="doctors"
+        demand, supply, cost, cutoff=30, decay=steps, demand_col="pop", supply_col="doctors"
     )
     ref = _pysal(demand, supply, long, 30, weights.step_fn(steps), enhanced=True)
     np.testing.assert_allclose(ours["accessibility"], ref, rtol=1e-6, atol=1e-15)
@@ -418,7 +418,7 @@ def test_enhanced_2sfca_equals_pysal_access(seed):
         demand,
         supply,
         cost,
-        threshold=30,
+        cutoff=30,
         decay=gaussian_decay(12.0),
         demand_col="pop",
         supply_col="doctors",
@@ -433,7 +433,7 @@ def test_2sfca_by_hand_and_total_supply_is_conserved():
     cost = pd.DataFrame(
         [[5, 20], [12, 8], [99, 99]], index=demand.index, columns=supply.index, dtype=float
     )
-    out = two_step_fca(demand, supply, cost, threshold=15, demand_col="pop", supply_col="doctors")
+    out = two_step_fca(demand, supply, cost, cutoff=15, demand_col="pop", supply_col="doctors")
     # x serves a and b (4000 people): 2/4000; y serves b (3000): 6/3000.
     assert out.loc["a", "accessibility"] == pytest.approx(2 / 4000)
     assert out.loc["b", "accessibility"] == pytest.approx(2 / 4000 + 6 / 3000)
@@ -441,9 +441,9 @@ def test_2sfca_by_hand_and_total_supply_is_conserved():
     # Every doctor is shared out: sum of access x population = supply reachable.
     assert (out["accessibility"] * demand["pop"]).sum() == pytest.approx(8.0)
     with pytest.raises(InputError, match="does not cover"):
-        two_step_fca(demand, supply, cost.iloc[:2], threshold=15)
-    with pytest.raises(InputError, match="threshold"):
-        two_step_fca(demand, supply, cost, threshold=0)
+        two_step_fca(demand, supply, cost.iloc[:2], cutoff=15)
+    with pytest.raises(InputError, match="cutoff"):
+        two_step_fca(demand, supply, cost, cutoff=0)
 
 
 def test_2sfca_on_a_graph_equals_2sfca_on_its_matrix(layout):
@@ -452,19 +452,19 @@ def test_2sfca_on_a_graph_equals_2sfca_on_its_matrix(layout):
     demand = gpd.GeoDataFrame(
         {"pop": rng.integers(100, 1000, 30)},
         geometry=point_at_chainage(
-            rng.uniform(0, 50, 30), layout, offset_m=rng.uniform(-800, 800, 30)
+            rng.uniform(0, 50, 30), layout=layout, offset_m=rng.uniform(-800, 800, 30)
         ).values,
         crs=4326,
     )
     supply = gpd.GeoDataFrame(
         {"labs": rng.integers(1, 5, 6)},
-        geometry=point_at_chainage(rng.uniform(0, 50, 6), layout).values,
+        geometry=point_at_chainage(rng.uniform(0, 50, 6), layout=layout).values,
         crs=4326,
     )
-    via_graph = two_step_fca(demand, supply, G, threshold=15, demand_col="pop", supply_col="labs")
+    via_graph = two_step_fca(demand, supply, G, cutoff=15, demand_col="pop", supply_col="labs")
     matrix = travel_time_matrix(demand, supply, G, output="wide")
     via_matrix = two_step_fca(
-        demand, supply, matrix, threshold=15, demand_col="pop", supply_col="labs"
+        demand, supply, matrix, cutoff=15, demand_col="pop", supply_col="labs"
     )
     np.testing.assert_allclose(via_graph["accessibility"], via_matrix["accessibility"], rtol=1e-12)
     assert (via_graph["accessibility"] > 0).any()
@@ -504,7 +504,7 @@ def test_network_coverage_by_hand():
         fac,
         G,
         zones,
-        minutes=1.0,
+        cutoff=1.0,
         buffer_m=20,
         population=people,
         population_col="pop",
@@ -525,7 +525,7 @@ def test_network_coverage_by_hand():
     assert cov.set_index("zone").loc["north", "population_within"] == 0.0
     # Snapped to node 1 at 2 minutes: not covered; the same with 2.5 minutes: covered.
     more = network_coverage(
-        fac, G, zones, minutes=2.5, population=people, population_col="pop", zone_col="name"
+        fac, G, zones, cutoff=2.5, population=people, population_col="pop", zone_col="name"
     )
     assert more.set_index("zone").loc["south", "population_share"] == pytest.approx(1.0)
 
@@ -533,16 +533,16 @@ def test_network_coverage_by_hand():
 def test_network_coverage_of_the_layout_cities_agrees_with_point_times(layout):
     G = schematic_network(layout)
     rng = np.random.default_rng(9)
-    stations = point_at_chainage(np.arange(1, 52, 5.0), layout)
+    stations = point_at_chainage(np.arange(1, 52, 5.0), layout=layout)
     res = gpd.GeoDataFrame(
         {"staff": rng.integers(1, 100, 200)},
         geometry=point_at_chainage(
-            rng.uniform(0, 51, 200), layout, offset_m=rng.uniform(-1500, 1500, 200)
+            rng.uniform(0, 51, 200), layout=layout, offset_m=rng.uniform(-1500, 1500, 200)
         ).values,
         crs=4326,
     )
     cov = network_coverage(
-        stations, G, layout.cities, minutes=10, resources=res, resources_col="staff"
+        stations, G, layout.cities, cutoff=10, resources=res, resources_col="staff"
     )
     assert set(cov["zone"]) == set(layout.cities["name_zh"])
     assert ((cov["area_share"] > 0) & (cov["area_share"] <= 1)).all()
@@ -560,15 +560,22 @@ def test_network_coverage_of_the_layout_cities_agrees_with_point_times(layout):
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
+def _gcj_if(lon, lat, datum):
+    return list(crs.wgs84_to_gcj02(lon, lat)) if datum == "GCJ02" else [lon, lat]
+
+
 def _resources_csv(tmp_path, layout, n=12, datum="WGS84"):
     rng = np.random.default_rng(2)
-    pts = point_at_chainage(rng.uniform(0, 50, n), layout, offset_m=rng.uniform(-1000, 1000, n))
+    pts = point_at_chainage(
+        rng.uniform(0, 50, n), layout=layout, offset_m=rng.uniform(-1000, 1000, n)
+    )
     if datum == "GCJ02":
         pts = crs.to_datum(pts, "GCJ02")
     table = pd.DataFrame(
         {"name": [f"lab {i}" for i in range(n)], "lon": pts.x.to_numpy(), "lat": pts.y.to_numpy()}
     )
-    table.loc[n] = ["far away", 121.9, 37.5]  # off the network: reported, not dropped
+    table.loc[n] = ["far away", 121.9, 37.5]  # outside Qingdao: rejected by the reader
+    table.loc[n + 1] = ["pingdu", *_gcj_if(119.95, 36.78, datum)]  # in Qingdao, off the network
     path = tmp_path / "labs.csv"
     table.to_csv(path, index=False)
     return path
@@ -591,23 +598,25 @@ def test_cli_access_on_the_schematic_default(layout, tmp_path, capsys):
         ]
     )
     printed = capsys.readouterr().out
-    assert rc == 1  # one resource could not be routed: reported, exit code 1
+    assert rc == 1  # two resources could not be routed: reported, exit code 1
     assert "schematic" in printed and "indicative" in printed
-    assert "1 of 13" in printed
+    assert "2 of 14" in printed
     table = pd.read_csv(out / "access.csv", encoding="utf-8-sig")
-    assert len(table) == 13 and table["name"].iloc[-1] == "far away"
-    assert table["reason"].iloc[-1] == "beyond max_distance"
-    assert np.isinf(table["axis_time_min"].iloc[-1])
-    assert np.isfinite(table["axis_time_min"].iloc[:-1]).all()
-    assert np.isfinite(table["facility_time_min"].iloc[:-1]).all()
-    assert table["nearest_facility"].iloc[:-1].notna().all()
+    # Every row read is in the table, in the file's order, with its reason.
+    assert len(table) == 14 and table["name"].tolist()[-2:] == ["far away", "pingdu"]
+    assert table["reason"].tolist()[-2:] == ["outside Qingdao", "beyond max_distance"]
+    assert np.isinf(table["axis_time_min"].iloc[-1])  # routed: no network within reach
+    assert np.isnan(table["axis_time_min"].iloc[-2])  # rejected by the reader: not routed
+    assert np.isfinite(table["axis_time_min"].iloc[:-2]).all()
+    assert np.isfinite(table["facility_time_min"].iloc[:-2]).all()
+    assert table["nearest_facility"].iloc[:-2].notna().all()
     # The table's times equal the library's on the same inputs.
     G = schematic_network(layout)
     pts = crs.set_datum(
         gpd.GeoDataFrame(geometry=gpd.points_from_xy(table["lon"], table["lat"])), "GCJ02"
     )
-    ref = time_to_axis(pts.iloc[:-1], G, layout)
-    np.testing.assert_allclose(table["axis_time_min"].iloc[:-1], ref["travel_time_min"], rtol=1e-9)
+    ref = time_to_axis(pts.iloc[:-2], G, layout=layout)
+    np.testing.assert_allclose(table["axis_time_min"].iloc[:-2], ref["travel_time_min"], rtol=1e-9)
     iso = gpd.read_file(out / "isochrones.gpkg")
     assert set(iso["minutes"]) == {5.0, 10.0} and iso.crs.to_epsg() == 4326
 
@@ -674,7 +683,7 @@ def test_cli_access_refuses_a_csv_without_coordinates(tmp_path, capsys):
 
 def test_cli_access_facilities_with_a_bad_row_keep_their_names(layout, tmp_path, capsys):
     path = _resources_csv(tmp_path, layout, n=4)
-    sites = point_at_chainage([5.0, 30.0], layout)
+    sites = point_at_chainage([5.0, 30.0], layout=layout)
     fac = pd.DataFrame(
         {
             "name": ["south stop", "broken", "north stop"],

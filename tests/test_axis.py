@@ -39,7 +39,7 @@ def test_straight_axis_by_hand():
             [X0 - 100, Y0 + 10_400],  # beyond the north end
         ]
     )
-    out = chainage(pts, STRAIGHT)
+    out = chainage(pts, layout=STRAIGHT)
     np.testing.assert_allclose(out["chainage_km"], [4.0, 7.5, 2.0, 0.0, 10.0], atol=1e-9)
     np.testing.assert_allclose(
         out["offset_m"], [300.0, -250.0, 0.0, np.hypot(100, 500), -np.hypot(100, 400)], atol=1e-6
@@ -67,7 +67,7 @@ def test_bent_axis_by_hand():
             [X0 + 2000, Y0 + 4500],  # north of the east-going leg: its left side, "west"
         ]
     )
-    out = chainage(pts, BENT)
+    out = chainage(pts, layout=BENT)
     np.testing.assert_allclose(out["chainage_km"], [4.0, 3.0, 5.0, 6.0], atol=1e-9)
     np.testing.assert_allclose(
         out["offset_m"], [-np.hypot(200, 100), 100.0, 100.0, -500.0], atol=1e-6
@@ -77,8 +77,8 @@ def test_bent_axis_by_hand():
 def test_orientation_is_south_to_north_whatever_the_input_order():
     reverse = _line([(X0, Y0 + 10_000), (X0, Y0)])
     pts = _pts([[X0 + 10, Y0 + 1234]])
-    a = chainage(pts, STRAIGHT)
-    b = chainage(pts, reverse)
+    a = chainage(pts, layout=STRAIGHT)
+    b = chainage(pts, layout=reverse)
     assert a["chainage_km"].iloc[0] == pytest.approx(1.234)
     assert b["chainage_km"].iloc[0] == pytest.approx(1.234)
     assert b["offset_m"].iloc[0] == pytest.approx(10.0)
@@ -89,7 +89,7 @@ def test_chainage_matches_shapely_on_the_real_axis(layout):
     rng = np.random.default_rng(4)
     x0, y0, x1, y1 = line.bounds
     xy = np.column_stack([rng.uniform(x0 - 3000, x1 + 3000, 3000), rng.uniform(y0, y1, 3000)])
-    out = chainage(_pts(xy), layout)
+    out = chainage(_pts(xy), layout=layout)
     geoms = shapely.points(xy)
     expected_along = shapely.line_locate_point(line, geoms)
     np.testing.assert_allclose(out["chainage_km"] * 1000, expected_along, atol=1e-6)
@@ -119,7 +119,7 @@ def test_side_matches_the_side_of_the_axis_polygon_split(layout):
     base = shapely.line_interpolate_point(line, along)
     pts_xy = np.column_stack([shapely.get_x(base), shapely.get_y(base)])
     pts_xy += rng.normal(0, 800, pts_xy.shape)
-    out = chainage(_pts(pts_xy), layout)
+    out = chainage(_pts(pts_xy), layout=layout)
     in_west = shapely.contains_xy(west, pts_xy[:, 0], pts_xy[:, 1])
     keep = out["distance_m"].to_numpy() > 1.0
     assert ((out["offset_m"].to_numpy() < 0) == in_west)[keep].all()
@@ -133,41 +133,41 @@ def test_point_at_chainage_round_trip(layout):
     # Stay away from vertices, where an offset point's nearest axis point changes leg.
     along = along[np.min(np.abs(along[:, None] - vertices[None, :]), axis=1) > 200]
     offset = rng.uniform(-50, 50, len(along))
-    pts = point_at_chainage(along / 1000, layout, offset_m=offset)
+    pts = point_at_chainage(along / 1000, layout=layout, offset_m=offset)
     assert pts.crs.to_epsg() == 4326
-    out = chainage(pts, layout)
+    out = chainage(pts, layout=layout)
     np.testing.assert_allclose(out["chainage_km"], along / 1000, atol=1e-6)
     np.testing.assert_allclose(out["offset_m"], offset, atol=1e-4)
-    on_axis = point_at_chainage(along / 1000, layout).to_crs(4549)
+    on_axis = point_at_chainage(along / 1000, layout=layout).to_crs(4549)
     np.testing.assert_allclose(shapely.distance(line, on_axis.values), 0.0, atol=1e-6)
 
 
 def test_point_at_chainage_rejects_chainage_off_the_axis():
     with pytest.raises(InputError, match="outside the axis"):
-        point_at_chainage([11.0], STRAIGHT)
+        point_at_chainage([11.0], layout=STRAIGHT)
     with pytest.raises(InputError, match="outside the axis"):
-        point_at_chainage([float("nan")], STRAIGHT)
+        point_at_chainage([float("nan")], layout=STRAIGHT)
 
 
 def test_gcj02_points_are_converted_before_referencing(layout):
-    wgs = point_at_chainage([5.0, 20.0, 40.0], layout, offset_m=[100, -300, 0])
+    wgs = point_at_chainage([5.0, 20.0, 40.0], layout=layout, offset_m=[100, -300, 0])
     gcj = crs.to_datum(wgs, "GCJ02")
-    a = chainage(wgs, layout)
-    b = chainage(gcj, layout)
+    a = chainage(wgs, layout=layout)
+    b = chainage(gcj, layout=layout)
     np.testing.assert_allclose(a["chainage_km"], b["chainage_km"], atol=1e-5)
     np.testing.assert_allclose(a["offset_m"], b["offset_m"], atol=0.01)
     # The same coordinates read as WGS84 land about 450 m off.
-    wrong = chainage(gcj.set_crs(4326, allow_override=True), layout)
+    wrong = chainage(gcj.set_crs(4326, allow_override=True), layout=layout)
     assert np.abs(wrong["offset_m"] - a["offset_m"]).max() > 100
 
 
 def test_bad_inputs_are_refused():
     bare = gpd.GeoSeries([shapely.Point(X0, Y0)])
     with pytest.raises(MissingCRSError):
-        chainage(bare, STRAIGHT)
+        chainage(bare, layout=STRAIGHT)
     polys = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 10, Y0 + 10)], crs=4549)
-    with pytest.raises(GeometryError, match="Point"):
-        chainage(polys, STRAIGHT)
+    with pytest.raises(GeometryError, match="must be points; rows 0 are Polygon"):
+        chainage(polys, layout=STRAIGHT)
     split = gpd.GeoSeries(
         [
             shapely.LineString([(X0, Y0), (X0, Y0 + 10)]),
@@ -176,9 +176,9 @@ def test_bad_inputs_are_refused():
         crs=4549,
     )
     with pytest.raises(GeometryError, match="continuous"):
-        chainage(_pts([[X0, Y0]]), split)
+        chainage(_pts([[X0, Y0]]), layout=split)
     with pytest.raises(InputError):
-        chainage(_pts([[X0, Y0]]), "axis")
+        chainage(_pts([[X0, Y0]]), layout="axis")
 
 
 def test_axis_by_city_covers_the_axis_and_splits_at_the_district_border(layout):
@@ -217,7 +217,7 @@ def test_axis_profile_by_hand():
         kind=["lab", "firm", "lab", "lab", "lab", "firm"],
         staff=[10, 20, 30, 40, 50, 60],
     )
-    prof = axis_profile(pts, STRAIGHT, band_m=500, category="kind", weight="staff")
+    prof = axis_profile(pts, layout=STRAIGHT, band_m=500, category="kind", weight="staff")
     assert len(prof) == 10 * 2  # every bin for every category, empty ones included
     labs = prof[prof["category"] == "lab"].set_index("bin")
     firms = prof[prof["category"] == "firm"].set_index("bin")
@@ -237,7 +237,7 @@ def test_axis_profile_by_hand():
 def test_axis_profile_short_last_bin_and_no_category():
     line = _line([(X0, Y0), (X0, Y0 + 2500)])
     pts = _pts([[X0, Y0 + 2400], [X0, Y0 + 2450]])
-    prof = axis_profile(pts, line, band_m=100)
+    prof = axis_profile(pts, layout=line, band_m=100)
     assert prof["length_km"].tolist() == [1.0, 1.0, 0.5]
     assert prof["count"].tolist() == [0, 0, 2]
     assert prof["count_per_km"].iloc[-1] == pytest.approx(4.0)
@@ -250,9 +250,9 @@ def test_axis_profile_on_the_layout_counts_points_in_the_corridor(layout):
     x0, y0, x1, y1 = corridor.bounds
     xy = np.column_stack([rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)])
     pts = _pts(xy, kind=rng.choice(["lab", "firm", "talent"], 4000))
-    prof = axis_profile(pts, layout, bin_km=2.0, category="kind")
+    prof = axis_profile(pts, layout=layout, bin_km=2.0, category="kind")
     inside = shapely.contains_xy(corridor, xy[:, 0], xy[:, 1])
-    ref = chainage(pts, layout)
+    ref = chainage(pts, layout=layout)
     along = (ref["position"] == "along").to_numpy()
     assert prof["count"].sum() == int((inside & along).sum())
     by_kind = prof.groupby("category")["count"].sum()
@@ -266,8 +266,8 @@ def test_axis_profile_on_the_layout_counts_points_in_the_corridor(layout):
 def test_axis_profile_rejects_bad_weights_and_needs_a_band_without_layout():
     pts = _pts([[X0, Y0 + 10]], w=["many"])
     with pytest.raises(InputError, match="non-numeric"):
-        axis_profile(pts, STRAIGHT, band_m=100, weight="w")
+        axis_profile(pts, layout=STRAIGHT, band_m=100, weight="w")
     with pytest.raises(InputError, match="band_m"):
-        axis_profile(pts, STRAIGHT)
+        axis_profile(pts, layout=STRAIGHT)
     with pytest.raises(InputError, match="bin_km"):
-        axis_profile(pts, STRAIGHT, band_m=100, bin_km=0)
+        axis_profile(pts, layout=STRAIGHT, band_m=100, bin_km=0)

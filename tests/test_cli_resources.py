@@ -21,11 +21,17 @@ def test_share_writes_tables_and_reports_rejections(tmp_path, capsys):
     rc = main(["share", CSV, *READ, "--out", str(tmp_path), "--layers", "corridor,cities"])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "17 rows read" in out and "7 rejected" in out and "plan targets:" in out
+    assert "17 rows read" in out and "6 rejected" in out and "plan targets:" in out
+    assert "kept as user categories" in out and "'咖啡馆' (1)" in out
     share = pd.read_csv(tmp_path / "share_of_city.csv", encoding="utf-8-sig")
     assert set(share["layer"]) == {"corridor", "cities"}
+    assert "咖啡馆" in set(share["category"])  # a user category, under its own name
     rejected = pd.read_csv(tmp_path / "rejected.csv", encoding="utf-8-sig")
-    assert len(rejected) == 7 and rejected["reason"].notna().all()
+    assert len(rejected) == 6 and rejected["reason"].notna().all()
+    rc = main(["share", CSV, *READ, "--strict-categories", "--out", str(tmp_path), "--quiet"])
+    rejected = pd.read_csv(tmp_path / "rejected.csv", encoding="utf-8-sig")
+    assert rc == 0 and len(rejected) == 7
+    assert rejected["reason"].str.startswith("unknown category '咖啡馆'").sum() == 1
     targets = pd.read_csv(tmp_path / "targets.csv", encoding="utf-8-sig")
     assert "key_resources_share" in set(targets["key"])
     # Growth targets from a base snapshot: the same file is +0%.
@@ -75,7 +81,7 @@ def test_coverage_from_circles_and_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["share", "nope.csv", "--out", "x"], "no such resources file"),
+        (["share", "nope.csv", "--out", "x"], "no such file"),
         (["share", CSV, "--out", "x"], "datum"),
         (["share", CSV, "--datum", "mars", "--out", "x"], "unknown datum"),
         (["density", CSV, *READ, "--bandwidth", "-5", "--out", "x"], "positive"),

@@ -38,7 +38,9 @@ def _pop_polys():
 
 def test_single_circle_area_and_share():
     fac = gpd.GeoSeries([shapely.Point(505_000, 4_005_000)], crs=crs.ANALYSIS_CRS)
-    cov = coverage(fac, _zones(), radius_m=1000.0, population=_pop_polys()).set_index("zone")
+    cov = coverage(fac, layout=_zones(), radius_m=1000.0, population=_pop_polys()).set_index(
+        "zone"
+    )
     west = cov.loc["west"]
     # Oracle 1: the circle's area pi r^2 (the 256-gon is 0.01% smaller).
     assert west["covered_km2"] == pytest.approx(np.pi, rel=2e-4)
@@ -61,13 +63,13 @@ def test_overlapping_circles_counted_once():
         [shapely.Point(505_000, 4_005_000), shapely.Point(505_000 + d, 4_005_000)],
         crs=crs.ANALYSIS_CRS,
     )
-    cov = coverage(fac, _zones(), radius_m=r, population=_pop_polys()).set_index("zone")
+    cov = coverage(fac, layout=_zones(), radius_m=r, population=_pop_polys()).set_index("zone")
     lens = 2 * r**2 * np.arccos(d / (2 * r)) - (d / 2) * np.sqrt(4 * r**2 - d**2)
     union = (2 * np.pi * r**2 - lens) / 1e6
     assert cov.loc["west", "covered_km2"] == pytest.approx(union, rel=3e-4)
     # A circle across the zones' shared edge splits between them; ALL adds up.
     fac2 = gpd.GeoSeries([shapely.Point(510_000, 4_005_000)], crs=crs.ANALYSIS_CRS)
-    cov2 = coverage(fac2, _zones(), radius_m=r, population=_pop_polys()).set_index("zone")
+    cov2 = coverage(fac2, layout=_zones(), radius_m=r, population=_pop_polys()).set_index("zone")
     assert cov2.loc["west", "covered_km2"] == pytest.approx(cov2.loc["east", "covered_km2"])
     assert cov2.loc["ALL", "covered_km2"] == pytest.approx(
         cov2.loc["west", "covered_km2"] + cov2.loc["east", "covered_km2"], rel=1e-7
@@ -80,24 +82,34 @@ def test_radius_column_and_errors():
         geometry=[shapely.Point(503_000, 4_005_000), shapely.Point(515_000, 4_005_000)],
         crs=crs.ANALYSIS_CRS,
     )
-    cov = coverage(fac, _zones(), radius_m="reach", population=_pop_polys()).set_index("zone")
+    cov = coverage(fac, layout=_zones(), radius_m="reach", population=_pop_polys()).set_index(
+        "zone"
+    )
     assert cov.loc["west", "covered_km2"] == pytest.approx(np.pi * 0.25, rel=2e-4)
     assert cov.loc["east", "covered_km2"] == pytest.approx(np.pi * 2.25, rel=2e-4)
     assert "500-1500 m" in cov["method"].iloc[0]
     with pytest.raises(InputError, match="positive"):
-        coverage(fac.assign(reach=[0.0, 1.0]), _zones(), radius_m="reach", population=_pop_polys())
+        coverage(
+            fac.assign(reach=[0.0, 1.0]),
+            layout=_zones(),
+            radius_m="reach",
+            population=_pop_polys(),
+        )
     table = pd.DataFrame({"lon": [120.5, None], "lat": [36.2, 36.3]})
     with pytest.raises(MissingCRSError):
         read_facilities(table)
-    with pytest.raises(InputError, match="rows \\[2\\]"):
-        read_facilities(table, datum="WGS84")
+    # A facility list with a hole: the row is reported, not silently dropped.
+    fac = read_facilities(table, datum="WGS84")
+    assert len(fac.accepted) == 1 and fac.n_read == 2
+    assert fac.rejected["reason"].tolist() == ["missing coordinates"]
+    assert fac.rejected["source_row"].tolist() == [2]
 
 
 def test_population_raster_fractional():
     fac = gpd.GeoSeries([shapely.Point(505_010, 4_005_030)], crs=crs.ANALYSIS_CRS)
     # 100 m cells of 3 people: a circle cuts many cells; fractional coverage is exact.
     r = Raster(np.full((100, 200), 3.0), Affine(100, 0, 500_000, 0, -100, 4_010_000), "EPSG:4549")
-    cov = coverage(fac, _zones(), radius_m=800.0, population=r).set_index("zone")
+    cov = coverage(fac, layout=_zones(), radius_m=800.0, population=r).set_index("zone")
     circle = shapely.Point(505_010, 4_005_030).buffer(800.0, quad_segs=64)
     assert cov.loc["west", "covered_population"] == pytest.approx(3 * circle.area / 1e4, rel=1e-9)
     assert cov.loc["west", "population"] == pytest.approx(3 * 10_000, rel=1e-9)
@@ -109,7 +121,7 @@ def test_census_default_and_resources(layout):
     assert len(anchors) == 3
     pts = synthetic_resources(3000, seed=8, corridor_share=0.9)
     cov = coverage(
-        anchors, layout, radius_m=1000.0, layers=["corridor", "districts"], resources=pts
+        anchors, layout=layout, radius_m=1000.0, layers=["corridor", "districts"], resources=pts
     )
     row = cov.set_index(["layer", "zone"]).loc[("corridor", "corridor")]
     # Resources: brute force distance to the nearest anchor in EPSG:4549.
@@ -139,7 +151,7 @@ def test_census_default_and_resources(layout):
 def test_metro_800m_from_reference_file(layout, metro_reference, tmp_path):
     path = tmp_path / "stations.csv"
     metro_reference.to_csv(path, index=False)
-    cov = coverage(path, layout, radius_m=800.0, layers="cities", datum="GCJ02")
+    cov = coverage(path, layout=layout, radius_m=800.0, layers="cities", datum="GCJ02")
     c = cov.set_index("zone")
     # Oracle: the same buffers built by hand from the approximate WGS84 columns given
     # in the file (converted independently of corridor_geo): agree within their error.

@@ -172,7 +172,7 @@ def test_aggregate_to_grid_counts(layout):
 
 def test_density_by_zone(layout):
     pts = synthetic_resources(1000, seed=4, corridor_share=0.5)
-    d = density_by_zone(pts, layout, layers=["cities", "districts"])
+    d = density_by_zone(pts, layout=layout, layers=["cities", "districts"])
     zones = zone_table(layout, layers=["cities", "districts"]).set_index("zone")
     row = d.loc[(d["zone"] == "ocean") & (d["category"] == "ALL")].iloc[0]
     assert row["area_km2"] == pytest.approx(zones.loc["ocean", "area_km2"])

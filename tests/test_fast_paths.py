@@ -10,7 +10,7 @@ import shapely
 
 from corridor_geo import crs
 from corridor_geo.access import _edge_arrays, _reach_polygon, routing_engine, time_to_axis
-from corridor_geo.density import _fft_convolve_same, _metric_xy
+from corridor_geo.density import _fft_convolve_same
 from corridor_geo.network import schematic_network, sea_from_layout
 from corridor_geo.resources import synthetic_resources
 from corridor_geo.zones import ZONE_LAYERS, ZoneIndex, zone_table
@@ -83,7 +83,7 @@ def test_access_nodes_equal_a_scan_of_every_edge(layout):
     G.edges[u, v, 0]["name"] = ["Binhai Avenue", "extra"]
     eng = routing_engine(G)
     pts = gpd.GeoSeries([shapely.Point(120.49, 36.17)], crs=crs.WGS84)
-    time_to_axis(pts, G, layout)
+    time_to_axis(pts, G, layout=layout)
     (positions, _, how), *_ = eng._axis_cache.values()
     # The plain scan of every edge (the implementation the fast one replaced).
     from corridor_geo._linref import Segments
@@ -124,6 +124,9 @@ def test_reach_polygon_equals_the_buffer_of_the_collection(layout):
 
 
 def test_sea_is_computed_once_per_city_boundary(layout):
+    from corridor_geo.network.schematic import sea_metric
+
+    assert sea_metric(layout) is sea_metric(layout)  # cached with the layout
     a = sea_from_layout(layout)
     b = sea_from_layout(layout)
     assert a is not b and a.equals(b)
@@ -146,11 +149,21 @@ def test_fft_convolution_equals_scipy():
 
 
 def test_metric_coordinates_equal_geopandas_projection():
+    from corridor_geo._points import metric_points
+
     pts = synthetic_resources(2000, seed=6)
-    x, y = _metric_xy(pts)
-    ref = crs.to_analysis_crs(pts)
-    assert np.array_equal(x, ref.geometry.x.to_numpy())
-    assert np.array_equal(y, ref.geometry.y.to_numpy())
+    mp = metric_points(pts)
+    ref = pts.to_crs(crs.ANALYSIS_CRS)  # geopandas, the independent path
+    assert np.array_equal(mp.x, ref.geometry.x.to_numpy())
+    assert np.array_equal(mp.y, ref.geometry.y.to_numpy())
+    # EPSG:4549 input is read as it is, bit for bit: never round-tripped.
+    again = metric_points(ref)
+    assert np.array_equal(again.x, ref.geometry.x.to_numpy())
+    # GCJ-02 input: the exact inverse first, then the same projection.
+    gcj = crs.to_datum(pts, "GCJ02")
+    g = metric_points(gcj)
+    np.testing.assert_allclose(g.x, mp.x, atol=1e-5)
+    np.testing.assert_allclose(g.y, mp.y, atol=1e-5)
 
 
 def test_zone_lookup_with_many_zones_equals_sjoin(layout):

@@ -380,7 +380,7 @@ def test_nearest_nodes_by_hand_and_beyond_the_limit():
         crs=4326,
         index=[10, 20, 30],
     )
-    out = nearest_nodes(pts, G, max_distance=100)
+    out = nearest_nodes(G, pts, max_distance=100)
     assert out.index.tolist() == [10, 20, 30]
     assert out["node"].tolist() == [5, 10, None]
     assert out["snapped"].tolist() == [True, True, False]
@@ -398,17 +398,17 @@ def test_nearest_nodes_never_snaps_across_water():
     # A bay between x = 500,100 and 500,600; the point stands on its east shore.
     bay = gpd.GeoSeries([shapely.box(500_100, 3_999_000, 500_600, 4_001_000)], crs=4549)
     pt = gpd.GeoSeries([shapely.Point(500_620, 4_000_000)], crs=4549)
-    dry = nearest_nodes(pt, G, max_distance=1000)
+    dry = nearest_nodes(G, pt, max_distance=1000)
     assert dry["node"].iloc[0] == "west"  # 620 m, straight across the bay
-    wet = nearest_nodes(pt, G, max_distance=1000, barriers=bay)
+    wet = nearest_nodes(G, pt, max_distance=1000, barriers=bay)
     assert wet["node"].iloc[0] == "east"  # 880 m along the shore
     assert wet["snap_distance_m"].iloc[0] == pytest.approx(880.0)
-    alone = nearest_nodes(pt, G, max_distance=700, barriers=bay)
+    alone = nearest_nodes(G, pt, max_distance=700, barriers=bay)
     assert not alone["snapped"].iloc[0]
     assert alone["reason"].iloc[0] == "across water"
     # A link that only grazes the water (under max_water_m) is accepted.
     shore = gpd.GeoSeries([shapely.Point(500_120, 4_000_000)], crs=4549)
-    assert nearest_nodes(shore, G, max_distance=1000, barriers=bay)["node"].iloc[0] == "west"
+    assert nearest_nodes(G, shore, max_distance=1000, barriers=bay)["node"].iloc[0] == "west"
 
 
 def test_sea_from_layout_covers_the_bay_not_the_corridor(layout):
@@ -424,30 +424,30 @@ def test_graph_crs_problems_are_caught():
     G.add_node(1, x=120.4, y=36.1)
     pts = gpd.GeoSeries([shapely.Point(120.4, 36.1)], crs=4326)
     with pytest.raises(MissingCRSError, match="no CRS"):
-        nearest_nodes(pts, G)
+        nearest_nodes(G, pts)
     G.graph["crs"] = "EPSG:4326"
     G.nodes[1].update(x=542_000.0, y=3_997_000.0)  # metres labelled as degrees
     with pytest.raises(CRSError, match="look"):
-        nearest_nodes(pts, G)
+        nearest_nodes(G, pts)
     H = nx.MultiDiGraph(crs="EPSG:4549")
     H.add_node(1, x=120.4, y=36.1)  # degrees labelled as EPSG:4549
     with pytest.raises(CRSError, match="mismatched CRS"):
-        nearest_nodes(pts, H)
+        nearest_nodes(H, pts)
     K = nx.MultiDiGraph(crs="EPSG:4326")
     K.add_node(1, y=36.1)
     with pytest.raises(InputError, match="x"):
-        nearest_nodes(pts, K)
+        nearest_nodes(K, pts)
     with pytest.raises(MissingCRSError):
-        nearest_nodes(gpd.GeoSeries([shapely.Point(120.4, 36.1)]), graph_from_osm(TINY))
+        nearest_nodes(graph_from_osm(TINY), gpd.GeoSeries([shapely.Point(120.4, 36.1)]))
 
 
 def test_gcj02_points_snap_where_they_really_are():
     G = graph_from_osm(TINY)
     wgs = gpd.GeoSeries([shapely.Point(*NODES[11])], crs=4326)
     gcj = crs.to_datum(wgs, "GCJ02")
-    assert nearest_nodes(gcj, G, max_distance=5)["node"].iloc[0] == 11
+    assert nearest_nodes(G, gcj, max_distance=5)["node"].iloc[0] == 11
     mislabelled = gcj.set_crs(4326, allow_override=True)
-    assert not nearest_nodes(mislabelled, G, max_distance=100)["snapped"].iloc[0]
+    assert not nearest_nodes(G, mislabelled, max_distance=100)["snapped"].iloc[0]
 
 
 def test_add_travel_times_and_largest_component_do_not_mutate():

@@ -82,5 +82,5 @@ def test_no_shift_on_tianditu_unlike_amap(layout):
 def test_resource_maps_take_the_key_too(layout):
     from corridor_geo.resources import sample_resources
 
-    m = sample_resources().explore(layout, basemap="tianditu", tianditu_key="k2")
+    m = sample_resources().explore(layout=layout, basemap="tianditu", tianditu_key="k2")
     assert "tk=k2" in m.get_root().render()

@@ -142,9 +142,9 @@ def test_the_six_lines_of_python(offline, labs_csv, monkeypatch, layout):
         amap = {"base_url": server.url}
         osm = {"overpass_url": server.overpass_url}
         labs = cg.online.geocode(labs_csv, address="地址", provider="amap", **amap)
-        share = cg.share_of_city(labs, layout)
-        times = cg.time_to_axis(labs, cg.online.graph_from_layout(layout, **osm), layout)
-        m = labs.explore(layout, basemap="osm")
+        share = cg.share_of_city(labs, layout=layout)
+        times = cg.time_to_axis(labs, cg.online.graph_from_layout(layout, **osm), layout=layout)
+        m = labs.explore(layout=layout, basemap="osm")
     corridor = share[(share["layer"] == "corridor") & (share["category"] == "ALL")].iloc[0]
     assert corridor["count"] == 2
     assert times["travel_time_min"].tolist() == pytest.approx(

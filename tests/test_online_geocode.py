@@ -219,7 +219,14 @@ def test_rows_add_up_and_other_read_rules_still_apply(offline, fake_time):
     far = {"北京市天安门": amap_geocode_answer(116.397499, 39.908722, "兴趣点")}
     frame = pd.DataFrame({"地址": ["北京市天安门"], "类别": ["外星基地"]})
     with StandIn(amap=far) as server:
-        res = geocode(frame, key=SECRET, base_url=server.url, cache_dir=None, city=None)
+        res = geocode(
+            frame,
+            key=SECRET,
+            base_url=server.url,
+            cache_dir=None,
+            city=None,
+            strict_categories=True,  # passed on to read_resources
+        )
     assert res.n_read == len(res.accepted) + len(res.rejected) == 1
     reason = res.rejected["reason"].iloc[0]
     assert "outside Qingdao" in reason and "unknown category '外星基地'" in reason
@@ -260,6 +267,6 @@ def test_accepted_points_feed_the_analyses(offline, fake_time, layout):
 
     with StandIn(amap=answers("amap")) as server:
         res = run("amap", server, offline, min_level="road")
-    share = cg.share_of_city(res, layout)
+    share = cg.share_of_city(res, layout=layout)
     assert int(share.loc[share["category"] == "university", "count"].sum()) >= 2
-    assert np.isfinite(cg.chainage(res.accepted, layout)["chainage_km"]).all()
+    assert np.isfinite(cg.chainage(res.accepted, layout=layout)["chainage_km"]).all()

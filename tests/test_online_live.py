@@ -66,7 +66,7 @@ def test_live_osm_network_reaches_binhai_avenue(cache, layout):
     G = graph_from_layout(layout, zone="cities:digital", buffer_m=500)
     assert G.number_of_edges() > 100
     lab = gpd.GeoSeries(gpd.points_from_xy([OUC[0]], [OUC[1]]), crs=4326)
-    out = cg.time_to_axis(lab, G, layout)
+    out = cg.time_to_axis(lab, G, layout=layout)
     assert out["reachable"].iloc[0] and out["travel_time_min"].iloc[0] < 15
 
 

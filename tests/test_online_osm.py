@@ -83,7 +83,7 @@ def test_time_to_binhai_avenue_on_the_fetched_roads(offline, layout):
     labs = gpd.GeoDataFrame(
         {"name": ["west", "east"]}, geometry=gpd.points_from_xy(*zip(L1, L2)), crs=4326
     )
-    out = cg.time_to_axis(labs, G, layout)
+    out = cg.time_to_axis(labs, G, layout=layout)
     assert out["reachable"].all() and (out["snap_distance_m"] < 0.01).all()
     assert out.loc[0, "travel_time_min"] == pytest.approx(WEST_M / (30 / 3.6) / 60, rel=1e-6)
     assert out.loc[1, "travel_time_min"] == pytest.approx(EAST_M / (40 / 3.6) / 60, rel=1e-6)
@@ -106,7 +106,7 @@ def test_graphml_round_trip_keeps_the_times(offline, layout):
     for u, v, k, d in G.edges(keys=True, data=True):
         assert H.edges[u, v, k]["travel_time"] == pytest.approx(d["travel_time"])
     labs = gpd.GeoSeries(gpd.points_from_xy([L1[0]], [L1[1]]), crs=4326)
-    assert cg.time_to_axis(labs, H, layout)["travel_time_min"].iloc[0] == pytest.approx(
+    assert cg.time_to_axis(labs, H, layout=layout)["travel_time_min"].iloc[0] == pytest.approx(
         WEST_M / (30 / 3.6) / 60, rel=1e-6
     )
     # and OSMnx reads it back too

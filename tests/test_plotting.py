@@ -137,7 +137,7 @@ def test_axis_profile_bars_are_the_profile(layout):
     import corridor_geo as cg
 
     pts = cg.synthetic_resources(800, seed=3, layout=layout, corridor_share=1.0)
-    profile = cg.axis_profile(pts, layout, bin_km=2.0)
+    profile = cg.axis_profile(pts, layout=layout, bin_km=2.0)
     fig = plotting.plot_axis_profile(profile, lang="en")
     bars = [p for p in fig.axes[0].patches if p.get_width() > 0 and p.get_height() > 0]
     heights = {round(b.get_x(), 6): b.get_height() for b in bars}

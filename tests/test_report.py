@@ -52,7 +52,7 @@ def test_report_tables_equal_direct_computations(default_report, layout):
     current = cg.synthetic_resources(
         report.DEFAULT_SYNTHETIC_N, seed=report.DEFAULT_SYNTHETIC_SEED, layout=layout
     )
-    inside = cg.assign_zones(current, layout, layers=("corridor",))
+    inside = cg.assign_zones(current, layout=layout, layers=("corridor",))
     col = next(c for c in inside.columns if "corridor" in c)
     shares = pd.read_csv(tables["share_share_of_city"], encoding="utf-8-sig")
     corridor = shares[shares["layer"] == "corridor"].set_index("category")

@@ -33,7 +33,19 @@ GEOD = Geod(ellps="WGS84")
 
 
 def _read_gbk(**kw):
+    kw.setdefault("strict_categories", True)  # the file's '咖啡馆' row is rejected
     return read_resources(GBK_CSV, datum="GCJ02", id="编号", name="名称", weight="专利数", **kw)
+
+
+def test_categories_outside_the_registry_are_user_categories_by_default():
+    res = _read_gbk(strict_categories=False)
+    assert res.n_read == 17 and len(res.rejected) == 6 and len(res.accepted) == 11
+    cafe = res.accepted.set_index("id").loc["B05"]
+    assert cafe["category"] == "咖啡馆" and cafe["category_zh"] == "咖啡馆"
+    assert cafe["category_kind"] == "user"
+    assert set(res.accepted.loc[res.accepted["id"] != "B05", "category_kind"]) == {"registry"}
+    assert any("kept as user categories" in n and "'咖啡馆' (1)" in n for n in res.notes)
+    assert "B05" not in set(res.rejected["编号"])
 
 
 def test_gbk_csv_every_row_accounted_for():
@@ -86,7 +98,9 @@ def test_xlsx_and_vector_formats_agree(tmp_path):
     raw = pd.read_csv(GBK_CSV, encoding="gbk", dtype=str, keep_default_na=False)
     xlsx = tmp_path / "r.xlsx"
     raw.to_excel(xlsx, index=False)
-    x = read_resources(xlsx, datum="GCJ02", id="编号", name="名称", weight="专利数")
+    x = read_resources(
+        xlsx, datum="GCJ02", id="编号", name="名称", weight="专利数", strict_categories=True
+    )
     assert len(x.accepted) == len(ref.accepted)
     assert x.rejected["reason"].tolist() == ref.rejected["reason"].tolist()
     assert np.allclose(x.accepted.geometry.x, ref.accepted.geometry.x, atol=1e-9)
@@ -238,9 +252,11 @@ def test_registry_is_data_and_extensible(tmp_path):
     custom.to_csv(path, index=False)
     assert "mfg_innovation_center" in target_categories("key_resources_share", custom)
     table = pd.DataFrame({"lon": [120.5], "lat": [36.2], "类别": ["中试基地"]})
-    assert len(read_resources(table, datum="WGS84").rejected) == 1
+    assert len(read_resources(table, datum="WGS84", strict_categories=True).rejected) == 1
+    assert read_resources(table, datum="WGS84").accepted["category_kind"].tolist() == ["user"]
     ext = extend_categories([{"key": "pilot", "name_zh": "中试基地", "name_en": "Pilot base"}])
-    assert len(read_resources(table, datum="WGS84", categories=ext).accepted) == 1
+    extended = read_resources(table, datum="WGS84", categories=ext, strict_categories=True)
+    assert extended.accepted["category"].tolist() == ["pilot"]
     assert "pilot" not in set(category_registry()["key"])  # the bundled one is unchanged
     with pytest.raises(InputError, match="both"):
         extend_categories([{"key": "x", "name_zh": "高校", "name_en": "X"}])
@@ -311,9 +327,9 @@ def test_axis_and_routing_take_a_resource_table(layout):
         }
     )
     table = read_resources(raw, datum="GCJ02")
-    from_table = cg.chainage(table, layout)
-    from_frame = cg.chainage(table.accepted, layout)
+    from_table = cg.chainage(table, layout=layout)
+    from_frame = cg.chainage(table.accepted, layout=layout)
     assert from_table["chainage_km"].tolist() == from_frame["chainage_km"].tolist()
     G = cg.schematic_network(layout)
-    times = cg.time_to_axis(table, G, layout)
+    times = cg.time_to_axis(table, G, layout=layout)
     assert times["reachable"].all() and (times["travel_time_min"] < 5).all()

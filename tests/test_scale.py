@@ -26,7 +26,7 @@ from corridor_geo.resources import synthetic_resources  # noqa: E402
 from corridor_geo.scale import (  # noqa: E402
     as_partitioned,
     map_reduce,
-    read_points,
+    read_parquet_points,
     write_synthetic_parquet,
 )
 from corridor_geo.zones import (  # noqa: E402
@@ -85,27 +85,27 @@ def _assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 )
 def test_share_of_city_partitioned_equals_in_memory(points, layout, options):
     frame = dask_geopandas.from_geopandas(points, npartitions=5)
-    ours = share_of_city(frame, layout, **options)
-    ref = share_of_city(points, layout, **options)
+    ours = share_of_city(frame, layout=layout, **options)
+    ref = share_of_city(points, layout=layout, **options)
     _assert_same(ours, ref)
     assert ours["count"].sum() > len(points)  # not vacuous: points lie in several zones
 
 
 def test_parquet_path_share_density_and_grid(points, parquet, layout):
     # A path is read partitioned (one partition per row group here).
-    assert read_points(parquet, split_row_groups=True).npartitions == 7
-    share = share_of_city(parquet, layout, layers=["corridor", "districts"])
-    _assert_same(share, share_of_city(points, layout, layers=["corridor", "districts"]))
+    assert read_parquet_points(parquet, split_row_groups=True).npartitions == 7
+    share = share_of_city(parquet, layout=layout, layers=["corridor", "districts"])
+    _assert_same(share, share_of_city(points, layout=layout, layers=["corridor", "districts"]))
     # An independent oracle: geopandas.sjoin counts per district.
     districts = zone_table(layout, layers="districts")
     sj = gpd.sjoin(points, districts[["zone", "geometry"]], predicate="intersects")
     got = share.query("layer == 'districts' and category == 'ALL'").set_index("zone")["count"]
     want = sj.loc[sj["category"].notna()].groupby("zone").size()
     assert got.reindex(want.index).tolist() == want.tolist()
-    dens = density_by_zone(parquet, layout, layers="cities")
-    _assert_same(dens, density_by_zone(points, layout, layers="cities"))
+    dens = density_by_zone(parquet, layout=layout, layers="cities")
+    _assert_same(dens, density_by_zone(points, layout=layout, layers="cities"))
     grid = square_grid(cell_size_m=3000.0, layout=layout)
-    cells = aggregate_to_grid(read_points(parquet), grid, by="category", weight="score")
+    cells = aggregate_to_grid(read_parquet_points(parquet), grid, by="category", weight="score")
     ref = aggregate_to_grid(points, grid, by="category", weight="score")
     _assert_same(pd.DataFrame(cells.drop(columns="geometry")), ref.drop(columns="geometry"))
     assert cells.geometry.equals(ref.geometry) and cells.crs == ref.crs
@@ -127,13 +127,13 @@ def test_local_cluster_runs_the_same_code(points, layout):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        share = share_of_city(frame, layout, by="category_en", client=client)
+        share = share_of_city(frame, layout=layout, by="category_en", client=client)
         cells = aggregate_to_grid(frame, grid, client=client)
         # The shared object reaches each worker once, not once per task.
         token = object()
         seen = map_reduce(frame, lambda part, s: {id(s)}, set.union, shared=token, client=client)
         assert len(seen) <= 2
-    _assert_same(share, share_of_city(points, layout, by="category_en"))
+    _assert_same(share, share_of_city(points, layout=layout, by="category_en"))
     ref = aggregate_to_grid(points, grid)
     assert cells["count"].tolist() == ref["count"].tolist()
     np.testing.assert_allclose(cells["weight"], ref["weight"], rtol=1e-12)
@@ -151,14 +151,15 @@ def test_threads_share_one_index_object(points):
 
 def test_assign_points_and_zones_lazy(points, layout):
     frame = dask_geopandas.from_geopandas(points, npartitions=3)
-    pairs = assign_points(frame, layout, layers=ZONE_LAYERS)
+    pairs = assign_points(frame, layout=layout, layers=ZONE_LAYERS)
     assert not isinstance(pairs, pd.DataFrame)  # lazy: dask
     pd.testing.assert_frame_equal(
-        pairs.compute().reset_index(drop=True), assign_points(points, layout, layers=ZONE_LAYERS)
+        pairs.compute().reset_index(drop=True),
+        assign_points(points, layout=layout, layers=ZONE_LAYERS),
     )
-    wide = assign_zones(frame, layout, layers=["cities", "districts"]).compute()
+    wide = assign_zones(frame, layout=layout, layers=["cities", "districts"]).compute()
     pd.testing.assert_frame_equal(
-        wide, assign_zones(points, layout, layers=["cities", "districts"])
+        wide, assign_zones(points, layout=layout, layers=["cities", "districts"])
     )
 
 
@@ -170,48 +171,56 @@ def test_plain_parquet_with_coordinates_and_a_datum(points, layout, tmp_path):
     path = tmp_path / "amap.parquet"
     table.to_parquet(path)
     with pytest.raises(MissingCRSError, match="plain Parquet"):
-        read_points(path)
-    frame = read_points(path, crs="GCJ02")
+        read_parquet_points(path)
+    frame = read_parquet_points(path, crs="GCJ02")
     assert crs.datum_of(frame.crs) == "GCJ02" and frame.npartitions >= 1
     # Converted as in memory: the same table as the same GCJ-02 points in a GeoDataFrame.
-    ours = share_of_city(frame, layout, layers="cities", weight=None)
+    ours = share_of_city(frame, layout=layout, layers="cities", weight=None)
     mem = gpd.GeoDataFrame(
         table, geometry=gpd.points_from_xy(table["lng"], table["lat"]), crs=crs.GCJ02
     )
-    _assert_same(ours, share_of_city(mem, layout, layers="cities", weight=None))
+    _assert_same(ours, share_of_city(mem, layout=layout, layers="cities", weight=None))
     # And, but for points exactly on a boundary (moved 1e-9 degree by the GCJ-02 round
     # trip), the same as the WGS84 points they were made from.
-    ref = share_of_city(points, layout, layers="cities", weight=None)
+    ref = share_of_city(points, layout=layout, layers="cities", weight=None)
     assert np.abs(ours["count"] - ref["count"]).sum() <= 0.01 * ref["count"].sum()
     table.rename(columns={"lng": "a", "lat": "b"}).to_parquet(tmp_path / "ab.parquet")
     with pytest.raises(InputError, match="no coordinate columns"):
-        read_points(tmp_path / "ab.parquet", crs=4326)
-    assert read_points(tmp_path / "ab.parquet", crs=4326, xy=("a", "b")).crs.to_epsg() == 4326
+        read_parquet_points(tmp_path / "ab.parquet", crs=4326)
+    assert (
+        read_parquet_points(tmp_path / "ab.parquet", crs=4326, xy=("a", "b")).crs.to_epsg() == 4326
+    )
 
 
 def test_errors_say_what_to_do(points, layout, parquet, tmp_path):
     with pytest.raises(DataFileError, match="no such file"):
-        share_of_city(tmp_path / "missing.parquet", layout)
+        share_of_city(tmp_path / "missing.parquet", layout=layout)
     with pytest.raises(MissingCRSError):
         share_of_city(
             dask_geopandas.from_geopandas(
                 points.set_crs(None, allow_override=True), npartitions=2
             ),
-            layout,
+            layout=layout,
         )
     with pytest.raises(InputError, match="no column 'sector'"):
-        share_of_city(parquet, layout, by="sector")
+        share_of_city(parquet, layout=layout, by="sector")
     with pytest.raises(InputError, match="no weight column 'patents'"):
         kernel_density(parquet, bandwidth_m=500.0, weight="patents")
-    # As in memory, a frame without category/weight columns counts with weight 1 and
-    # no groups (what as_points gives), rather than failing.
+    # A frame without category/weight columns: grouping by the missing category is an
+    # error that says so (it never counts zero groups silently), in memory and
+    # partitioned alike; by=None counts every point with weight 1 in both.
     bare = points[["geometry"]]
     frame = dask_geopandas.from_geopandas(bare, npartitions=3)
-    _assert_same(share_of_city(frame, layout), share_of_city(bare, layout))
+    for data in (bare, frame):
+        with pytest.raises(InputError, match="no column 'category' to group by"):
+            share_of_city(data, layout=layout)
+    _assert_same(
+        share_of_city(frame, layout=layout, by=None), share_of_city(bare, layout=layout, by=None)
+    )
     with pytest.raises(InputError, match="without geometry"):
         as_partitioned(dask_geopandas.from_geopandas(points, npartitions=2)[["category"]])
     with pytest.raises(InputError, match="is in"):
-        read_points(parquet, crs="EPSG:4549")
+        read_parquet_points(parquet, crs="EPSG:4549")
     assert as_partitioned(points) is None and as_partitioned("labs.csv") is None
 
 
@@ -226,11 +235,11 @@ def test_write_synthetic_parquet(layout, tmp_path):
     assert list(frame.columns) == list(synthetic_resources(5, seed=1).columns)
     assert frame["id"].is_unique and set(frame["status"]) == {"synthetic"}
     # Every point inside the city; the corridor's share is binomial(n, 0.4).
-    pairs = assign_points(frame, layout, layers=["corridor", "city"])
+    pairs = assign_points(frame, layout=layout, layers=["corridor", "city"])
     assert (pairs["layer"] == "city").sum() == 5_000
     share = (pairs["layer"] == "corridor").sum() / 5_000
     assert abs(share - 0.4) < 4 * np.sqrt(0.4 * 0.6 / 5_000)
-    assert read_points(path).npartitions >= 1
+    assert read_parquet_points(path).npartitions >= 1
 
 
 def test_zone_index_pickles_and_serves_many_threads(layout):

@@ -108,18 +108,18 @@ def test_result_does_not_depend_on_cell_size(layout):
 
 def test_assign_points_tidy_and_crs(layout):
     pts = synthetic_resources(300, seed=4, corridor_share=0.5)
-    pairs = assign_points(pts, layout)
+    pairs = assign_points(pts, layout=layout)
     assert list(pairs.columns) == ["point", "layer", "zone"]
     # Same answer from the points given in GCJ-02 or EPSG:4549.
     for other in (crs.to_datum(pts, "GCJ02"), pts.to_crs(crs.ANALYSIS_CRS)):
-        again = assign_points(other, layout)
+        again = assign_points(other, layout=layout)
         merged = pairs.astype(str).merge(again.astype(str), how="outer", indicator=True)
         # EPSG:4549 round trip moves points by ~1e-9 m: identical except exactly on edges.
         assert (merged["_merge"] == "both").mean() > 0.999
     with pytest.raises(MissingCRSError):
-        assign_points(gpd.GeoDataFrame(geometry=list(pts.geometry)), layout)
+        assign_points(gpd.GeoDataFrame(geometry=list(pts.geometry)), layout=layout)
     with pytest.raises(InputError, match="unknown zone layer"):
-        assign_points(pts, layout, layers=["corridor", "blocks"])
+        assign_points(pts, layout=layout, layers=["corridor", "blocks"])
     # Every point lies in exactly one district (none is on a district boundary).
     d = pairs.loc[pairs["layer"] == "districts"]
     assert d["point"].is_unique and len(d) == len(pts)
@@ -127,8 +127,8 @@ def test_assign_points_tidy_and_crs(layout):
 
 def test_assign_zones_wide(layout):
     pts = synthetic_resources(200, seed=5, corridor_share=0.6)
-    wide = assign_zones(pts, layout)
-    pairs = assign_points(pts, layout)
+    wide = assign_zones(pts, layout=layout)
+    pairs = assign_points(pts, layout=layout)
     assert wide.index.equals(pts.index)
     n_circ = pairs.loc[pairs["layer"] == "circles"].groupby("point").size()
     assert wide["n_circles"].sum() == n_circ.sum()
@@ -145,7 +145,7 @@ def test_share_of_city_equals_hand_counts(layout):
         categories={"state_key_lab": 2, "new_rd_institution": 1, "invention_patents": 1},
         weight_mean={"invention_patents": 12.0},
     )
-    table = share_of_city(pts, layout)
+    table = share_of_city(pts, layout=layout)
     zones = zone_table(layout)
     sj = gpd.sjoin(pts, zones, predicate="intersects", how="inner")
     hand = sj.groupby(["zone", "category"]).agg(count=("weight", "size"), weight=("weight", "sum"))
@@ -169,15 +169,15 @@ def test_share_of_city_equals_hand_counts(layout):
 
 def test_share_of_city_options(layout):
     pts = synthetic_resources(400, seed=7, corridor_share=0.5, categories={"university": 1})
-    t = share_of_city(pts, layout, by=None, layers="corridor", total=False)
+    t = share_of_city(pts, layout=layout, by=None, layers="corridor", total=False)
     assert list(t["group"]) == ["ALL"] and t["count"].iloc[0] == t["weight"].iloc[0]
     official = share_of_city(
-        pts, layout, layers="corridor", city_totals={"university": 1000}, total=False
+        pts, layout=layout, layers="corridor", city_totals={"university": 1000}, total=False
     )
     row = official.iloc[0]
     assert row["city_count"] == 1000 and row["share_count"] == pytest.approx(row["count"] / 1000)
     with pytest.raises(InputError, match="group by"):
-        share_of_city(pts, layout, by="sector")
+        share_of_city(pts, layout=layout, by="sector")
 
 
 def test_assign_polygons_area_shares(layout):
@@ -190,7 +190,7 @@ def test_assign_polygons_area_shares(layout):
     polys = gpd.GeoDataFrame(
         {"people": [1000.0, 800.0]}, geometry=[sq, straddle], crs=crs.ANALYSIS_CRS
     )
-    out = assign_polygons(polys, layout, layers=["corridor", "districts"], weight="people")
+    out = assign_polygons(polys, layout=layout, layers=["corridor", "districts"], weight="people")
     inner = out.loc[(out["polygon"] == 0) & (out["layer"] == "corridor")].iloc[0]
     assert sq.within(corridor_m)
     assert inner["area_share"] == pytest.approx(1.0, abs=1e-9)
@@ -205,24 +205,35 @@ def test_assign_polygons_area_shares(layout):
 
 
 def test_custom_zone_table():
-    zones = gpd.GeoDataFrame(
+    # Membership is decided in EPSG:4549 (the analysis CRS): a point on the edge two
+    # zones share there lies in both, whatever CRS the zones came in.
+    x0, y0 = 540_000.0, 4_000_000.0
+    zones_m = gpd.GeoDataFrame(
         {"layer": ["blocks", "blocks"], "zone": ["a", "b"]},
-        geometry=[shapely.box(120.4, 36.1, 120.5, 36.2), shapely.box(120.5, 36.1, 120.6, 36.2)],
-        crs=crs.WGS84,
+        geometry=[
+            shapely.box(x0, y0, x0 + 9000, y0 + 11000),
+            shapely.box(x0 + 9000, y0, x0 + 18000, y0 + 11000),
+        ],
+        crs=crs.ANALYSIS_CRS,
     )
-    pts = gpd.GeoSeries(
-        gpd.points_from_xy([120.45, 120.5, 120.7], [36.15, 36.15, 36.15]), crs=4326
+    zones = zones_m.to_crs(crs.WGS84)  # given in WGS84, projected back by the library
+    pts_m = gpd.GeoSeries(
+        gpd.points_from_xy([x0 + 4000, x0 + 9000, x0 + 30000], [y0 + 5000] * 3),
+        crs=crs.ANALYSIS_CRS,
     )
-    pairs = assign_points(pts, zones)
+    pairs = assign_points(pts_m, layout=zones_m)
     assert pairs.astype(str).values.tolist() == [
         ["0", "blocks", "a"],
         ["1", "blocks", "a"],
         ["1", "blocks", "b"],
     ]
+    # The same zones and points given in WGS84: interior points land as before.
+    inner = pts_m.iloc[[0, 2]].to_crs(4326)
+    assert assign_points(inner, layout=zones).astype(str).values.tolist() == [["0", "blocks", "a"]]
     with pytest.raises(InputError, match="'layer' and 'zone'"):
         zone_table(zones.drop(columns="zone"))
     full = zone_table(pd.concat([zones]))
-    assert full["area_km2"].gt(90).all()
+    assert full["area_km2"].tolist() == pytest.approx([99.0, 99.0], rel=2e-4)  # 9 x 11 km
 
 
 def test_ungrouped_tables_have_one_row_per_zone(layout):
@@ -230,16 +241,16 @@ def test_ungrouped_tables_have_one_row_per_zone(layout):
     import corridor_geo as cg
 
     pts = cg.synthetic_resources(400, seed=5, layout=layout)
-    inside = cg.assign_zones(pts, layout, layers=("cities",))
+    inside = cg.assign_zones(pts, layout=layout, layers=("cities",))
     col = next(c for c in inside.columns if "cit" in c)
     expected = inside[col].value_counts()
     for table in (
-        cg.share_of_city(pts, layout, layers="cities", by=None),
-        cg.density_by_zone(pts, layout, layers="cities", by=None),
+        cg.share_of_city(pts, layout=layout, layers="cities", by=None),
+        cg.density_by_zone(pts, layout=layout, layers="cities", by=None),
     ):
         assert table["zone"].is_unique
         got = table.set_index("zone")["count"]
         for zone, n in expected.items():
             assert got[zone] == n
-    empty = cg.share_of_city(pts.iloc[:0], layout, layers="cities", by=None)
+    empty = cg.share_of_city(pts.iloc[:0], layout=layout, layers="cities", by=None)
     assert len(empty) == 3 and (empty["count"] == 0).all()

@@ -53,7 +53,7 @@ table.rejected[["编号", "名称", "reason"]]
 # ## Share of the city, by zone and category
 
 # %%
-shares = cg.share_of_city(now, layout, layers=("corridor", "cities"))
+shares = cg.share_of_city(now, layout=layout, layers=("corridor", "cities"))
 shares[shares["category"] == "ALL"][
     ["layer", "zone", "name_zh", "count", "city_count", "share_count"]
 ]
@@ -66,7 +66,7 @@ shares[shares["category"] == "ALL"][
 # spread by area unless you pass your own population.
 
 # %%
-status = cg.target_status(now, layout, base=base)
+status = cg.target_status(now, layout=layout, base=base)
 status[["name_zh", "current", "base", "value", "target", "gap", "met", "method"]]
 
 # %%
@@ -76,6 +76,6 @@ fig = plotting.plot_targets(status, lang="both", figsize=(9, 3.4))
 # ## Invention patents per 10,000 people, by district
 
 # %%
-cg.per_capita(now, layout, layers=["districts"])[
+cg.per_capita(now, layout=layout, layers=["districts"])[
     ["zone", "name_zh", "invention_patents", "population", "per_10k"]
 ].head(10)

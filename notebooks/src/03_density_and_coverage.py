@@ -16,7 +16,7 @@ labs = cg.synthetic_resources(3000, seed=7, layout=layout)
 # ## Density per zone (per km², true areas)
 
 # %%
-d = cg.density_by_zone(labs, layout, layers="cities", by=None)
+d = cg.density_by_zone(labs, layout=layout, layers="cities", by=None)
 d[["zone", "name_zh", "count", "area_km2", "count_per_km2"]]
 
 # %% [markdown]
@@ -59,5 +59,5 @@ m
 
 # %%
 sites = cg.circle_anchors(layout, kind="环大学")
-cov = cg.coverage.coverage(sites, layout, radius_m=1000, layers="cities", resources=labs)
+cov = cg.coverage.coverage(sites, layout=layout, radius_m=1000, layers="cities", resources=labs)
 cov[["layer", "zone", "name_zh", "area_share", "population_share", "resources_share"]]

@@ -19,11 +19,11 @@ labs = cg.synthetic_resources(2000, seed=11, layout=layout, corridor_share=0.9)
 # ## Chainage: km from the south end, offset west (−) or east (+)
 
 # %%
-ch = cg.chainage(labs, layout)
+ch = cg.chainage(labs, layout=layout)
 ch[["chainage_km", "offset_m", "side"]].describe()
 
 # %%
-profile = cg.axis_profile(labs, layout, bin_km=1.0)
+profile = cg.axis_profile(labs, layout=layout, bin_km=1.0)
 fig = plotting.plot_axis_profile(profile, lang="both", ylabel="resources per km")
 
 # %% [markdown]
@@ -32,7 +32,7 @@ fig = plotting.plot_axis_profile(profile, lang="both", ylabel="resources per km"
 # %%
 G = cg.schematic_network(layout)
 print(G.graph["status"], G.number_of_nodes(), "nodes", G.number_of_edges(), "edges")
-times = cg.time_to_axis(labs, G, layout)
+times = cg.time_to_axis(labs, G, layout=layout)
 times["reason"].value_counts()
 
 # %%
@@ -43,7 +43,7 @@ times.loc[times["reachable"], "travel_time_min"].describe()
 
 # %%
 sites = cg.circle_anchors(layout, kind="环大学")
-iso = cg.isochrones(sites, G, minutes=(5, 10, 15), buffer_m=250)
+iso = cg.isochrones(sites, G, cutoffs=(5, 10, 15), buffer_m=250)
 fig = plotting.plot_isochrones(layout, iso, origins=sites, lang="both", figsize=(6, 7.5))
 iso.drop(columns="geometry")
 
@@ -51,12 +51,14 @@ iso.drop(columns="geometry")
 # ## Two-step floating catchment (2SFCA) from a travel-time matrix
 
 # %%
-inside = labs[cg.assign_zones(labs, layout, layers=("corridor",))["corridor"].notna()].head(300)
+inside = labs[cg.assign_zones(labs, layout=layout, layers=("corridor",))["corridor"].notna()].head(
+    300
+)
 matrix = cg.travel_time_matrix(inside, sites, G, output="wide")
 supply = sites.assign(capacity=[30, 20, 10])
 demand = inside.assign(people=1.0)
 acc = cg.two_step_fca(
-    demand, supply, matrix, threshold=15, demand_col="people", supply_col="capacity"
+    demand, supply, matrix, cutoff=15, demand_col="people", supply_col="capacity"
 )
 acc["accessibility"].describe()
 

@@ -9,9 +9,9 @@
 # import corridor_geo as cg
 # layout = cg.load_layout()
 # labs = cg.online.geocode("labs.csv", address="地址", provider="amap")  # key in AMAP_KEY
-# share = cg.share_of_city(labs, layout)
-# times = cg.time_to_axis(labs, cg.online.graph_from_layout(layout), layout)
-# labs.explore(layout, basemap="osm")
+# share = cg.share_of_city(labs, layout=layout)
+# times = cg.time_to_axis(labs, cg.online.graph_from_layout(layout), layout=layout)
+# labs.explore(layout=layout, basemap="osm")
 # ```
 #
 # **This notebook runs offline by default.** Unless you set `CORRIDOR_GEO_LIVE=1` (and
@@ -57,7 +57,7 @@ labs.rejected[["name", "address", "geocode_level", "reason"]]
 # ## 2. Share of the city
 
 # %%
-share = cg.share_of_city(labs, layout)
+share = cg.share_of_city(labs, layout=layout)
 share.loc[share["layer"] == "corridor", ["category", "count", "city_count", "share_count"]]
 
 # %% [markdown]
@@ -73,7 +73,7 @@ share.loc[share["layer"] == "corridor", ["category", "count", "city_count", "sha
 G = cg.online.graph_from_layout(layout, **osm)
 print(G.graph["source"])
 print(G.number_of_nodes(), "nodes", G.number_of_edges(), "edges")
-times = cg.time_to_axis(labs, G, layout)
+times = cg.time_to_axis(labs, G, layout=layout)
 times.assign(name=labs.accepted["name"])[["name", "travel_time_min", "access_chainage_km"]]
 
 # %%
@@ -102,9 +102,9 @@ places.accepted[["id", "name", "category", "osm_tag"]]
 # that; a key restricted to your domain is safest).
 
 # %%
-m = labs.explore(layout, basemap="osm")
+m = labs.explore(layout=layout, basemap="osm")
 if LIVE and os.environ.get("TIANDITU_TK"):
-    m = labs.explore(layout, basemap="tianditu", tianditu_key=os.environ["TIANDITU_TK"])
+    m = labs.explore(layout=layout, basemap="tianditu", tianditu_key=os.environ["TIANDITU_TK"])
 m
 
 # %% [markdown]

@@ -5,7 +5,7 @@ made of three "cities" and six kinds of "ecosystem circle".  corridor_geo encode
 layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
-``raster``, ``population``, ``axis``, ``network``, ``access``, ``scale``, ``maps``,
+``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``, ``maps``,
 ``plotting``, ``report``) and their main functions are available from the package and
 imported on first use, so ``import corridor_geo`` stays fast.  ``corridor_geo.online``
 (OpenStreetMap through OSMnx, Chinese geocoders and POIs) is loaded the same way and
@@ -39,7 +39,7 @@ from ._errors import (
 )
 from ._show_versions import show_versions
 from ._version import __version__
-from .crs import ANALYSIS_CRS, CGCS2000, WGS84, to_analysis_crs, to_datum
+from .crs import ANALYSIS_CRS, CGCS2000, WGS84, to_analysis_crs, to_crs, to_datum
 from .layout import CorridorLayout, load_layout
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -52,6 +52,7 @@ _LAZY_MODULES = (
     "indicators",
     "io",
     "maps",
+    "metro",
     "network",
     "online",
     "plotting",
@@ -65,7 +66,9 @@ _LAZY_MODULES = (
 _LAZY_FUNCTIONS = {
     # resources
     "read_resources": "resources",
+    "read_points": "resources",
     "sample_resources": "resources",
+    "institution_register": "resources",
     "synthetic_resources": "resources",
     "category_registry": "resources",
     "ResourceTable": "resources",
@@ -105,8 +108,12 @@ _LAZY_FUNCTIONS = {
     "isochrones": "access",
     "two_step_fca": "access",
     "network_coverage": "access",
+    # metro network
+    "metro_stations": "metro",
+    "metro_lines": "metro",
+    "metro_graph": "metro",
     # scale-out
-    "read_points": "scale",
+    "read_parquet_points": "scale",
     "write_synthetic_parquet": "scale",
     # outputs
     "explore_layout": "maps",
@@ -150,6 +157,7 @@ __all__ = [
     "official",
     "show_versions",
     "to_analysis_crs",
+    "to_crs",
     "to_datum",
     *_LAZY_MODULES,
     *_LAZY_FUNCTIONS,

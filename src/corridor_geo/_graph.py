@@ -22,8 +22,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from ._errors import CRSError, InputError, MissingCRSError
-from ._validate import unwrap_table
-from .crs import ANALYSIS_CRS, WGS84, datum_of, to_datum
+from ._points import frame_of, metric_points, point_xy
+from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs, transform_xy
 
 log = logging.getLogger(__name__)
 
@@ -183,33 +183,39 @@ def _to_lonlat(xy: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def points_in_crs(points: Any, target: CRS, what: str) -> np.ndarray:
-    from ._validate import check_geometries
+    """Coordinates of points in ``target`` (EPSG:4549 through the project-once path)."""
+    if target.equals(ANALYSIS_CRS):
+        pts = metric_points(points, what=what)
+        return np.column_stack([pts.x, pts.y])
+    frame = frame_of(points, what)
+    datum_of(frame)  # MissingCRSError with the fix
+    x, y = point_xy(frame, what)
+    tx, ty = transform_xy(x, y, source=frame.crs, target=target)
+    return np.column_stack([tx, ty])
 
-    points = unwrap_table(points)
-    if not isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        raise InputError(
-            f"{what} must be a GeoDataFrame or GeoSeries of points, got {type(points).__name__}"
-        )
-    datum = datum_of(points)  # MissingCRSError with the fix
-    check_geometries(points, what, types=("Point",))
-    if datum in ("GCJ02", "BD09"):
-        points = to_datum(points, "WGS84")
-    geoms = points.to_crs(target)
-    values = geoms.geometry.values if isinstance(geoms, gpd.GeoDataFrame) else geoms.values
-    return shapely.get_coordinates(values)
+
+@dataclass(frozen=True)
+class Barrier:
+    """A barrier geometry already in a known CRS (e.g. a layout's cached sea)."""
+
+    geometry: Any
+    crs: CRS
 
 
 def barrier_geometry(barriers: Any, target: CRS) -> Any:
+    """The barriers as one geometry in ``target`` (None for none)."""
     if barriers is None:
         return None
+    if isinstance(barriers, Barrier):
+        if barriers.crs.equals(target):
+            return None if barriers.geometry.is_empty else barriers.geometry
+        barriers = gpd.GeoSeries([barriers.geometry], crs=barriers.crs)
     if isinstance(barriers, shapely.Geometry):
         raise MissingCRSError("barriers must be a GeoDataFrame or GeoSeries with a CRS")
     if not isinstance(barriers, (gpd.GeoDataFrame, gpd.GeoSeries)):
         raise InputError(f"barriers must be a GeoDataFrame or GeoSeries, got {type(barriers)}")
-    datum = datum_of(barriers)
-    if datum in ("GCJ02", "BD09"):
-        barriers = to_datum(barriers, "WGS84")
-    geom = shapely.union_all(barriers.to_crs(target).geometry.values)
+    datum_of(barriers)  # MissingCRSError
+    geom = shapely.union_all(to_crs(barriers, target).geometry.values)
     return None if geom.is_empty else geom
 
 
@@ -225,6 +231,7 @@ def snap_to_nodes(
     if not max_distance > 0:
         raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
     xy = points_in_crs(points, geo.metric_crs, "points")
+    index = frame_of(points).index
     water = barrier_geometry(barriers, geo.metric_crs)
     k = 1 if water is None else int(max(1, min(candidates, len(geo.nodes))))
     tree = node_tree(geo)
@@ -256,12 +263,12 @@ def snap_to_nodes(
     labels = [geo.nodes[i] if i >= 0 else None for i in chosen]
     out = pd.DataFrame(
         {
-            "node": pd.Series(labels, index=points.index, dtype=object),
+            "node": pd.Series(labels, index=index, dtype=object),
             "snap_distance_m": chosen_d,
             "snapped": has,
             "reason": reason.astype(str),
         },
-        index=points.index,
+        index=index,
     )
     n_bad = int((~has).sum())
     if n_bad:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +14,7 @@ import pandas as pd
 import shapely
 
 from ._errors import DatumMislabelWarning, GeometryError, InputError
-from .crs import ANALYSIS_CRS, datum_of, to_analysis_crs
+from .crs import datum_of, to_analysis_crs
 
 __all__ = [
     "check_columns",
@@ -145,16 +144,3 @@ def warn_if_gcj02_mislabel(
         )
         return True
     return False
-
-
-def unwrap_table(obj: Any) -> Any:
-    """The accepted points of a ResourceTable (from read_resources); anything else as is."""
-    accepted = getattr(obj, "accepted", None)
-    return accepted if isinstance(accepted, gpd.GeoDataFrame) else obj
-
-
-def to_metric(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
-    """Project to the analysis CRS unless already there."""
-    if frame.crs is not None and frame.crs.equals(ANALYSIS_CRS):
-        return frame
-    return to_analysis_crs(frame)

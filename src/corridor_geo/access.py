@@ -14,8 +14,15 @@ reported, never snapped.  Travel times are network times from the snapped node; 
 snapping distance is reported beside them.  Unreachable pairs are ``inf``, never
 dropped.
 
-Units: with ``weight="travel_time"`` (seconds on the edges) times are reported and
-limits given in **minutes**; with ``weight="length"`` in **metres**.
+Units: with ``edge_weight="travel_time"`` (seconds on the edges) times are reported and
+cutoffs given in **minutes**; with ``edge_weight="length"`` in **metres**.
+
+Vocabulary: ``edge_weight`` names the graph cost (``weight`` is a point column elsewhere
+in the library), ``cutoff``/``cutoffs`` are limits in the unit of the edge weight,
+``barriers="auto"`` (the default everywhere) is the sea of the layout (the bundled one
+unless ``layout=`` names another), so no point is snapped across Jiaozhou Bay.  The old
+names (``weight=``, ``minutes=``, ``threshold=``, a positional layout) keep working for one
+release, with a FutureWarning.
 """
 
 from __future__ import annotations
@@ -37,11 +44,19 @@ import shapely.ops
 from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
+from ._compat import keyword_only, renamed_keywords
 from ._errors import InputError
-from ._graph import GraphGeo, graph_geo, graph_signature, points_in_crs, snap_to_nodes
-from ._validate import unwrap_table
-from .crs import ANALYSIS_CRS, WGS84
-from .network import sea_from_layout
+from ._graph import (
+    Barrier,
+    GraphGeo,
+    graph_geo,
+    graph_signature,
+    points_in_crs,
+    snap_to_nodes,
+)
+from ._points import frame_of
+from .crs import ANALYSIS_CRS, WGS84, to_crs
+from .network.schematic import sea_metric
 
 __all__ = [
     "RoutingEngine",
@@ -157,8 +172,9 @@ class RoutingEngine:
 _ENGINES: weakref.WeakKeyDictionary[Any, dict[str, RoutingEngine]] = weakref.WeakKeyDictionary()
 
 
+@renamed_keywords(weight="edge_weight")
 def routing_engine(
-    G: nx.MultiDiGraph, *, weight: str = "travel_time", rebuild: bool = False
+    G: nx.MultiDiGraph, *, edge_weight: str = "travel_time", rebuild: bool = False
 ) -> RoutingEngine:
     """The routing engine of a graph for one edge weight: built once, then cached.
 
@@ -167,9 +183,9 @@ def routing_engine(
     G : networkx.MultiDiGraph (or DiGraph; an undirected graph counts every edge
         both ways)
         With ``G.graph["crs"]`` and node ``x``/``y``.
-    weight : str
+    edge_weight : str
         Edge attribute to minimise, e.g. ``"travel_time"`` (s) or ``"length"`` (m).
-        Every edge needs it, finite and non-negative.
+        Every edge needs it, finite and non-negative (formerly ``weight``).
     rebuild : bool
         Rebuild even if a cached engine exists (after changing weights in place).
 
@@ -192,6 +208,7 @@ def routing_engine(
     >>> routing_engine(G) is eng
     True
     """
+    weight = edge_weight
     cache = _ENGINES.get(G)
     signature = graph_signature(G)
     if cache is not None and not rebuild:
@@ -370,13 +387,33 @@ def _snap(
     return snapped, pos
 
 
+def _layout(layout: Any) -> Any:
+    if layout is None:
+        from .layout import load_layout
+
+        return load_layout()
+    return layout
+
+
 def _barriers(barriers: Any, layout: Any) -> Any:
+    """``"auto"``: the sea of the layout (the bundled one when none is given)."""
     if isinstance(barriers, str):
         if barriers != "auto":
             raise InputError("barriers must be 'auto', None or a GeoDataFrame/GeoSeries")
-        has_city = hasattr(layout, "layers") and "city" in getattr(layout, "layers", {})
-        return sea_from_layout(layout) if has_city else None
+        lay = _layout(layout)
+        has_city = hasattr(lay, "layers") and "city" in getattr(lay, "layers", {})
+        return Barrier(sea_metric(lay), ANALYSIS_CRS) if has_city else None
     return barriers
+
+
+def _limit(cutoff: float | None, factor: float, name: str = "cutoff") -> float:
+    if cutoff is None:
+        return np.inf
+    if isinstance(cutoff, bool) or not isinstance(cutoff, (int, float, np.number)):
+        raise InputError(f"{name} must be a number, got {cutoff!r}")
+    if not (math.isfinite(cutoff) and cutoff > 0):
+        raise InputError(f"{name} must be a positive, finite number, got {cutoff!r}")
+    return float(cutoff) * factor
 
 
 # --------------------------------------------------------------------------------------
@@ -454,12 +491,14 @@ def _axis_access_nodes(
     return result
 
 
+@renamed_keywords(weight="edge_weight")
+@keyword_only("layout")
 def time_to_axis(
-    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    points: Any,
     G: nx.MultiDiGraph,
-    layout: Any,
     *,
-    weight: str = "travel_time",
+    layout: Any = None,
+    edge_weight: str = "travel_time",
     max_distance: float = 500.0,
     barriers: Any = "auto",
     access_m: float = 300.0,
@@ -476,15 +515,17 @@ def time_to_axis(
 
     Parameters
     ----------
-    points : GeoDataFrame or GeoSeries
+    points : ResourceTable, GeoDataFrame or GeoSeries
         Points with a CRS.
     G : networkx.MultiDiGraph
         A road graph (e.g. :func:`~corridor_geo.network.graph_from_osm` or
         :func:`~corridor_geo.network.schematic_network`).
-    layout : CorridorLayout or axis layer
-        Gives the axis (and the sea used as a snapping barrier).
-    weight : str
-        ``"travel_time"`` (minutes out) or ``"length"`` (metres out).
+    layout : CorridorLayout or axis layer, optional
+        Gives the axis (and the sea used as a snapping barrier); the bundled layout by
+        default.
+    edge_weight : str
+        Edge attribute to minimise: ``"travel_time"`` (minutes out) or ``"length"``
+        (metres out).  Formerly ``weight``.
     max_distance : float
         Snapping limit, metres (see :func:`~corridor_geo.network.nearest_nodes`).
     barriers : "auto", None, GeoDataFrame or GeoSeries
@@ -510,13 +551,14 @@ def time_to_axis(
     >>> layout = load_layout()
     >>> G = schematic_network(layout)
     >>> lab = gpd.GeoSeries([shapely.Point(120.49, 36.17)], crs="EPSG:4326")
-    >>> out = time_to_axis(lab, G, layout)
+    >>> out = time_to_axis(lab, G, layout=layout)
     >>> bool(out["reachable"].iloc[0]), bool(0 < out["travel_time_min"].iloc[0] < 10)
     (True, True)
     """
-    points = unwrap_table(points)
-    eng = routing_engine(G, weight=weight)
-    column, factor = _unit(weight)
+    layout = _layout(layout)
+    index = frame_of(points).index
+    eng = routing_engine(G, edge_weight=edge_weight)
+    column, factor = _unit(edge_weight)
     sources, chain, how = _axis_access_nodes(
         eng, G, layout, access_m=access_m, names=tuple(axis_names), search_m=search_m
     )
@@ -550,7 +592,7 @@ def time_to_axis(
             "reachable": reachable,
             "reason": reason.astype(str),
         },
-        index=points.index,
+        index=index,
     )
     out.attrs["access_nodes"] = f"{len(sources)} {how}"
     n_bad = int((~reachable).sum())
@@ -582,16 +624,18 @@ def _cost_block(
     return out
 
 
+@renamed_keywords(weight="edge_weight")
 def travel_time_matrix(
-    origins: gpd.GeoDataFrame | gpd.GeoSeries,
-    destinations: gpd.GeoDataFrame | gpd.GeoSeries,
+    origins: Any,
+    destinations: Any,
     G: nx.MultiDiGraph,
     *,
     cutoff: float | None = None,
-    weight: str = "travel_time",
+    edge_weight: str = "travel_time",
     output: str = "long",
     max_distance: float = 500.0,
-    barriers: Any = None,
+    barriers: Any = "auto",
+    layout: Any = None,
 ) -> pd.DataFrame:
     """Network travel times between every origin and every destination.
 
@@ -600,20 +644,24 @@ def travel_time_matrix(
 
     Parameters
     ----------
-    origins, destinations : GeoDataFrame or GeoSeries
+    origins, destinations : ResourceTable, GeoDataFrame or GeoSeries
         Points with a CRS.
     G : networkx.MultiDiGraph
     cutoff : float, optional
-        Longest time (minutes; metres with ``weight="length"``) searched: pairs beyond
-        it are reported as inf with reason ``"beyond cutoff"``.
-    weight : str
-        ``"travel_time"`` or ``"length"``.
+        Longest cost searched, in the output unit of ``edge_weight`` (minutes for
+        ``"travel_time"``, metres for ``"length"``): pairs beyond it are reported as
+        inf with reason ``"beyond cutoff"``.
+    edge_weight : str
+        ``"travel_time"`` or ``"length"`` (formerly ``weight``).
     output : {"long", "wide"}
         ``long``: one row per pair with ``origin``, ``destination``, the time
         (``travel_time_min`` or ``distance_m``), ``reachable`` and ``reason``;
         ``wide``: origins as rows, destinations as columns.
     max_distance, barriers
-        Snapping (see :func:`~corridor_geo.network.nearest_nodes`).
+        Snapping (see :func:`~corridor_geo.network.nearest_nodes`); ``barriers="auto"``
+        (the default, as in :func:`time_to_axis`) is the sea of ``layout``.
+    layout : CorridorLayout, optional
+        Whose sea ``barriers="auto"`` means; the bundled layout by default.
 
     Returns
     -------
@@ -635,15 +683,14 @@ def travel_time_matrix(
     >>> travel_time_matrix(pts, pts, G, output="wide").to_numpy().tolist()
     [[0.0, 3.0], [inf, 0.0]]
     """
-    origins = unwrap_table(origins)
-    destinations = unwrap_table(destinations)
     if output not in ("long", "wide"):
         raise InputError(f"output must be 'long' or 'wide', got {output!r}")
-    eng = routing_engine(G, weight=weight)
-    column, factor = _unit(weight)
-    limit = np.inf if cutoff is None else float(cutoff) * factor
-    if not limit > 0:
-        raise InputError(f"cutoff must be positive, got {cutoff!r}")
+    barriers = _barriers(barriers, layout)
+    o_index = frame_of(origins, "origins").index
+    d_index = frame_of(destinations, "destinations").index
+    eng = routing_engine(G, edge_weight=edge_weight)
+    column, factor = _unit(edge_weight)
+    limit = _limit(cutoff, factor)
     o_snap, o_pos = _snap(
         origins, G, eng, max_distance=max_distance, barriers=barriers, what="origins"
     )
@@ -652,7 +699,7 @@ def travel_time_matrix(
     )
     cost = _cost_block(eng, o_pos, d_pos, limit) / factor
     if output == "wide":
-        out = pd.DataFrame(cost, index=origins.index, columns=destinations.index)
+        out = pd.DataFrame(cost, index=o_index, columns=d_index)
     else:
         n_o, n_d = cost.shape
         reason = np.full((n_o, n_d), "", dtype=object)
@@ -669,8 +716,8 @@ def travel_time_matrix(
             )
         out = pd.DataFrame(
             {
-                "origin": np.repeat(origins.index.to_numpy(), n_d),
-                "destination": np.tile(destinations.index.to_numpy(), n_o),
+                "origin": np.repeat(o_index.to_numpy(), n_d),
+                "destination": np.tile(d_index.to_numpy(), n_o),
                 column: cost.ravel(),
                 "reachable": np.isfinite(cost).ravel(),
                 "reason": reason.ravel().astype(str),
@@ -724,15 +771,17 @@ def _reach_polygon(
     return poly, len(parts)
 
 
+@renamed_keywords(minutes="cutoffs", weight="edge_weight")
 def isochrones(
-    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    points: Any,
     G: nx.MultiDiGraph,
     *,
-    minutes: Sequence[float] = (5, 10, 15),
+    cutoffs: Sequence[float] = (5, 10, 15),
     buffer_m: float = 50.0,
-    weight: str = "travel_time",
+    edge_weight: str = "travel_time",
     max_distance: float = 500.0,
-    barriers: Any = None,
+    barriers: Any = "auto",
+    layout: Any = None,
 ) -> gpd.GeoDataFrame:
     """Areas reachable from each point within each time band, from the street network.
 
@@ -743,22 +792,24 @@ def isochrones(
 
     Parameters
     ----------
-    points : GeoDataFrame or GeoSeries
+    points : ResourceTable, GeoDataFrame or GeoSeries
         Points with a CRS.
     G : networkx.MultiDiGraph
-    minutes : sequence of float
-        Time bands (metres when ``weight="length"``).
+    cutoffs : sequence of float
+        The bands, in the output unit of ``edge_weight``: minutes for
+        ``"travel_time"``, metres for ``"length"`` (formerly ``minutes``).
     buffer_m : float
         Half-width of the band around reachable streets, metres.
-    weight, max_distance, barriers
+    edge_weight, max_distance, barriers, layout
         See :func:`travel_time_matrix`.
 
     Returns
     -------
     GeoDataFrame
         One row per point and band (WGS84): ``point`` (the input index label),
-        ``minutes``, ``area_km2``, ``n_edges``, ``reason`` (why a point's polygon
-        is empty: not snapped) and the polygon.
+        ``minutes`` (``metres`` for ``edge_weight="length"``, else ``cutoff``),
+        ``area_km2``, ``n_edges``, ``reason`` (why a point's polygon is empty: not
+        snapped) and the polygon.
 
     Examples
     --------
@@ -769,24 +820,29 @@ def isochrones(
     >>> for a, b in [(0, 1), (1, 0), (1, 2), (2, 1)]:
     ...     _ = G.add_edge(a, b, travel_time=120.0)
     >>> pt = gpd.GeoSeries([shapely.Point(500000, 4000000)], crs="EPSG:4549")
-    >>> iso = isochrones(pt, G, minutes=[1, 3], buffer_m=10).to_crs("EPSG:4549")
+    >>> iso = isochrones(pt, G, cutoffs=[1, 3], buffer_m=10).to_crs("EPSG:4549")
     >>> [round(g.bounds[2] - 500000) for g in iso.geometry]
     [510, 1510]
     """
-    points = unwrap_table(points)
-    bands = sorted({float(m) for m in minutes})
-    if not bands or bands[0] <= 0:
-        raise InputError(f"minutes must be positive numbers, got {list(minutes)}")
-    if not buffer_m > 0:
-        raise InputError(f"buffer_m must be positive, got {buffer_m}")
-    eng = routing_engine(G, weight=weight)
-    _, factor = _unit(weight)
+    index = frame_of(points).index
+    try:
+        bands = sorted({float(m) for m in cutoffs})
+    except (TypeError, ValueError):
+        raise InputError(f"cutoffs must be positive numbers, got {cutoffs!r}") from None
+    if not bands or bands[0] <= 0 or not math.isfinite(bands[-1]):
+        raise InputError(f"cutoffs must be positive, finite numbers, got {list(cutoffs)}")
+    if not (buffer_m > 0 and math.isfinite(buffer_m)):
+        raise InputError(f"buffer_m must be a positive number of metres, got {buffer_m}")
+    barriers = _barriers(barriers, layout)
+    eng = routing_engine(G, edge_weight=edge_weight)
+    _, factor = _unit(edge_weight)
+    band_col = {"travel_time": "minutes", "length": "metres"}.get(edge_weight, "cutoff")
     snapped, pos = _snap(
         points, G, eng, max_distance=max_distance, barriers=barriers, what="points"
     )
     limit = bands[-1] * factor
     rows = []
-    for label, p, why in zip(points.index, pos, snapped["reason"]):
+    for label, p, why in zip(index, pos, snapped["reason"]):
         dist = eng.distances([p], limit=limit)[0] if p >= 0 else None
         for band in bands:
             if dist is None:
@@ -797,7 +853,7 @@ def isochrones(
     frame = gpd.GeoDataFrame(
         {
             "point": [r[0] for r in rows],
-            "minutes": [r[1] for r in rows],
+            band_col: [r[1] for r in rows],
             "n_edges": [r[3] for r in rows],
             "reason": [r[4] for r in rows],
         },
@@ -805,7 +861,7 @@ def isochrones(
         crs=eng.geo.metric_crs,
     )
     frame.insert(2, "area_km2", frame.geometry.area / 1e6)
-    return frame.to_crs(WGS84)
+    return to_crs(frame, WGS84)
 
 
 # --------------------------------------------------------------------------------------
@@ -898,23 +954,25 @@ def _cost_matrix(demand: Any, supply: Any, cost: Any) -> np.ndarray:
     return np.where(np.isnan(matrix), np.inf, matrix)
 
 
+@renamed_keywords(threshold="cutoff", weight="edge_weight")
 def two_step_fca(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
     cost: nx.MultiDiGraph | pd.DataFrame,
     *,
-    threshold: float,
+    cutoff: float,
     decay: Callable[[np.ndarray], np.ndarray] | Mapping[float, float] | None = None,
     demand_col: str | None = None,
     supply_col: str | None = None,
-    weight: str = "travel_time",
+    edge_weight: str = "travel_time",
     max_distance: float = 500.0,
-    barriers: Any = None,
+    barriers: Any = "auto",
+    layout: Any = None,
 ) -> pd.DataFrame:
     """Two-step floating catchment area (2SFCA) accessibility, optionally with decay.
 
     Step 1, for each supply site j: ``R_j = S_j / sum_i P_i W(c_ij)`` over demand
-    sites i with ``c_ij <= threshold``.  Step 2, for each demand site i:
+    sites i with ``c_ij <= cutoff``.  Step 2, for each demand site i:
     ``A_i = sum_j R_j W(c_ij)`` over the same pairs.  ``W`` is 1 for the classic
     2SFCA (Luo and Wang 2003) and a distance-decay weight for the enhanced 2SFCA
     (Luo and Qi 2009): pass :func:`step_decay` (e.g. ``{10: 1, 20: 0.68, 30: 0.22}``),
@@ -931,14 +989,15 @@ def two_step_fca(
         minutes), or costs: wide (demand index x supply columns) or long (columns
         ``origin``, ``destination`` and one numeric cost).  Missing pairs count as
         unreachable.
-    threshold : float
-        Catchment size, in the cost's units (minutes for a graph).
+    cutoff : float
+        Catchment size, in the cost's units (minutes for a graph with
+        ``edge_weight="travel_time"``); formerly ``threshold``.
     decay : callable or dict, optional
         Distance-decay weight; none (1 within the catchment) by default.
     demand_col, supply_col : str, optional
         Columns of demand (population...) and supply (beds, labs, staff...); 1 each
         when omitted.
-    weight, max_distance, barriers
+    edge_weight, max_distance, barriers, layout
         Used when ``cost`` is a graph (see :func:`travel_time_matrix`).
 
     Returns
@@ -956,13 +1015,13 @@ def two_step_fca(
     >>> demand = pd.DataFrame({"pop": [1000, 3000]}, index=["a", "b"])
     >>> supply = pd.DataFrame({"doctors": [2, 6]}, index=["x", "y"])
     >>> cost = pd.DataFrame([[5, 20], [12, 8]], index=["a", "b"], columns=["x", "y"])
-    >>> out = two_step_fca(demand, supply, cost, threshold=15,
+    >>> out = two_step_fca(demand, supply, cost, cutoff=15,
     ...                    demand_col="pop", supply_col="doctors")
     >>> out["accessibility"].round(6).tolist()
     [0.0005, 0.0025]
     """
-    if not (threshold > 0 and math.isfinite(threshold)):
-        raise InputError(f"threshold must be a positive number, got {threshold!r}")
+    _limit(cutoff, 1.0)
+    threshold = float(cutoff)
     p = _values(demand, demand_col, "demand")
     s = _values(supply, supply_col, "supply")
     if isinstance(cost, (nx.Graph, nx.DiGraph, nx.MultiDiGraph)):
@@ -970,11 +1029,12 @@ def two_step_fca(
             demand,
             supply,
             cost,
-            weight=weight,
+            edge_weight=edge_weight,
             output="wide",
             cutoff=threshold,
             max_distance=max_distance,
             barriers=barriers,
+            layout=layout,
         ).to_numpy(float)
     elif isinstance(cost, pd.DataFrame):
         c = _cost_matrix(demand, supply, cost)
@@ -1011,37 +1071,30 @@ def two_step_fca(
 # --------------------------------------------------------------------------------------
 # Coverage of zones
 # --------------------------------------------------------------------------------------
-def _frame_to(frame: gpd.GeoDataFrame, target: Any) -> gpd.GeoDataFrame:
-    """Any frame with a CRS (GCJ-02/BD-09 marked ones converted exactly) to ``target``."""
-    from .crs import datum_of, to_datum
-
-    if datum_of(frame) in ("GCJ02", "BD09"):  # MissingCRSError without a CRS
-        frame = to_datum(frame, "WGS84")
-    return frame.to_crs(target)
-
-
+@renamed_keywords(minutes="cutoff", weight="edge_weight")
 def network_coverage(
-    facilities: gpd.GeoDataFrame | gpd.GeoSeries,
+    facilities: Any,
     G: nx.MultiDiGraph,
     zones: gpd.GeoDataFrame,
     *,
-    minutes: float = 15.0,
+    cutoff: float = 15.0,
     population: gpd.GeoDataFrame | None = None,
     population_col: str | None = None,
     resources: gpd.GeoDataFrame | None = None,
     resources_col: str | None = None,
     zone_col: str | None = None,
     buffer_m: float = 50.0,
-    weight: str = "travel_time",
+    edge_weight: str = "travel_time",
     max_distance: float = 500.0,
-    barriers: Any = None,
+    barriers: Any = "auto",
+    layout: Any = None,
 ) -> pd.DataFrame:
     """Share of each zone's area, population and resources within reach of facilities.
 
     Reach is measured *to* the nearest facility (one search on the reversed graph from
     all facilities): a population or resource point is covered when the travel time
-    from its snapped node to the nearest facility is at most ``minutes``; the covered
-    area is the street network from which a facility is reached within ``minutes``,
+    from its snapped node to the nearest facility is at most ``cutoff``; the covered
+    area is the street network from which a facility is reached within ``cutoff``,
     buffered by ``buffer_m`` (as :func:`isochrones`).
 
     Parameters
@@ -1052,15 +1105,16 @@ def network_coverage(
     zones : GeoDataFrame
         Polygons with a CRS, e.g. ``layout.corridor``, ``layout.cities``,
         ``layout.districts`` or ``layout.circles``.
-    minutes : float
-        Time limit (metres with ``weight="length"``).
+    cutoff : float
+        Limit in the output unit of ``edge_weight``: minutes for ``"travel_time"``,
+        metres for ``"length"`` (formerly ``minutes``).
     population : GeoDataFrame, optional
         Points (grid cell centres, buildings...) with ``population_col``.
     resources : GeoDataFrame, optional
         Resource points; counted, or summed over ``resources_col``.
     zone_col : str, optional
         Zone label column; ``name_zh``, ``key`` or the index by default.
-    buffer_m, weight, max_distance, barriers
+    buffer_m, edge_weight, max_distance, barriers, layout
         See :func:`isochrones`.
 
     Returns
@@ -1086,22 +1140,20 @@ def network_coverage(
     ...               shapely.box(501000, 3999000, 503000, 4001000)])
     >>> res = gpd.GeoSeries(shapely.points([[500800, 4000000], [502000, 4000000]]),
     ...                     crs="EPSG:4549")
-    >>> cov = network_coverage(fac, G, zones, minutes=1.5, zone_col="name",
+    >>> cov = network_coverage(fac, G, zones, cutoff=1.5, zone_col="name",
     ...                        resources=gpd.GeoDataFrame(geometry=res))
     >>> cov[["zone", "resources", "resources_within"]].to_dict("list")
     {'zone': ['west', 'east'], 'resources': [1, 1], 'resources_within': [1, 0]}
     """
-    facilities = unwrap_table(facilities)
-    if not minutes > 0:
-        raise InputError(f"minutes must be positive, got {minutes}")
     if not isinstance(zones, gpd.GeoDataFrame):
         raise InputError(f"zones must be a GeoDataFrame of polygons, got {type(zones).__name__}")
     from ._validate import check_geometries
 
     check_geometries(zones, "zones", types=("Polygon", "MultiPolygon"))
-    eng = routing_engine(G, weight=weight)
-    _, factor = _unit(weight)
-    limit = float(minutes) * factor
+    barriers = _barriers(barriers, layout)
+    eng = routing_engine(G, edge_weight=edge_weight)
+    _, factor = _unit(edge_weight)
+    limit = _limit(cutoff, factor)
     _, f_pos = _snap(
         facilities, G, eng, max_distance=max_distance, barriers=barriers, what="facilities"
     )
@@ -1109,7 +1161,7 @@ def network_coverage(
     dist = np.where(dist <= limit, dist, np.inf)
     reach, _ = _reach_polygon(eng, dist, limit, buffer_m, to_sources=True)
     metric = eng.geo.metric_crs
-    zones_m = _frame_to(zones, metric)
+    zones_m = to_crs(zones, metric)
     if zone_col is None:
         zone_col = next((c for c in ("name_zh", "key", "name") if c in zones.columns), None)
     labels = zones[zone_col].to_numpy() if zone_col else zones.index.to_numpy()
@@ -1136,10 +1188,7 @@ def network_coverage(
         covered = np.zeros(len(pos), dtype=bool)
         covered[pos >= 0] = np.isfinite(dist[pos[pos >= 0]])
         not_snapped[name] = int((pos < 0).sum())
-        pts = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
-        pts_m = gpd.GeoSeries(pts.values, crs=pts.crs)
-
-        xy = points_in_crs(pts_m, metric, name)
+        xy = points_in_crs(frame, metric, name)
         totals = np.zeros(len(geoms))
         inside_totals = np.zeros(len(geoms))
         tree = shapely.STRtree(geoms)
@@ -1153,5 +1202,6 @@ def network_coverage(
             totals > 0, inside_totals / np.where(totals > 0, totals, 1), np.nan
         )
     out.attrs["not_snapped"] = not_snapped
-    out.attrs["minutes"] = float(minutes)
+    out.attrs["cutoff"] = float(cutoff)
+    out.attrs["edge_weight"] = edge_weight
     return out

@@ -30,10 +30,13 @@ import pandas as pd
 import shapely
 import shapely.ops
 
+from ._cache import cached
+from ._compat import keyword_only
 from ._errors import GeometryError, InputError
 from ._linref import Segments
-from ._validate import check_columns, check_geometries, check_has_crs, to_metric, unwrap_table
-from .crs import ANALYSIS_CRS, WGS84
+from ._points import frame_of, metric_geometries, metric_points
+from ._validate import check_columns, check_geometries, check_has_crs
+from .crs import ANALYSIS_CRS, WGS84, transform_xy
 
 __all__ = [
     "axis_by_city",
@@ -54,6 +57,14 @@ _GAP_M = 0.5
 # --------------------------------------------------------------------------------------
 # The axis line
 # --------------------------------------------------------------------------------------
+def _default_layout(layout: Any) -> Any:
+    if layout is None:
+        from .layout import load_layout
+
+        return load_layout()
+    return layout
+
+
 def axis_line(layout: Any) -> shapely.LineString:
     """The axis as one LineString in EPSG:4549 metres, oriented from south to north.
 
@@ -81,12 +92,17 @@ def axis_line(layout: Any) -> shapely.LineString:
     >>> from corridor_geo import load_layout
     >>> line = axis_line(load_layout())
     >>> round(line.length / 1000, 1), line.coords[0][1] < line.coords[-1][1]
-    (51.9, True)
+    (53.2, True)
     """
-    frame = _axis_frame(layout)
+    if hasattr(layout, "layers") and "axis" in getattr(layout, "layers", {}):
+        return cached(layout, "axis_line", lambda: _axis_line(layout.layers["axis"]))
+    return _axis_line(_axis_frame(layout))
+
+
+def _axis_line(frame: gpd.GeoDataFrame) -> shapely.LineString:
     check_has_crs(frame, "the axis")
     check_geometries(frame, "the axis", types=("LineString", "MultiLineString"))
-    merged = shapely.line_merge(shapely.union_all(to_metric(frame).geometry.values))
+    merged = shapely.line_merge(shapely.union_all(metric_geometries(frame)))
     if merged.geom_type != "LineString":
         raise GeometryError(
             "the axis must be one continuous line; its parts form "
@@ -122,33 +138,27 @@ def _cities_frame(layout: Any) -> gpd.GeoDataFrame | None:
     return None
 
 
-def _point_xy(points: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> tuple[Any, np.ndarray]:
-    points = unwrap_table(points)
-    if not isinstance(points, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        raise InputError(
-            f"{what} must be a GeoDataFrame or GeoSeries of points, got {type(points).__name__}"
-        )
-    check_has_crs(points, what)
-    check_geometries(points, what, types=("Point",))
-    metric = to_metric(points)
-    geoms = metric.geometry.values if isinstance(metric, gpd.GeoDataFrame) else metric.values
-    return metric, shapely.get_coordinates(geoms)
+def _point_xy(points: Any, what: str) -> tuple[pd.Index, np.ndarray]:
+    pts = metric_points(points, what=what)
+    return pts.index, np.column_stack([pts.x, pts.y])
 
 
 # --------------------------------------------------------------------------------------
 # Chainage
 # --------------------------------------------------------------------------------------
-def chainage(points: gpd.GeoDataFrame | gpd.GeoSeries, layout: Any) -> gpd.GeoDataFrame:
+@keyword_only("layout")
+def chainage(points: Any, *, layout: Any = None) -> gpd.GeoDataFrame:
     """Chainage along the axis, signed offset and nearest axis point of each point.
 
     Parameters
     ----------
-    points : GeoDataFrame or GeoSeries
+    points : ResourceTable, GeoDataFrame or GeoSeries
         Points with a CRS (WGS84, CGCS2000, GCJ-02/BD-09 marked with
-        :func:`corridor_geo.crs.set_datum`, or any projected CRS).  Polygons are
-        refused: pass ``frame.representative_point()``.
-    layout : CorridorLayout, GeoDataFrame or GeoSeries
-        The layout whose axis is used, or an axis line layer (see :func:`axis_line`).
+        :func:`corridor_geo.crs.set_datum`, or any projected CRS; EPSG:4549 is used as
+        it is).  Polygons are refused: pass ``frame.representative_point()``.
+    layout : CorridorLayout, GeoDataFrame or GeoSeries, optional
+        The layout whose axis is used (the bundled one by default), or an axis line
+        layer (see :func:`axis_line`).
 
     Returns
     -------
@@ -178,17 +188,16 @@ def chainage(points: gpd.GeoDataFrame | gpd.GeoSeries, layout: Any) -> gpd.GeoDa
     >>> axis = gpd.GeoSeries([shapely.LineString([(500000, 4000000), (500000, 4010000)])],
     ...                      crs="EPSG:4549")
     >>> pts = gpd.GeoSeries([shapely.Point(500300, 4004000)], crs="EPSG:4549")
-    >>> out = chainage(pts, axis)
+    >>> out = chainage(pts, layout=axis)
     >>> out[["chainage_km", "offset_m", "side"]].round(6).to_dict("records")
     [{'chainage_km': 4.0, 'offset_m': 300.0, 'side': 'east'}]
     """
-    points = unwrap_table(points)
-    line = axis_line(layout)
-    _, xy = _point_xy(points, "points")
+    line = axis_line(_default_layout(layout))
+    index, xy = _point_xy(points, "points")
     res = Segments(line).project(xy[:, 0], xy[:, 1])
     offset = res["offset_m"]
     side = np.where(offset < 0, "west", np.where(offset > 0, "east", "on axis"))
-    nearest = gpd.GeoSeries(shapely.points(res["qx"], res["qy"]), crs=ANALYSIS_CRS)
+    lon, lat = transform_xy(res["qx"], res["qy"], source=ANALYSIS_CRS, target=WGS84)
     out = gpd.GeoDataFrame(
         {
             "chainage_km": res["along_m"] / 1000.0,
@@ -197,8 +206,8 @@ def chainage(points: gpd.GeoDataFrame | gpd.GeoSeries, layout: Any) -> gpd.GeoDa
             "side": side,
             "position": res["position"],
         },
-        geometry=nearest.to_crs(WGS84).values,
-        index=points.index,
+        geometry=shapely.points(lon, lat),
+        index=index,
         crs=WGS84,
     )
     n_beyond = int((res["position"] != "along").sum())
@@ -207,10 +216,11 @@ def chainage(points: gpd.GeoDataFrame | gpd.GeoSeries, layout: Any) -> gpd.GeoDa
     return out
 
 
+@keyword_only("layout")
 def point_at_chainage(
     chainage_km: float | Sequence[float] | np.ndarray,
-    layout: Any,
     *,
+    layout: Any = None,
     offset_m: float | Sequence[float] | np.ndarray = 0.0,
 ) -> gpd.GeoSeries:
     """The point at a chainage along the axis, optionally offset perpendicular to it.
@@ -240,11 +250,11 @@ def point_at_chainage(
     >>> import geopandas as gpd, shapely
     >>> axis = gpd.GeoSeries([shapely.LineString([(500000, 4000000), (500000, 4010000)])],
     ...                      crs="EPSG:4549")
-    >>> p = point_at_chainage([2.5], axis, offset_m=-100).to_crs("EPSG:4549")
+    >>> p = point_at_chainage([2.5], layout=axis, offset_m=-100).to_crs("EPSG:4549")
     >>> round(float(p.x.iloc[0]), 6), round(float(p.y.iloc[0]), 6)
     (499900.0, 4002500.0)
     """
-    line = axis_line(layout)
+    line = axis_line(_default_layout(layout))
     segs = Segments(line)
     ch, off = np.broadcast_arrays(
         np.atleast_1d(np.asarray(chainage_km, dtype=float)),
@@ -319,7 +329,11 @@ def axis_by_city(layout: Any, *, cities: gpd.GeoDataFrame | None = None) -> gpd.
         raise InputError("axis_by_city needs the city polygons: pass a layout or cities=")
     check_has_crs(cities, "cities")
     check_columns(cities, ["key"], "cities")
-    cities_m = to_metric(cities)
+    cities_m = gpd.GeoDataFrame(
+        cities.drop(columns=cities.geometry.name),
+        geometry=list(metric_geometries(cities)),
+        crs=ANALYSIS_CRS,
+    )
     intervals: list[tuple[float, float, int]] = []
     for i, geom in enumerate(cities_m.geometry.values):
         lines = [
@@ -383,10 +397,11 @@ def axis_by_city(layout: Any, *, cities: gpd.GeoDataFrame | None = None) -> gpd.
 # --------------------------------------------------------------------------------------
 # Profiles
 # --------------------------------------------------------------------------------------
+@keyword_only("layout")
 def axis_profile(
-    resources: gpd.GeoDataFrame,
-    layout: Any,
+    resources: Any,
     *,
+    layout: Any = None,
     bin_km: float = 1.0,
     band_m: float | None = None,
     category: str | None = None,
@@ -434,34 +449,26 @@ def axis_profile(
     >>> pts = gpd.GeoDataFrame({"kind": ["lab", "lab", "firm"]},
     ...     geometry=[shapely.Point(500100, 4000500), shapely.Point(499900, 4002500),
     ...               shapely.Point(500050, 4002600)], crs="EPSG:4549")
-    >>> prof = axis_profile(pts, axis, band_m=500, category="kind")
+    >>> prof = axis_profile(pts, layout=axis, band_m=500, category="kind")
     >>> prof.pivot(index="bin", columns="category", values="count").to_dict("list")
     {'firm': [0, 0, 1], 'lab': [1, 0, 1]}
     """
-    resources = unwrap_table(resources)
+    layout = _default_layout(layout)
     if not bin_km > 0 or not np.isfinite(bin_km):
         raise InputError(f"bin_km must be a positive number, got {bin_km!r}")
-    if band_m is not None and not band_m > 0:
+    if band_m is not None and not (band_m > 0 and np.isfinite(band_m)):
         raise InputError(f"band_m must be a positive distance in metres, got {band_m!r}")
-    if not isinstance(resources, gpd.GeoDataFrame):
-        raise InputError(f"resources must be a GeoDataFrame, got {type(resources).__name__}")
+    pts = metric_points(resources, columns=[category], weight=weight, what="resources")
+    original, resources = resources, frame_of(resources)
     if category is not None:
         check_columns(resources, [category], "resources")
-    if weight is not None:
-        check_columns(resources, [weight], "resources")
-        w = pd.to_numeric(resources[weight], errors="coerce")
-        if w.isna().any():
-            rows = resources.index[w.isna()].tolist()[:5]
-            raise InputError(
-                f"weight column {weight!r} has missing or non-numeric values in rows {rows}"
-            )
-        weights = w.to_numpy(float)
-    else:
-        weights = np.ones(len(resources))
+    weights = pts.data["__weight__"]
 
     line = axis_line(layout)
+    if line.length / (1000.0 * bin_km) > 1_000_000:
+        raise InputError(f"bin_km={bin_km:g} would make over a million bins along the axis")
     total_km = line.length / 1000.0
-    ref = chainage(resources, layout)
+    ref = chainage(original, layout=layout)
     keep = np.array(ref["position"] == "along", dtype=bool)
     excluded = {"beyond an end of the axis": int((~keep).sum())}
     if band_m is not None:
@@ -470,9 +477,8 @@ def axis_profile(
     else:
         if not (hasattr(layout, "layers") and "corridor" in layout.layers):
             raise InputError("give band_m, or a CorridorLayout whose corridor bounds the count")
-        corridor = shapely.union_all(to_metric(layout.layers["corridor"]).geometry.values)
-        _, xy = _point_xy(resources, "resources")
-        inside = shapely.contains_xy(corridor, xy[:, 0], xy[:, 1])
+        corridor = layout.union("corridor")
+        inside = shapely.contains_xy(corridor, pts.x, pts.y)
         excluded["outside the corridor"] = int((keep & ~inside).sum())
     keep &= inside
 

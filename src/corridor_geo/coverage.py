@@ -13,6 +13,7 @@ with counts (area weighting) - see :mod:`corridor_geo.population`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
@@ -23,9 +24,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._compat import keyword_only, renamed_keywords
 from ._errors import InputError
 from ._metric import true_area_m2
-from .crs import ANALYSIS_CRS, WGS84, datum_of, set_datum, to_analysis_crs, to_datum
+from ._points import metric_geometries, metric_points
+from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs
+from .resources import ResourceTable, read_points
 
 __all__ = ["circle_anchors", "coverage", "read_facilities"]
 
@@ -38,63 +42,70 @@ def read_facilities(
     datum: str | None = None,
     lon: str | None = None,
     lat: str | None = None,
+    name: str | None = None,
     encoding: str | None = None,
-) -> gpd.GeoDataFrame:
+    layout: Any = None,
+    tolerance_m: float = 0.0,
+) -> ResourceTable:
     """Facility points (stations, campuses...) from a file, a table or a GeoDataFrame.
 
-    A CSV/XLSX/DataFrame needs its coordinate columns (found by common names such as
-    ``lon``/``lng_gcj02``/``经度`` when not given) and ``datum``; a vector file or
-    GeoDataFrame needs a CRS (``datum`` overrides it).  Rows without coordinates raise,
-    naming them: a facility list with holes is a mistake to fix, not to skip.
+    Read with the library's one point reader (:func:`corridor_geo.resources.read_points`):
+    every row accepted or rejected with a reason (a facility list with holes is reported,
+    row by row, not silently shortened); coordinate columns found by common names
+    (``lon``/``lng_gcj02``/``经度``...) when not given; ``datum`` or a per-row ``datum``
+    column, or datum-suffixed column names, for tables; a CRS for vector files and
+    GeoDataFrames (``datum`` overrides it).
 
     Returns
     -------
-    GeoDataFrame
-        The points in WGS84 with the source's columns.
+    ResourceTable
+        ``accepted`` points in WGS84 with the source's columns, ``rejected`` rows with a
+        reason.  (Until corridor_geo 0.2 this returned the GeoDataFrame of points and
+        raised on a bad row; GeoDataFrame access on the result keeps working for one
+        release, with a FutureWarning.)
 
     Examples
     --------
     >>> import pandas as pd
-    >>> st = pd.DataFrame({"name": ["苗岭路"], "lng_gcj02": [120.464755],
-    ...                    "lat_gcj02": [36.100452]})
-    >>> pts = read_facilities(st, datum="GCJ02")
-    >>> round(float(pts.geometry.x.iloc[0]), 4), pts.crs.to_epsg()
-    (120.4597, 4326)
+    >>> st = pd.DataFrame({"name": ["苗岭路", "nowhere"], "lng_gcj02": [120.464755, None],
+    ...                    "lat_gcj02": [36.100452, None]})
+    >>> fac = read_facilities(st)
+    >>> round(float(fac.accepted.geometry.x.iloc[0]), 4), fac.rejected["reason"].tolist()
+    (120.4597, ['missing coordinates'])
     """
-    from .resources import LAT_NAMES, LON_NAMES, _find_column, _read_source
-
     if isinstance(source, gpd.GeoSeries):
         source = gpd.GeoDataFrame(geometry=source)
-    frame, label, _ = _read_source(source, encoding=encoding, sheet=0, layer=None)
-    if isinstance(frame, gpd.GeoDataFrame):
-        frame = set_datum(frame, datum) if datum is not None else frame
-        datum_of(frame)  # MissingCRSError
-        out = to_datum(frame, "WGS84")
-    else:
-        lon_names = (*LON_NAMES, "lng_gcj02", "lon_gcj02", "lng_wgs84", "lon_wgs84")
-        lat_names = (*LAT_NAMES, "lat_gcj02", "lat_wgs84")
-        lon_c = _find_column(frame, lon, lon_names, "longitude")
-        lat_c = _find_column(frame, lat, lat_names, "latitude")
-        if datum is None:
-            from ._errors import MissingCRSError
+    table = read_points(
+        source,
+        datum=datum,
+        lon=lon,
+        lat=lat,
+        name=name,
+        encoding=encoding,
+        layout=layout,
+        tolerance_m=tolerance_m,
+    )
+    return dataclasses.replace(table, legacy_frame="read_facilities()")
 
-            raise MissingCRSError(
-                f"{label}: say which datum the facility coordinates are in: datum='WGS84', "
-                "'CGCS2000', 'GCJ02' (Amap/Gaode, Tencent) or 'BD09' (Baidu)"
-            )
-        x = pd.to_numeric(frame[lon_c], errors="coerce").to_numpy(float)
-        y = pd.to_numeric(frame[lat_c], errors="coerce").to_numpy(float)
-        bad = ~(np.isfinite(x) & np.isfinite(y))
-        if bad.any():
-            raise InputError(
-                f"{label}: facility rows {(np.flatnonzero(bad) + 1).tolist()[:10]} have no "
-                "valid coordinates; fix or remove them"
-            )
-        g = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(x, y))
-        out = to_datum(set_datum(g, datum), "WGS84")
-    if (out.geometry.geom_type != "Point").any():
-        raise InputError(f"{label}: facilities must be points")
-    return out
+
+def _facility_points(facilities: Any, datum: str | None, layout: Any) -> gpd.GeoDataFrame:
+    """The facilities as WGS84 points; tables and paths through the one reader."""
+    if isinstance(facilities, ResourceTable):
+        return facilities.accepted
+    if isinstance(facilities, gpd.GeoSeries):
+        facilities = gpd.GeoDataFrame(geometry=facilities)
+    if isinstance(facilities, gpd.GeoDataFrame) and datum is None:
+        datum_of(facilities)  # MissingCRSError
+        return facilities
+    table = read_points(facilities, datum=datum, layout=layout)
+    if len(table.rejected):
+        log.warning(
+            "%d of %d facilities rejected and left out: %s",
+            len(table.rejected),
+            table.n_read,
+            table.rejected[table.column("reason")].value_counts().head(3).to_dict(),
+        )
+    return table.accepted
 
 
 def circle_anchors(layout: Any, *, kind: str | None = None) -> gpd.GeoDataFrame:
@@ -124,14 +135,16 @@ def circle_anchors(layout: Any, *, kind: str | None = None) -> gpd.GeoDataFrame:
     )
 
 
+@renamed_keywords(population_column="population_col")
+@keyword_only("layout")
 def coverage(
     facilities: Any,
-    layout: Any,
     *,
+    layout: Any = None,
     radius_m: float | str = 1000.0,
     layers: Sequence[str] | str | None = None,
     population: Any = None,
-    population_column: str = "population",
+    population_col: str = "population",
     resources: Any = None,
     weight: str | None = "weight",
     datum: str | None = None,
@@ -142,15 +155,18 @@ def coverage(
     ----------
     facilities : GeoDataFrame, GeoSeries, path or DataFrame
         Facility points (see :func:`read_facilities`; ``datum`` for tables).
-    layout : CorridorLayout or GeoDataFrame
-        The layout or a zones table (see :func:`corridor_geo.zones.zone_table`).
+    layout : CorridorLayout or GeoDataFrame, optional
+        The layout (the bundled one by default) or a zones table (see
+        :func:`corridor_geo.zones.zone_table`).
     radius_m : float or str
         Reach in metres, or the name of a column of the facilities with each one's reach.
     layers : str or sequence of str, optional
         Zone layers; default corridor, cities, circles, districts.
     population : None, Raster, path or GeoDataFrame
         ``None``: census districts by area (needs a CorridorLayout); a raster of people
-        per cell (fractional coverage); polygons with ``population_column`` counts.
+        per cell (fractional coverage); polygons with ``population_col`` counts.
+    population_col : str
+        The count column of population polygons (formerly ``population_column``).
     resources : ResourceTable or GeoDataFrame, optional
         Resources to count (and ``weight`` to sum) inside and within reach.
     datum : str, optional
@@ -170,33 +186,44 @@ def coverage(
     --------
     >>> from corridor_geo import load_layout
     >>> lay = load_layout()
-    >>> cov = coverage(circle_anchors(lay, kind="环大学"), lay, radius_m=1000, layers="corridor")
+    >>> sites = circle_anchors(lay, kind="环大学")
+    >>> cov = coverage(sites, layout=lay, radius_m=1000, layers="corridor")
     >>> row = cov.iloc[0]
     >>> row["zone"], bool(0 < row["area_share"] < 0.1), cov.crs.to_epsg()
     ('corridor', True, 4326)
     """
+    from .layout import load_layout
     from .population import census_polygons
     from .raster import Raster, read_raster, zonal_stats
-    from .zones import DEFAULT_LAYERS, ZoneIndex, _point_xy, zone_table
+    from .zones import DEFAULT_LAYERS, ZoneIndex, zone_geometries
 
-    fac = read_facilities(facilities, datum=datum)
-    fac_m = to_analysis_crs(fac)
+    layout = load_layout() if layout is None else layout
+    fac = _facility_points(facilities, datum, layout)
+    if not len(fac):
+        raise InputError(
+            "there are no facilities to measure coverage from (the input has no usable "
+            "point): check the facilities file and its reader report"
+        )
+    fac_m = metric_points(fac, what="facilities")
     if isinstance(radius_m, str):
         if radius_m not in fac.columns:
             raise InputError(f"no radius column {radius_m!r} in the facilities")
         radii = pd.to_numeric(fac[radius_m], errors="coerce").to_numpy(float)
     else:
+        if isinstance(radius_m, bool) or not isinstance(radius_m, (int, float, np.number)):
+            raise InputError(f"radius_m must be metres or a column name, got {radius_m!r}")
         radii = np.full(len(fac), float(radius_m))
     if not (np.isfinite(radii) & (radii > 0)).all():
-        raise InputError("every facility needs a positive reach (radius_m)")
-    covered = shapely.union_all(shapely.buffer(fac_m.geometry.values, radii, quad_segs=64))
-    zones = zone_table(layout, layers=DEFAULT_LAYERS if layers is None else layers)
-    zm = to_analysis_crs(zones)
-    geoms = list(zm.geometry.values)
+        raise InputError("every facility needs a positive, finite reach (radius_m)")
+    covered = shapely.union_all(
+        shapely.buffer(shapely.points(fac_m.x, fac_m.y), radii, quad_segs=64)
+    )
+    zones, zgeoms = zone_geometries(layout, DEFAULT_LAYERS if layers is None else layers)
+    geoms = list(zgeoms)
     rows = list(zones[["layer", "zone", "name_zh", "name_en"]].itertuples(index=False))
     for layer in pd.unique(zones["layer"]):
         sel = zones["layer"].to_numpy() == layer
-        geoms.append(shapely.union_all(np.asarray(zm.geometry.values)[sel]))
+        geoms.append(shapely.union_all(np.asarray(zgeoms, dtype=object)[sel]))
         rows.append((layer, "ALL", "全部", "all zones of the layer"))
     geoms_a = np.asarray(geoms, dtype=object)
     inter = shapely.intersection(geoms_a, covered)
@@ -217,7 +244,7 @@ def coverage(
         if not hasattr(layout, "districts"):
             raise InputError("the census default needs a CorridorLayout; pass population=")
         population = census_polygons(layout)
-        population_column = "population"
+        population_col = "population"
         pop_method = "population: 2020 census district totals spread by area"
     elif isinstance(population, Raster):
         pop_method = "population: raster of people per cell, fractional cell coverage"
@@ -235,7 +262,7 @@ def coverage(
     if isinstance(population, Raster):
         people = zonal_stats(population, both, stats=("sum",))["sum"].to_numpy()
     else:
-        people = _areal_sum(population, population_column, both)
+        people = _areal_sum(population, population_col, both)
     out["population"] = people[: len(geoms_a)]
     out["covered_population"] = people[len(geoms_a) :]
     out["population_share"] = out["covered_population"] / out["population"].where(
@@ -244,19 +271,17 @@ def coverage(
 
     # Resources.
     if resources is not None:
-        from .resources import as_points
-
-        pts = as_points(resources)
-        x, y, _ = _point_xy(pts.geometry)
-        w = (
-            pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
-            if weight is not None and weight in pts.columns
-            else np.ones(len(pts))
+        pts = metric_points(resources, weight=weight, what="resources")
+        w = pts.data["__weight__"]
+        pt, zn = ZoneIndex.build(geoms_a).query(pts.x, pts.y)
+        cpt, _ = (
+            ZoneIndex.build([covered]).query(pts.x, pts.y)
+            if not covered.is_empty
+            else (
+                np.zeros(0, dtype=np.int64),
+                None,
+            )
         )
-        zw = to_datum(gpd.GeoSeries(geoms_a, crs=ANALYSIS_CRS), "WGS84").values
-        cw = to_datum(gpd.GeoSeries([covered], crs=ANALYSIS_CRS), "WGS84").values
-        pt, zn = ZoneIndex.build(zw).query(x, y)
-        cpt, _ = ZoneIndex.build(cw).query(x, y)
         in_cov = np.zeros(len(pts), dtype=bool)
         in_cov[cpt] = True
         nz = len(geoms_a)
@@ -276,19 +301,17 @@ def coverage(
         f"within {reach} (straight line, EPSG:4549) of {len(fac)} facilities; {pop_method}"
     )
     result = gpd.GeoDataFrame(out, geometry=list(inter), crs=ANALYSIS_CRS)
-    return to_datum(result, "WGS84")
+    return to_crs(result, WGS84)
 
 
 def _areal_sum(polys: gpd.GeoDataFrame, column: str, targets: gpd.GeoDataFrame) -> np.ndarray:
     if column not in polys.columns:
         raise InputError(f"the population polygons have no column {column!r}")
-    datum_of(polys)
-    pm = to_analysis_crs(polys)
-    counts = pd.to_numeric(pm[column], errors="coerce").to_numpy(float)
+    counts = pd.to_numeric(polys[column], errors="coerce").to_numpy(float)
     if not np.isfinite(counts).all() or (counts < 0).any():
         raise InputError(f"population column {column!r} has missing or negative counts")
-    pg = np.asarray(pm.geometry.values, dtype=object)
-    tg = np.asarray(targets.geometry.values, dtype=object)
+    pg = metric_geometries(polys)
+    tg = metric_geometries(targets)
     tree = shapely.STRtree(pg)
     t_idx, p_idx = tree.query(tg, predicate="intersects")
     inter = shapely.intersection(tg[t_idx], pg[p_idx])

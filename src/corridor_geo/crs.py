@@ -27,6 +27,7 @@ silently treats it as WGS84.  Use :func:`to_datum` or :func:`to_analysis_crs`, w
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -56,10 +57,13 @@ __all__ = [
     "geodesic_length",
     "normalize_datum",
     "out_of_china",
+    "resolve_crs",
     "set_datum",
     "to_analysis_crs",
+    "to_crs",
     "to_datum",
     "transform_coords",
+    "transform_xy",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -535,12 +539,160 @@ def _convert_array(geoms: np.ndarray, src: str, dst: str) -> np.ndarray:
     return _transform_geoms(geoms, _PAIRS[(a, b)])
 
 
+def resolve_crs(crs: Any) -> CRS:
+    """A pyproj CRS from any spelling corridor_geo accepts.
+
+    Datum names (``"WGS84"``, ``"CGCS2000"``, ``"GCJ02"``, ``"BD09"`` in any spelling
+    :func:`normalize_datum` knows, giving :data:`WGS84`, :data:`CGCS2000` and the
+    :data:`GCJ02`/:data:`BD09` markers), ``"analysis"`` for :data:`ANALYSIS_CRS`, and
+    anything pyproj accepts (``"EPSG:4549"``, ``4490``, WKT, a ``pyproj.CRS``).
+
+    Raises
+    ------
+    CRSError
+        If the value names no CRS.
+
+    Examples
+    --------
+    >>> resolve_crs("gcj-02").name, resolve_crs("analysis").to_epsg(), resolve_crs(4490).name
+    ('GCJ-02', 4549, 'China Geodetic Coordinate System 2000')
+    """
+    if isinstance(crs, CRS):
+        return crs
+    if crs is None:
+        raise MissingCRSError("no CRS given: name one, e.g. 'EPSG:4326', 'CGCS2000' or 'GCJ02'")
+    if isinstance(crs, str):
+        if crs.strip().lower() == "analysis":
+            return ANALYSIS_CRS
+        key = "".join(ch for ch in crs.upper() if ch.isalnum())
+        if key in _ALIASES:
+            return DATUMS[_ALIASES[key]]
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as exc:
+        raise CRSError(
+            f"unknown CRS {crs!r}: use an EPSG code ('EPSG:4549'), a datum name ('WGS84', "
+            "'CGCS2000', 'GCJ02', 'BD09') or 'analysis' (EPSG:4549)"
+        ) from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(source_wkt: str, target_wkt: str) -> Any:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(CRS.from_wkt(source_wkt), CRS.from_wkt(target_wkt), always_xy=True)
+
+
+def transform_xy(x: Any, y: Any, *, source: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinate arrays between any two CRSs or datums, without geometries.
+
+    The array counterpart of :func:`to_crs`: GCJ-02/BD-09 on either side go through
+    WGS84 with the exact transforms of this module, everything else through PROJ
+    (transformers are built once and cached).  When ``source`` and ``target`` are the
+    same CRS the input comes back as float arrays, unchanged: coordinates already in the
+    analysis CRS are never round-tripped.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Coordinates in ``source`` (longitude/latitude order for geographic CRSs).
+    source, target : CRS, str or int
+        Anything :func:`resolve_crs` accepts.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        Float arrays; NaN stays NaN.
+
+    Examples
+    --------
+    >>> x, y = transform_xy([120.405136], [36.100292], source="GCJ02", target="EPSG:4549")
+    >>> round(float(x[0]), 1), round(float(y[0]), 1)  # the WGS84 point (120.4, 36.1)
+    (536020.0, 3996712.8)
+    """
+    src = resolve_crs(source)
+    dst = resolve_crs(target)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if src.equals(dst):
+        return x, y
+    src_datum, dst_datum = datum_of(src), datum_of(dst)
+    if src_datum in ("GCJ02", "BD09"):
+        x, y = (
+            np.asarray(v, dtype=float)
+            for v in transform_coords(x, y, source=src_datum, target="WGS84")
+        )
+        src = WGS84
+    if dst_datum in ("GCJ02", "BD09"):
+        if not src.equals(WGS84):
+            x, y = _transformer(src.to_wkt(), WGS84.to_wkt()).transform(x, y)
+        out = transform_coords(x, y, source="WGS84", target=dst_datum)
+        return np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
+    if src.equals(dst):
+        return x, y
+    if not len(np.atleast_1d(x)):
+        return x.copy(), y.copy()
+    tx, ty = _transformer(src.to_wkt(), dst.to_wkt()).transform(x, y)
+    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+
+
+def to_crs(obj: GeoT, crs: Any) -> GeoT:
+    """Project or convert a GeoSeries/GeoDataFrame to any CRS or datum: the one entry point.
+
+    Like ``GeoDataFrame.to_crs``, but GCJ-02 and BD-09 are handled on both sides (through
+    WGS84 with this module's exact transforms, where ``to_crs`` alone would silently treat
+    them as WGS84), datum names are accepted as targets, and data already in the target
+    CRS is returned as a copy without any transformation.
+
+    Parameters
+    ----------
+    obj : GeoSeries or GeoDataFrame
+        With a CRS (a CRS is never guessed).
+    crs : CRS, str or int
+        Anything :func:`resolve_crs` accepts: ``"EPSG:4549"``, ``"CGCS2000"``,
+        ``"GCJ02"``, ``"analysis"``...
+
+    Returns
+    -------
+    same type as ``obj``
+        A new object; the input is not modified.
+
+    Raises
+    ------
+    MissingCRSError
+        If the object has no CRS.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> pts = gpd.GeoSeries([shapely.Point(120.405136, 36.100292)], crs=GCJ02)
+    >>> m = to_crs(pts, "EPSG:4549")
+    >>> m.crs.to_epsg(), round(float(m.x.iloc[0]), 1)  # the WGS84 point (120.4, 36.1)
+    (4549, 536020.0)
+    >>> bool(to_crs(m, "analysis").x.iloc[0] == m.x.iloc[0])  # already there: no round trip
+    True
+    """
+    if not isinstance(obj, (gpd.GeoSeries, gpd.GeoDataFrame)):
+        raise InputError(f"to_crs needs a GeoSeries or GeoDataFrame, got {type(obj).__name__}")
+    target = resolve_crs(crs)
+    src = datum_of(obj)  # raises MissingCRSError
+    if obj.crs.equals(target):
+        return obj.copy()
+    dst = datum_of(target)
+    if src in ("GCJ02", "BD09") or dst in ("GCJ02", "BD09"):
+        wgs = to_datum(obj, "WGS84")
+        if dst in ("GCJ02", "BD09"):
+            return to_datum(wgs, dst)
+        return wgs.to_crs(target)
+    return obj.to_crs(target)
+
+
 def to_analysis_crs(obj: GeoT) -> GeoT:
     """Project a GeoSeries/GeoDataFrame to :data:`ANALYSIS_CRS` (EPSG:4549, metres).
 
-    GCJ-02 and BD-09 input (marked with :data:`GCJ02`/:data:`BD09`) is first converted
-    to WGS84 with the exact inverse, so the result is right where ``to_crs`` alone would
-    be about 450 m off.
+    ``to_crs(obj, ANALYSIS_CRS)`` (see :func:`to_crs`): GCJ-02 and BD-09 input is first
+    converted to WGS84 with the exact inverse, so the result is right where ``to_crs``
+    alone would be about 450 m off; data already in EPSG:4549 is copied, not transformed.
 
     Raises
     ------
@@ -559,10 +711,7 @@ def to_analysis_crs(obj: GeoT) -> GeoT:
         raise InputError(
             f"to_analysis_crs needs a GeoSeries or GeoDataFrame, got {type(obj).__name__}"
         )
-    src = datum_of(obj)  # raises MissingCRSError
-    if src in ("GCJ02", "BD09"):
-        obj = to_datum(obj, "WGS84")
-    return obj.to_crs(ANALYSIS_CRS)
+    return to_crs(obj, ANALYSIS_CRS)
 
 
 # --------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 The layout's default layers live in ``data/boundaries/`` of the source tree and are
 copied into the wheel as ``corridor_geo/_data/boundaries/``.  Further folders hold the
 resource category registry and the plan's targets (``data/indicators/``), the census
-population of the districts (``data/population/``) and a small sample of real
-institutions (``data/samples/``); each has its own ``SOURCES.md``.  Code reads every
+population of the districts (``data/population/``), a small sample of real
+institutions (``data/samples/``), Qingdao's metro network (``data/metro/``) and the cited
+register of real institutions (``data/register/``); each has its own ``SOURCES.md``.
+Code reads every
 file only through :func:`get_path`, which looks in the installed package first and falls
 back to the source tree (editable installs and a plain checkout on ``PYTHONPATH``).
 A bare file name is looked up in ``boundaries`` first, then in the other folders in the
@@ -19,7 +21,7 @@ from ._errors import DataFileError
 
 __all__ = ["FOLDERS", "available", "get_path", "sources_text"]
 
-FOLDERS = ("boundaries", "indicators", "population", "samples")
+FOLDERS = ("boundaries", "indicators", "population", "samples", "metro", "register")
 """The bundled data folders, in lookup order."""
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent / "_data"

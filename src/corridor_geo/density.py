@@ -37,9 +37,12 @@ import pandas as pd
 import shapely
 from affine import Affine
 
+from ._compat import keyword_only
 from ._errors import InputError
 from ._metric import true_area_m2
-from .crs import ANALYSIS_CRS, WGS84, datum_of, to_analysis_crs, to_datum
+from ._partition import point_source, reduce_points, source_columns
+from ._points import MetricPoints, metric_geometries, metric_points
+from .crs import ANALYSIS_CRS, WGS84, to_crs
 from .raster import Raster
 
 __all__ = [
@@ -53,6 +56,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+MAX_CELLS = 50_000_000
+"""Largest grid (cells, after oversampling and padding) a density may allocate: about
+400 MB per float64 array; the FFT needs a few such arrays.  Larger requests are refused
+before anything is allocated, with the numbers in the message."""
+
 KERNELS = ("gaussian", "quartic")
 """Kernels of :func:`kernel_density`."""
 
@@ -60,10 +68,11 @@ KERNELS = ("gaussian", "quartic")
 # --------------------------------------------------------------------------------------
 # Zones
 # --------------------------------------------------------------------------------------
+@keyword_only("layout")
 def density_by_zone(
     resources: Any,
-    layout: Any,
     *,
+    layout: Any = None,
     by: str | None = "category",
     layers: Sequence[str] | str | None = None,
     weight: str | None = "weight",
@@ -86,14 +95,18 @@ def density_by_zone(
     >>> from corridor_geo import load_layout
     >>> from corridor_geo.resources import synthetic_resources
     >>> pts = synthetic_resources(500, seed=1, categories={"high_tech_enterprise": 1})
-    >>> d = density_by_zone(pts, load_layout(), layers="cities", by=None)
+    >>> d = density_by_zone(pts, layout=load_layout(), layers="cities", by=None)
     >>> bool((d["count_per_km2"] == d["count"] / d["area_km2"]).all())
     True
     """
+    from .layout import load_layout
     from .zones import DEFAULT_LAYERS, share_of_city, zone_table
 
+    layout = load_layout() if layout is None else layout
     lays = DEFAULT_LAYERS if layers is None else layers
-    table = share_of_city(resources, layout, by=by, layers=lays, weight=weight, client=client)
+    table = share_of_city(
+        resources, layout=layout, by=by, layers=lays, weight=weight, client=client
+    )
     zones = zone_table(layout, layers=lays)[["layer", "zone", "area_km2"]]
     out = table.merge(zones, on=["layer", "zone"], how="left")
     out["count_per_km2"] = out["count"] / out["area_km2"]
@@ -105,22 +118,32 @@ def density_by_zone(
 # Grids
 # --------------------------------------------------------------------------------------
 def _area_geometry(area: Any, layout: Any) -> Any:
-    """The clipping area as one polygon in EPSG:4549."""
+    """The clipping area as one polygon in EPSG:4549 (a layout's layer: its cached union)."""
     if area is None or isinstance(area, str):
         from .layout import load_layout
 
         lay = load_layout() if layout is None else layout
-        name = "corridor" if area is None else area
-        frame = lay[name]
-    elif isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        frame = area
-    else:
+        return lay.union("corridor" if area is None else area)
+    if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        geom = shapely.union_all(metric_geometries(area))
+        if geom.is_empty or shapely.get_dimensions(geom) != 2:
+            raise InputError("area must hold polygons (it is empty or not polygonal)")
+        return geom
+    raise InputError(
+        "area must be a layer name ('corridor', 'cities', 'city'...), a GeoDataFrame or "
+        f"a GeoSeries, got {type(area).__name__}"
+    )
+
+
+def _check_grid(n_cells: float, what: str, hint: str) -> None:
+    """Refuse a grid beyond :data:`MAX_CELLS` before allocating it."""
+    if not np.isfinite(n_cells) or n_cells > MAX_CELLS:
+        shown = "an unbounded number of" if not np.isfinite(n_cells) else f"{n_cells:,.0f}"
         raise InputError(
-            "area must be a layer name ('corridor', 'cities', 'city'...), a GeoDataFrame or "
-            f"a GeoSeries, got {type(area).__name__}"
+            f"{what} would need {shown} cells (about {8 * n_cells / 2**30:,.1f} GiB per "
+            f"array); the limit is {MAX_CELLS:,} cells ({8 * MAX_CELLS / 2**20:,.0f} MiB per "
+            f"array): {hint}"
         )
-    datum_of(frame)  # MissingCRSError
-    return shapely.union_all(to_analysis_crs(frame).geometry.values)
 
 
 def square_grid(
@@ -161,10 +184,15 @@ def square_grid(
     >>> round(float(grid["area_km2"].sum()), 1)  # the corridor, 190.71 km²
     190.7
     """
-    if not cell_size_m > 0:
-        raise InputError(f"cell_size_m must be positive, got {cell_size_m}")
+    if not (np.isfinite(cell_size_m) and cell_size_m > 0):
+        raise InputError(f"cell_size_m must be a positive number of metres, got {cell_size_m}")
     geom = _area_geometry(area, layout)
     x0, y0, x1, y1 = geom.bounds
+    _check_grid(
+        np.ceil((x1 - x0) / cell_size_m + 1) * np.ceil((y1 - y0) / cell_size_m + 1),
+        f"a square grid of {cell_size_m:g} m cells",
+        "use larger cells or a smaller area",
+    )
     ox, oy = origin
     c0 = int(np.floor((x0 - ox) / cell_size_m))
     c1 = int(np.ceil((x1 - ox) / cell_size_m))
@@ -234,8 +262,15 @@ def hex_grid(
     """
     import h3
 
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)):
+        raise InputError(f"resolution must be an integer from 0 to 15, got {resolution!r}")
+    if not 0 <= int(resolution) <= 15:
+        raise InputError(f"H3 resolution must be from 0 to 15, got {resolution}")
     geom_m = _area_geometry(area, layout)
-    geom = to_datum(gpd.GeoSeries([geom_m], crs=ANALYSIS_CRS), "WGS84").iloc[0]
+    # H3 cells: about 1.3e-10 of the Earth per cell at resolution 15, x7 per coarser level.
+    n_est = geom_m.area / (0.895 * 7.0 ** (15 - int(resolution)))
+    _check_grid(n_est, f"an H3 grid at resolution {resolution}", "use a coarser resolution")
+    geom = to_crs(gpd.GeoSeries([geom_m], crs=ANALYSIS_CRS), WGS84).iloc[0]
     cells: set[str] = set()
     for poly in shapely.get_parts(geom):
         if poly.geom_type != "Polygon":
@@ -251,7 +286,7 @@ def hex_grid(
         dtype=object,
     )
     frame = gpd.GeoDataFrame({"h3": ids}, geometry=hexes, crs=WGS84)
-    hex_m = np.asarray(to_analysis_crs(frame).geometry.values, dtype=object)
+    hex_m = metric_geometries(frame)
     shapely.prepare(geom_m)
     hit = shapely.intersects(geom_m, hex_m) if len(hex_m) else np.zeros(0, bool)
     full = shapely.contains(geom_m, hex_m) if len(hex_m) else np.zeros(0, bool)
@@ -266,7 +301,7 @@ def hex_grid(
         geometry=out_m[keep],
         crs=ANALYSIS_CRS,
     )
-    return to_datum(result, "WGS84").reset_index(drop=True)
+    return to_crs(result, WGS84).reset_index(drop=True)
 
 
 def aggregate_to_grid(
@@ -313,33 +348,30 @@ def aggregate_to_grid(
     >>> int(grid["count"].sum())
     300
     """
-    from .resources import as_points
-    from .scale import as_partitioned, map_reduce
-    from .zones import ZoneIndex, _needed_columns, _point_columns
+    from .zones import ZoneIndex
 
     if not isinstance(grid, gpd.GeoDataFrame):
         raise InputError(f"grid must be a GeoDataFrame, got {type(grid).__name__}")
-    frame = as_partitioned(resources)
-    pts = frame if frame is not None else as_points(_needed_columns(resources, by, weight))
-    if by is not None and by not in _point_columns(pts):
-        raise InputError(f"no column {by!r} in the resources")
-    gm = to_analysis_crs(grid)
-    bounds = gm.total_bounds
-    typical = np.sqrt(np.median(shapely.area(gm.geometry.values))) if len(gm) else 1.0
-    index = ZoneIndex.build(gm.geometry.values, cell=max(typical / 4, 1.0))
-    if frame is None:
-        part = _grid_counts(pts, index, by=by, weight=weight)
+    gm = metric_geometries(grid)
+    bounds = shapely.total_bounds(gm)
+    typical = np.sqrt(np.median(shapely.area(gm))) if len(gm) else 1.0
+    index = ZoneIndex.build(gm, cell=max(typical / 4, 1.0))
+    source = point_source(resources)
+    if source is None:
+        pts = metric_points(resources, columns=[by], weight=weight, what="resources")
+        part = _grid_counts(pts, index, by=by)
     else:
-        datum_of(frame)  # MissingCRSError before any task runs
-        keep = [c for c in dict.fromkeys([by, weight]) if c is not None and c in frame.columns]
-        part = map_reduce(
-            frame[[*keep, frame.geometry.name]],
-            _grid_counts_partition,
+        if by is not None and by not in source_columns(source):
+            raise InputError(f"no column {by!r} in the resources")
+        part = reduce_points(
+            source,
+            _grid_counts,
             _GridCounts.merge,
+            columns=[by] if by is not None else [],
+            weight=weight,
             shared=index,
             client=client,
             by=by,
-            weight=weight,
         )
     n_out = part.n_points - part.n_assigned
     if n_out:
@@ -347,11 +379,7 @@ def aggregate_to_grid(
     out = grid.copy()
     out["count"] = part.counts
     out["weight"] = part.weights
-    area = (
-        out["area_km2"].to_numpy(float)
-        if "area_km2" in out.columns
-        else true_area_m2(gm.geometry.values) / 1e6
-    )
+    area = out["area_km2"].to_numpy(float) if "area_km2" in out.columns else true_area_m2(gm) / 1e6
     with np.errstate(divide="ignore", invalid="ignore"):
         out["count_per_km2"] = np.where(area > 0, out["count"] / area, np.nan)
         out["weight_per_km2"] = np.where(area > 0, out["weight"] / area, np.nan)
@@ -359,25 +387,6 @@ def aggregate_to_grid(
         for g in sorted(part.groups):
             out[f"count_{g}"] = part.groups[g]
     return out
-
-
-_TO_METRIC: Any = None
-
-
-def _metric_xy(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """EPSG:4549 coordinates of WGS84 points, transformed as arrays (no new geometries)."""
-    global _TO_METRIC
-    if _TO_METRIC is None:
-        from pyproj import Transformer
-
-        _TO_METRIC = Transformer.from_crs(WGS84, ANALYSIS_CRS, always_xy=True)
-    geoms = np.asarray(points.geometry.values, dtype=object)
-    lon = np.asarray(shapely.get_x(geoms), dtype=float)
-    lat = np.asarray(shapely.get_y(geoms), dtype=float)
-    if not len(lon):
-        return lon, lat
-    x, y = _TO_METRIC.transform(lon, lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 @dataclass
@@ -403,24 +412,17 @@ class _GridCounts:
         )
 
 
-def _grid_counts(
-    pts: gpd.GeoDataFrame, index: Any, *, by: str | None, weight: str | None
-) -> _GridCounts:
-    """Per-cell counts of points already passed through ``as_points`` (WGS84)."""
+def _grid_counts(pts: MetricPoints, index: Any, *, by: str | None) -> _GridCounts:
+    """Per-cell counts of metric points."""
     n_cells = len(index.geoms)
-    x, y = _metric_xy(pts)
-    pt, zn = index.query(x, y)
+    pt, zn = index.query(pts.x, pts.y)
     first = np.ones(len(pt), dtype=bool)
     first[1:] = pt[1:] != pt[:-1]  # sorted by point then cell: keep the first cell
     pt, zn = pt[first], zn[first]
-    w = (
-        pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
-        if weight is not None and weight in pts.columns
-        else np.ones(len(pts))
-    )
+    w = pts.data["__weight__"]
     groups: dict[str, np.ndarray] = {}
     if by is not None:
-        values = pts[by].to_numpy(dtype=object)[pt]
+        values = pts.data[by][pt]
         has = pd.notna(values)  # rows without a group count in ``count`` only
         labels = values[has].astype(str)
         zn_has = zn[has]
@@ -433,14 +435,6 @@ def _grid_counts(
         len(pts),
         len(pt),
     )
-
-
-def _grid_counts_partition(
-    part: gpd.GeoDataFrame, index: Any, *, by: str | None, weight: str | None
-) -> _GridCounts:
-    from .resources import as_points
-
-    return _grid_counts(as_points(part), index, by=by, weight=weight)
 
 
 # --------------------------------------------------------------------------------------
@@ -462,30 +456,14 @@ class _KdeBins:
         )
 
 
-def _kde_bins(pts: gpd.GeoDataFrame, nodes: tuple[Any, ...], *, weight: str | None) -> _KdeBins:
-    """Bin points already passed through ``as_points`` (WGS84) on the nodes."""
+def _kde_bins(pts: MetricPoints, nodes: tuple[Any, ...]) -> _KdeBins:
+    """Bin metric points (weights checked) on the nodes."""
     cx0, cy0, d, pad, nxf, nyf = nodes
-    x, y = _metric_xy(pts)
-    w = (
-        pd.to_numeric(pts[weight], errors="coerce").to_numpy(float)
-        if weight is not None
-        else np.ones(len(pts))
-    )
-    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(w)
-    x, y, w = x[ok], y[ok], w[ok]
-    u = (x - cx0) / d + pad
-    v = (y - cy0) / d + pad
+    u = (pts.x - cx0) / d + pad
+    v = (pts.y - cy0) / d + pad
     binned = np.zeros((nyf, nxf))
-    _linear_bin(u, v, w, nxf, nyf, binned)
-    return _KdeBins(binned, len(x), int((~ok).sum()))
-
-
-def _kde_bins_partition(
-    part: gpd.GeoDataFrame, nodes: tuple[Any, ...], *, weight: str | None
-) -> _KdeBins:
-    from .resources import as_points
-
-    return _kde_bins(as_points(part), nodes, weight=weight)
+    _linear_bin(u, v, np.ascontiguousarray(pts.data["__weight__"], dtype=float), nxf, nyf, binned)
+    return _KdeBins(binned, len(pts), 0)
 
 
 @numba.njit(cache=True)
@@ -545,8 +523,13 @@ def _kernel_values(r2: np.ndarray, kernel: str, h: float) -> np.ndarray:
 
 
 def _grid_extent(extent: Any, layout: Any, cell: float) -> tuple[Any, tuple[float, ...]]:
-    if isinstance(extent, tuple) and len(extent) == 4:
-        return None, tuple(float(v) for v in extent)
+    if isinstance(extent, tuple):
+        box = np.asarray(extent, dtype=float) if len(extent) == 4 else np.full(4, np.nan)
+        if not (np.isfinite(box).all() and box[2] > box[0] and box[3] > box[1]):
+            raise InputError(
+                f"extent must be (minx, miny, maxx, maxy) in EPSG:4549 metres, got {extent!r}"
+            )
+        return None, tuple(float(v) for v in box)
     geom = _area_geometry(extent, layout)
     x0, y0, x1, y1 = geom.bounds
     return geom, (
@@ -620,23 +603,17 @@ def kernel_density(
     >>> round(total, 4), surf.tags["units"], surf.crs.to_epsg()
     (1.0, 'points per km2', 4549)
     """
-    from .resources import as_points
-    from .scale import as_partitioned, map_reduce
-    from .zones import _needed_columns, _point_columns
-
     if kernel not in KERNELS:
         raise InputError(f"kernel must be one of {KERNELS}, got {kernel!r}")
-    if not (bandwidth_m > 0 and cell_size_m > 0):
-        raise InputError("bandwidth_m and cell_size_m must be positive")
-    frame = as_partitioned(resources)
-    if frame is None:
-        if isinstance(resources, gpd.GeoSeries):
-            resources = gpd.GeoDataFrame(geometry=resources)
-        pts = as_points(_needed_columns(resources, None, weight))
-    else:
-        datum_of(frame)  # MissingCRSError before any task runs
-        pts = frame
-    if weight is not None and weight not in _point_columns(pts):
+    for label, value in (("bandwidth_m", bandwidth_m), ("cell_size_m", cell_size_m)):
+        if isinstance(value, bool) or not (
+            isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0
+        ):
+            raise InputError(f"{label} must be a positive, finite number of metres, got {value!r}")
+    if not (np.isfinite(cutoff) and cutoff > 0):
+        raise InputError(f"cutoff must be a positive number of bandwidths, got {cutoff!r}")
+    source = point_source(resources)
+    if source is not None and weight is not None and weight not in source_columns(source):
         raise InputError(f"no weight column {weight!r} in the resources")
     geom, (x0, y0, x1, y1) = _grid_extent(extent, layout, cell_size_m)
     nx = int(np.rint((x1 - x0) / cell_size_m))
@@ -649,28 +626,34 @@ def kernel_density(
         # (Gaussian) or 1/30 (quartic, whose edge is sharper) of the bandwidth.
         ratio = 10.0 if kernel == "gaussian" else 30.0
         oversample = int(min(max(np.ceil(ratio * cell_size_m / bandwidth_m), 1), 8))
+    if isinstance(oversample, bool) or not (float(oversample).is_integer() and oversample >= 1):
+        raise InputError(f"oversample must be a whole number >= 1, got {oversample!r}")
     k = int(oversample)
-    if k < 1:
-        raise InputError(f"oversample must be >= 1, got {oversample}")
     d = cell_size_m / k
     pad = int(np.ceil(radius / d)) + 1
     nxf = (nx - 1) * k + 1 + 2 * pad
     nyf = (ny - 1) * k + 1 + 2 * pad
+    _check_grid(
+        float(nxf) * float(nyf),
+        f"a kernel density of {nx} x {ny} cells of {cell_size_m:g} m, binned {k}x finer and "
+        f"padded by the kernel's reach ({radius:g} m)",
+        "use larger cells, a smaller extent or a smaller bandwidth",
+    )
     # Binning nodes: the output's cell centres, refined k times, padded by the kernel
     # radius; node (pad, pad) is the centre of the south-west output cell; row 0 south.
     nodes = (x0 + 0.5 * cell_size_m, y0 + 0.5 * cell_size_m, d, pad, nxf, nyf)
-    if frame is None:
-        part = _kde_bins(pts, nodes, weight=weight)
+    if source is None:
+        pts = metric_points(resources, weight=weight, what="resources")
+        part = _kde_bins(pts, nodes)
     else:
-        keep = [weight] if weight is not None and weight in frame.columns else []
-        part = map_reduce(
-            frame[[*keep, frame.geometry.name]],
-            _kde_bins_partition,
+        part = reduce_points(
+            source,
+            _kde_bins,
             _KdeBins.merge,
+            weight=weight,
             shared=nodes,
             client=client,
             split_every=4,
-            weight=weight,
         )
     if part.n_left_out:
         log.warning("%d points without coordinates or weight are left out", part.n_left_out)

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from . import datasets
+from ._compat import keyword_only
 from ._errors import InputError
+from ._points import MetricPoints, frame_of, metric_points, role_column
 
 __all__ = ["MET_TOL", "per_capita", "plan_targets", "target_status"]
 
@@ -83,18 +85,23 @@ def plan_targets(source: str | os.PathLike[str] | pd.DataFrame | None = None) ->
     return table
 
 
-def _zone_points(points: Any, layout: Any, layer: str, zone: str) -> np.ndarray:
-    from .zones import ZoneIndex, _point_xy, zone_table
+def _zone_mask(pts: MetricPoints, layout: Any, layer: str, zone: str) -> np.ndarray:
+    """Which points lie in one zone (the layout's cached zone index)."""
+    from .zones import zone_index
 
-    zones = zone_table(layout, layers=[layer])
-    sel = zones.loc[zones["zone"].astype(str) == str(zone)]
-    if sel.empty:
+    index, zones = zone_index(layout, [layer])
+    rows = np.flatnonzero(zones["zone"].astype(str).to_numpy() == str(zone))
+    if not len(rows):
         raise InputError(f"no zone {zone!r} in layer {layer!r}; it has {zones['zone'].tolist()}")
-    x, y, _ = _point_xy(points.geometry)
-    pt, _zn = ZoneIndex.build(sel.geometry.values).query(x, y)
-    mask = np.zeros(len(points), dtype=bool)
-    mask[pt] = True
+    pt, zn = index.query(pts.x, pts.y)
+    mask = np.zeros(len(pts), dtype=bool)
+    mask[pt[np.isin(zn, rows)]] = True
     return mask
+
+
+def _snapshot(obj: Any, what: str) -> MetricPoints:
+    pts = metric_points(obj, columns=["category"], weight="weight", what=what)
+    return pts
 
 
 def _zone_population(layout: Any, layer: str, zone: str, population: Any) -> tuple[float, str]:
@@ -108,7 +115,7 @@ def _zone_population(layout: Any, layer: str, zone: str, population: Any) -> tup
 
 
 def _measure(
-    points: Any,
+    points: MetricPoints,
     layout: Any,
     target: pd.Series,
     cats: list[str],
@@ -116,12 +123,12 @@ def _measure(
     city_totals: Mapping[str, float] | None,
 ) -> tuple[float, float, str]:
     """(value in the zone, city value, method) of one target on one snapshot."""
-    sel = points.loc[points["category"].isin(cats)]
-    inside = _zone_points(sel, layout, target["zone_layer"], target["zone"])
-    w = pd.to_numeric(sel["weight"], errors="coerce").fillna(0.0).to_numpy(float)
+    chosen = np.isin(points.data["category"].astype(object), np.asarray(cats, dtype=object))
+    inside = _zone_mask(points, layout, target["zone_layer"], target["zone"])[chosen]
+    w = points.data["__weight__"][chosen]
     measure = target["measure"]
     if measure == "count":
-        zone_v, city_v = float(inside.sum()), float(len(sel))
+        zone_v, city_v = float(inside.sum()), float(chosen.sum())
         method = "count of resources"
     elif measure == "weight":
         zone_v, city_v = float(w[inside].sum()), float(w.sum())
@@ -141,10 +148,11 @@ def _measure(
     return zone_v, city_v, method
 
 
+@keyword_only("layout")
 def target_status(
     current: Any,
-    layout: Any = None,
     *,
+    layout: Any = None,
     base: Any = None,
     targets: pd.DataFrame | str | os.PathLike[str] | None = None,
     categories: pd.DataFrame | str | os.PathLike[str] | None = None,
@@ -196,19 +204,19 @@ def target_status(
     >>> labs = {"state_key_lab": 1, "new_rd_institution": 1, "high_tech_enterprise": 2}
     >>> before = synthetic_resources(400, seed=1, corridor_share=0.40, categories=labs)
     >>> now = synthetic_resources(460, seed=2, corridor_share=0.50, categories=labs)
-    >>> status = target_status(now, lay, base=before).set_index("key")
+    >>> status = target_status(now, layout=lay, base=before).set_index("key")
     >>> bool(status.loc["key_resources_share", "met"])
     True
     >>> round(float(status.loc["key_resources_share", "target"]), 2)
     0.45
     """
     from .layout import load_layout
-    from .resources import as_points, target_categories
+    from .resources import target_categories
 
     lay = load_layout() if layout is None else layout
     table = plan_targets(targets)
-    cur = as_points(current)
-    old = as_points(base) if base is not None else None
+    cur = _snapshot(current, "the current snapshot")
+    old = _snapshot(base, "the base snapshot") if base is not None else None
     rows = []
     for _, t in table.iterrows():
         cats = target_categories(str(t["key"]), categories)
@@ -268,10 +276,11 @@ def target_status(
     return out[cols]
 
 
+@keyword_only("layout")
 def per_capita(
     resources: Any,
-    layout: Any = None,
     *,
+    layout: Any = None,
     category: str = "invention_patents",
     per: float = 10_000.0,
     layers: Any = None,
@@ -285,20 +294,22 @@ def per_capita(
     >>> from corridor_geo import load_layout
     >>> pts = gpd.GeoDataFrame({"category": ["invention_patents"], "weight": [502.37]},
     ...                        geometry=[shapely.Point(120.49, 36.165)], crs="EPSG:4326")
-    >>> t = per_capita(pts, load_layout(), layers=["districts"]).set_index("zone")
+    >>> t = per_capita(pts, layout=load_layout(), layers=["districts"]).set_index("zone")
     >>> round(float(t.loc["370212", "per_10k"]), 6)  # 502.37 / 502,370 people * 10,000
     10.0
     """
     from .layout import load_layout
     from .population import population_by_zone
-    from .resources import as_points
     from .zones import DEFAULT_LAYERS, share_of_city
 
     lay = load_layout() if layout is None else layout
-    pts = as_points(resources)
-    pts = pts.loc[pts["category"] == category]
+    frame = frame_of(resources, "resources")
+    col = role_column(frame, "category")
+    if col not in frame.columns:
+        raise InputError(f"the resources have no {col!r} column to select {category!r}")
+    pts = frame.loc[frame[col] == category]
     lays = DEFAULT_LAYERS if layers is None else layers
-    share = share_of_city(pts, lay, by=None, layers=lays, total=False)
+    share = share_of_city(pts, layout=lay, by=None, layers=lays, total=False)
     pop = population_by_zone(lay, layers=lays, population=population)
     out = share[["layer", "zone", "name_zh", "name_en", "weight"]].merge(
         pop[["layer", "zone", "population", "method"]], on=["layer", "zone"], how="left"

@@ -6,13 +6,11 @@
 authoritative file.  Every layer is a GeoDataFrame in WGS84 with Chinese and English
 names and the plan's official figures joined.
 
-The functions that *construct* the default layers are public too, so the rule can be
-checked and re-run on better inputs:
-
-* :func:`axis_from_control_points` - Binhai Avenue through cited control points;
-* :func:`cities_from_axis` - the three cities as bands around the axis, clipped to their
-  host districts and calibrated to the official areas;
-* :func:`circles_from_sites` - ecosystem circles as geodesic circles around anchors.
+The functions that *construct* the bundled layers from their cited sources
+(``axis_from_control_points``, ``cities_from_axis``, ``circles_from_sites``) are
+build-time code: they live in ``scripts/layout_builders.py`` of the source tree, beside
+``scripts/build_boundaries.py``, and are not installed with the package.  Their old names
+here still work for one release in a source checkout, with a ``FutureWarning``.
 """
 
 from __future__ import annotations
@@ -23,16 +21,15 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
-from pyproj import Geod
 
 from . import datasets, official
+from ._cache import cached
 from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
@@ -42,18 +39,15 @@ from .crs import (
     geodesic_area,
     geodesic_length,
     normalize_datum,
+    resolve_crs,
     set_datum,
-    to_analysis_crs,
+    to_crs,
     to_datum,
-    transform_coords,
 )
 
 __all__ = [
     "LAYER_NAMES",
     "CorridorLayout",
-    "axis_from_control_points",
-    "circles_from_sites",
-    "cities_from_axis",
     "load_layout",
 ]
 
@@ -66,310 +60,55 @@ STATUS_INDICATIVE = "indicative"
 AREA_TOLERANCE = 0.005  # 0.5 %: the issue's bar for the three cities and the corridor
 LENGTH_TOLERANCE = 0.05  # 5 %: the plan's 53 km is a rounded north-south length
 CONTAINMENT_TOLERANCE = 0.001  # share of a city's area allowed outside its district
-_GEOD = Geod(ellps="WGS84")
-
 
 # --------------------------------------------------------------------------------------
-# Construction of the default layers
+# The builders moved to scripts/layout_builders.py (deprecated names, one release)
 # --------------------------------------------------------------------------------------
-def _read_table(source: str | os.PathLike[str] | pd.DataFrame, what: str) -> pd.DataFrame:
-    if isinstance(source, pd.DataFrame):
-        return source.copy()
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"{what}: no such file {str(path)!r}")
-    return pd.read_csv(path, encoding="utf-8")
+_MOVED_BUILDERS = ("axis_from_control_points", "cities_from_axis", "circles_from_sites")
+_BUILDERS_FILE = Path(__file__).resolve().parents[2] / "scripts" / "layout_builders.py"
+_builders_module: Any = None
 
 
-def _points_from_table(table: pd.DataFrame, what: str) -> gpd.GeoDataFrame:
-    check_columns(table, ["lon", "lat", "datum"], what)
-    lon = pd.to_numeric(table["lon"], errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(table["lat"], errors="coerce").to_numpy(float)
-    bad = ~(np.isfinite(lon) & np.isfinite(lat))
-    if bad.any():
-        raise InputError(f"{what}: rows {np.flatnonzero(bad).tolist()} have no valid lon/lat")
-    out_lon, out_lat = lon.copy(), lat.copy()
-    for datum, idx in table.groupby(table["datum"].map(normalize_datum)).indices.items():
-        out_lon[idx], out_lat[idx] = transform_coords(
-            lon[idx], lat[idx], source=datum, target="WGS84"
+def __getattr__(name: str) -> Any:
+    """Resolve the moved builder names, with a ``FutureWarning``, in a source checkout."""
+    if name not in _MOVED_BUILDERS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    where = "scripts/layout_builders.py of the corridor_geo source tree"
+    if not _BUILDERS_FILE.is_file():
+        raise AttributeError(
+            f"corridor_geo.layout.{name} has moved to {where} (build-time code, not "
+            "installed with the package): clone the repository and use "
+            f"`import layout_builders` with scripts/ on sys.path"
         )
-    frame = table.rename(columns={"lon": "lon_source", "lat": "lat_source"})
-    frame = frame.rename(columns={"datum": "datum_source"})
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(out_lon, out_lat), crs=WGS84)
-
-
-def axis_from_control_points(
-    source: str | os.PathLike[str] | pd.DataFrame,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Build the Binhai Avenue axis as a LineString through ordered control points.
-
-    Parameters
-    ----------
-    source : path or DataFrame
-        A table with columns ``seq`` (order, south to north), ``lon``, ``lat`` and
-        ``datum`` (any of WGS84, CGCS2000, GCJ02, BD09 per row), plus any descriptive
-        columns (``name_zh``, ``source_ref``, ``accuracy_m``...).
-
-    Returns
-    -------
-    axis : GeoDataFrame
-        One row: the LineString in WGS84 with the axis's official names and length,
-        the measured geodesic length and the provenance columns.
-    points : GeoDataFrame
-        The control points in WGS84 (original coordinates kept as ``lon_source``,
-        ``lat_source``, ``datum_source``).
-
-    Examples
-    --------
-    >>> axis, pts = axis_from_control_points(datasets.get_path("axis_control_points.csv"))
-    >>> axis.geometry.iloc[0].geom_type, len(pts) >= 2
-    ('LineString', True)
-    """
-    table = _read_table(source, "axis control points")
-    check_columns(table, ["seq"], "axis control points")
-    table = table.sort_values("seq", kind="stable").reset_index(drop=True)
-    points = _points_from_table(table, "axis control points")
-    if len(points) < 2:
-        raise InputError("the axis needs at least two control points")
-    line = shapely.LineString(shapely.get_coordinates(points.geometry.values))
-    refs = sorted(set(points.get("source_ref", pd.Series(dtype=str)).dropna().astype(str)))
-    accuracy = pd.to_numeric(points.get("accuracy_m", pd.Series(dtype=float)), errors="coerce")
-    axis = gpd.GeoDataFrame(
-        {
-            "key": [official.AXIS["key"]],
-            "name_zh": [official.AXIS["name_zh"]],
-            "name_en": [official.AXIS["name_en"]],
-            "official_length_km": [official.AXIS["length_km"]],
-            "length_km": [np.nan],
-            "n_control_points": [len(points)],
-            "status": [STATUS_INDICATIVE],
-            "method": [
-                "polyline through cited control points, south to north; source datums "
-                "converted to WGS84 with corridor_geo.crs"
-            ],
-            "source": ["; ".join(refs) if refs else "user table"],
-            "accuracy_m": [float(accuracy.max()) if accuracy.notna().any() else np.nan],
-        },
-        geometry=[line],
-        crs=WGS84,
+    warnings.warn(
+        f"corridor_geo.layout.{name} has moved to {where}; import it from there "
+        "(`import layout_builders` with scripts/ on sys.path). The old name will be "
+        "removed in the next release.",
+        FutureWarning,
+        stacklevel=2,
     )
-    axis["length_km"] = geodesic_length(axis) / 1000.0
-    return axis, points
+    return getattr(_load_builders(), name)
 
 
-def _band(
-    axis_m: shapely.LineString,
-    host_m: Any,
-    half_width: float,
-    min_share: float,
-    link_m: shapely.LineString | None = None,
-) -> Any:
-    band = shapely.buffer(axis_m, half_width, cap_style="flat", join_style="round", quad_segs=16)
-    if link_m is not None:
-        band = shapely.union(band, shapely.buffer(link_m, half_width, quad_segs=16))
-    piece = shapely.intersection(band, host_m)
-    parts = [g for g in shapely.get_parts(piece) if g.geom_type == "Polygon"]
-    if not parts:
-        return shapely.Polygon()
-    total = sum(p.area for p in parts)
-    kept = [p for p in parts if p.area >= min_share * total]
-    return shapely.union_all(kept)
+def _load_builders() -> Any:
+    global _builders_module
+    if _builders_module is None:
+        import importlib.util
+        import sys
 
-
-def _geodesic_km2(geom_m: Any) -> float:
-    if geom_m.is_empty:
-        return 0.0
-    return float(geodesic_area(geom_m, crs=ANALYSIS_CRS)) / 1e6
-
-
-def cities_from_axis(
-    axis: gpd.GeoDataFrame,
-    districts: gpd.GeoDataFrame,
-    *,
-    cities: tuple[official.City, ...] = official.CITIES,
-    links: str | os.PathLike[str] | pd.DataFrame | None = None,
-    min_part_share: float = 0.01,
-    rel_tol: float = 1e-5,
-    max_half_width_m: float = 30_000.0,
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Build the three cities by the documented band rule, calibrated to official areas.
-
-    The rule, for each city: take the axis (in EPSG:4549), buffer it by a half-width
-    ``w`` with flat ends (so the band stops at the axis's ends, the boundary roads
-    香港东路 in the south and 大田路 in the north), intersect it with the host
-    district's land polygon (whose sea edge is the coastline), drop parts smaller than
-    ``min_part_share`` of the result (islets and slivers), and solve for the ``w`` whose
-    geodesic area equals the official figure (bisection to ``rel_tol``).  Each city
-    therefore lies inside its district by construction, and the cities cannot overlap
-    because the districts do not.  A city whose district the axis does not cross (青年科创城
-    in 李沧区) gets a *link*: the shortest segment from the axis to a named place of that
-    district (``links``), buffered by the same half-width (round ends).
-
-    Parameters
-    ----------
-    axis : GeoDataFrame
-        The axis (one or more lines, merged), any CRS.
-    districts : GeoDataFrame
-        Host districts with a ``code`` column (``"370212"``...), any CRS.
-    cities : tuple of official.City
-        The cities to build; defaults to the plan's three.
-    links : path or DataFrame, optional
-        Columns ``city`` (a city key), ``lon``, ``lat``, ``datum`` and optional
-        ``place_zh``: the named place each such city's link reaches.
-    min_part_share, rel_tol, max_half_width_m : float
-        See the rule above.
-
-    Returns
-    -------
-    cities : GeoDataFrame
-        One row per city in WGS84: names, host district, official and measured area,
-        the calibrated ``half_width_m`` and provenance.
-    report : DataFrame
-        The calibration: city, half-width, target and achieved area, iterations.
-
-    Examples
-    --------
-    >>> lay = load_layout()
-    >>> built, report = cities_from_axis(lay.axis, lay.districts)
-    >>> (report["rel_error"].abs() < 1e-4).all()
-    np.True_
-    """
-    check_columns(districts, ["code"], "districts")
-    axis_m = shapely.line_merge(shapely.union_all(to_analysis_crs(axis).geometry.values))
-    if axis_m.is_empty:
-        raise GeometryError("the axis is empty")
-    dist_m = to_analysis_crs(districts)
-    link_lines: dict[str, shapely.LineString] = {}
-    link_places: dict[str, str] = {}
-    if links is not None:
-        places = _points_from_table(_read_table(links, "city links"), "city links")
-        check_columns(places, ["city"], "city links")
-        places_m = to_analysis_crs(places)
-        for key, place, pt in zip(
-            places_m["city"], places_m.get("place_zh", places_m["city"]), places_m.geometry
+        loaded = sys.modules.get("layout_builders")
+        if loaded is not None and Path(getattr(loaded, "__file__", "")).resolve() == (
+            _BUILDERS_FILE
         ):
-            near = shapely.ops.nearest_points(axis_m, pt)[0]
-            link_lines[str(key)] = shapely.LineString([near, pt])
-            link_places[str(key)] = str(place)
-    rows, report = [], []
-    for c in cities:
-        link_m = link_lines.get(c.key)
-        host = dist_m.loc[dist_m["code"].astype(str) == c.district_code]
-        if host.empty:
-            raise LayoutError(f"district {c.district_code} hosting {c.name_zh} is missing")
-        host_m = shapely.union_all(host.geometry.values)
-        lo, hi = 0.0, max_half_width_m
-        if _geodesic_km2(_band(axis_m, host_m, hi, min_part_share, link_m)) < c.area_km2:
-            raise LayoutError(
-                f"{c.name_zh}: even a {hi / 1000:.0f} km band around the axis holds less "
-                f"than {c.area_km2} km² of district {c.district_code}"
-            )
-        it = 0
-        area = 0.0
-        geom = shapely.Polygon()
-        while it < 80:
-            it += 1
-            mid = 0.5 * (lo + hi)
-            geom = _band(axis_m, host_m, mid, min_part_share, link_m)
-            area = _geodesic_km2(geom)
-            if abs(area - c.area_km2) <= rel_tol * c.area_km2:
-                break
-            lo, hi = (mid, hi) if area < c.area_km2 else (lo, mid)
-        rows.append(
-            {
-                "key": c.key,
-                "name_zh": c.name_zh,
-                "name_en": c.name_en,
-                "district_code": c.district_code,
-                "district_zh": official.DISTRICTS[c.district_code][0],
-                "location_zh": c.area_note_zh,
-                "official_area_km2": c.area_km2,
-                "half_width_m": round(mid, 1),
-                "status": STATUS_INDICATIVE,
-                "method": (
-                    f"band of half-width {mid:.0f} m around the axis (flat ends)"
-                    + (f" and its link to {link_places[c.key]}" if link_m is not None else "")
-                    + ", "
-                    f"clipped to the land of district {c.district_code}, parts under "
-                    f"{min_part_share:.0%} dropped, half-width solved so that the "
-                    "geodesic area equals the official figure"
-                ),
-                "geometry": geom,
-            }
-        )
-        report.append(
-            {
-                "city": c.name_zh,
-                "half_width_m": round(mid, 1),
-                "official_area_km2": c.area_km2,
-                "area_km2": round(area, 4),
-                "rel_error": (area - c.area_km2) / c.area_km2,
-                "iterations": it,
-            }
-        )
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=ANALYSIS_CRS)
-    frame = to_datum(frame, "WGS84")
-    frame.insert(
-        frame.columns.get_loc("official_area_km2") + 1, "area_km2", geodesic_area(frame) / 1e6
-    )
-    return frame, pd.DataFrame(report)
-
-
-def circles_from_sites(
-    source: str | os.PathLike[str] | pd.DataFrame,
-    *,
-    n_vertices: int = 128,
-) -> gpd.GeoDataFrame:
-    """Ecosystem circles as geodesic circles of each site's radius around its anchor.
-
-    Parameters
-    ----------
-    source : path or DataFrame
-        Columns ``kind`` (a key of :data:`corridor_geo.official.CIRCLE_KINDS`, or its
-        Chinese or English name), ``site_zh``, ``lon``, ``lat``, ``datum``,
-        ``radius_m``; optional ``site_en``, ``anchor_zh``, ``source_ref``,
-        ``accuracy_m``, ``rationale``.
-    n_vertices : int
-        Vertices of each circle (computed on the WGS 84 ellipsoid, so the radius is
-        exact at every vertex).
-
-    Returns
-    -------
-    GeoDataFrame
-        One polygon per site, WGS84, with ``kind``, ``kind_zh``, ``kind_en``, site
-        names, ``radius_m``, the anchor point's coordinates and provenance.
-
-    Examples
-    --------
-    >>> circles = circles_from_sites(datasets.get_path("circle_sites.csv"))
-    >>> sorted(circles["kind"].unique())[:2]
-    ['finance', 'future_industry']
-    """
-    table = _read_table(source, "circle sites")
-    check_columns(table, ["kind", "site_zh", "radius_m"], "circle sites")
-    table["kind"] = _normalize_kinds(table["kind"], "circle sites")
-    radius = pd.to_numeric(table["radius_m"], errors="coerce")
-    if not (radius > 0).all():
-        bad = table.loc[~(radius > 0), "site_zh"].tolist()
-        raise InputError(f"circle sites need a positive radius_m; check {bad}")
-    points = _points_from_table(table, "circle sites")
-    kinds = {k.key: k for k in official.CIRCLE_KINDS}
-    az = np.linspace(0.0, 360.0, n_vertices, endpoint=False)
-    polys = []
-    for pt, r in zip(points.geometry, radius):
-        lon, lat, _ = _GEOD.fwd(
-            np.full(n_vertices, pt.x), np.full(n_vertices, pt.y), az, np.full(n_vertices, float(r))
-        )
-        polys.append(shapely.Polygon(np.column_stack([lon, lat])[::-1]))
-    out = points.drop(columns="geometry")
-    out.insert(1, "kind_zh", [kinds[k].name_zh for k in out["kind"]])
-    out.insert(2, "kind_en", [kinds[k].name_en for k in out["kind"]])
-    out["radius_m"] = radius.to_numpy(float)
-    out["anchor_lon"] = points.geometry.x.to_numpy()
-    out["anchor_lat"] = points.geometry.y.to_numpy()
-    out["status"] = STATUS_INDICATIVE
-    out["method"] = f"geodesic circle of radius_m around the anchor ({n_vertices} vertices)"
-    return gpd.GeoDataFrame(out, geometry=polys, crs=WGS84)
+            _builders_module = loaded
+            return loaded
+        spec = importlib.util.spec_from_file_location("layout_builders", _BUILDERS_FILE)
+        if spec is None or spec.loader is None:
+            raise AttributeError(f"cannot load {_BUILDERS_FILE}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _builders_module = module
+    return _builders_module
 
 
 def _normalize_kinds(values: pd.Series, what: str) -> pd.Series:
@@ -400,15 +139,77 @@ class CorridorLayout:
     layers: Mapping[str, gpd.GeoDataFrame]
     sources: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Read-only mappings: the metric views below are cached per layout, so the layers
+        # of a layout must never change (replace() returns a new layout).
+        object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+
     # Layer access ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
         return self.layer(name)
 
-    def layer(self, name: str) -> gpd.GeoDataFrame:
-        """A copy of one layer by name (see :data:`LAYER_NAMES`)."""
-        if name not in LAYER_NAMES:
+    def _check_name(self, name: str) -> None:
+        if name not in LAYER_NAMES or name not in self.layers:
             raise LayoutError(f"unknown layer name {name!r}: use one of {', '.join(LAYER_NAMES)}")
-        return self.layers[name].copy()
+
+    def layer(self, name: str, *, crs: Any = None) -> gpd.GeoDataFrame:
+        """A copy of one layer by name (see :data:`LAYER_NAMES`), in WGS84 or another CRS.
+
+        Parameters
+        ----------
+        name : str
+            The layer.
+        crs : CRS or str, optional
+            ``None`` for the storage CRS (WGS84); ``"analysis"`` (EPSG:4549) or any CRS
+            or datum :func:`corridor_geo.crs.to_crs` accepts.  Projected views are computed
+            once per layout and cached: every analysis of the same layout shares them.
+
+        Examples
+        --------
+        >>> lay = load_layout()
+        >>> lay.layer("cities", crs="analysis").crs.to_epsg()
+        4549
+        """
+        self._check_name(name)
+        if crs is None:
+            return self.layers[name].copy()
+        target = resolve_crs(crs)
+        if target.equals(WGS84):
+            return self.layers[name].copy()
+        key = ("layer", name, target.to_wkt())
+        return cached(self, key, lambda: to_crs(self.layers[name], target)).copy()
+
+    def metric(self, name: str) -> gpd.GeoDataFrame:
+        """One layer in the analysis CRS (EPSG:4549, metres), from the layout's cache.
+
+        Examples
+        --------
+        >>> round(float(load_layout().metric("corridor").area.iloc[0]) / 1e6)
+        191
+        """
+        return self.layer(name, crs=ANALYSIS_CRS)
+
+    def union(self, name: str, *, crs: Any = "analysis") -> shapely.Geometry:
+        """All geometries of one layer as one shapely geometry (EPSG:4549 by default), cached.
+
+        Shapely geometries are immutable, so the cached object itself is returned.
+
+        Examples
+        --------
+        >>> land = load_layout().union("city")
+        >>> land.geom_type, land.bounds[0] > 100_000  # metres
+        ('MultiPolygon', True)
+        """
+        self._check_name(name)
+        target = resolve_crs(crs)
+        key = ("union", name, target.to_wkt())
+
+        def build() -> shapely.Geometry:
+            frame = self.layers[name] if target.equals(WGS84) else self.layer(name, crs=target)
+            return shapely.union_all(frame.geometry.values)
+
+        return cached(self, key, build)
 
     corridor = property(lambda self: self.layer("corridor"), doc="The corridor (一廊).")
     cities = property(lambda self: self.layer("cities"), doc="The three cities (三城).")
@@ -582,9 +383,9 @@ class CorridorLayout:
             note="plan: 南北向长53公里, a rounded figure",
         )
 
-        cm = to_analysis_crs(cities)
-        dm = to_analysis_crs(layers["districts"])
-        corr_m = shapely.union_all(to_analysis_crs(corridor).geometry.values)
+        cm = self.metric("cities")
+        dm = self.metric("districts")
+        corr_m = self.union("corridor")
         structural: list[str] = []
         for (_, row), geom in zip(cities.iterrows(), cm.geometry):
             host = dm.loc[dm["code"].astype(str) == str(row["district_code"])]
@@ -652,9 +453,7 @@ class CorridorLayout:
             rel=False,
         )
 
-        axis_m = shapely.line_merge(
-            shapely.union_all(to_analysis_crs(layers["axis"]).geometry.values)
-        )
+        axis_m = shapely.line_merge(self.union("axis"))
         ends = shapely.get_coordinates(axis_m)
         south, north = (ends[0], ends[-1]) if ends[0][1] <= ends[-1][1] else (ends[-1], ends[0])
         for end, code, label in (
@@ -685,7 +484,7 @@ class CorridorLayout:
             rel=False,
         )
 
-        city_geom = shapely.union_all(to_analysis_crs(layers["city"]).geometry.values)
+        city_geom = self.union("city")
         out_city = shapely.difference(corr_m, city_geom).area / max(corr_m.area, 1.0)
         add(
             "inside Qingdao",
@@ -747,7 +546,7 @@ class CorridorLayout:
 
     def _repr_html_(self) -> str:
         """Jupyter display: the figures against the plan and the layers, as a table."""
-        from .maps import esc
+        from ._html import esc
 
         table = self.validate()
         figures = table[table["check"].isin(["area", "length"])]
@@ -769,8 +568,11 @@ class CorridorLayout:
             "</div>"
         )
 
-    def explore(self, **kwargs: Any):
+    def explore(self, **kwargs: Any) -> Any:
         """An interactive folium map of the layout (see :func:`corridor_geo.maps.explore_layout`).
+
+        Delegates to :mod:`corridor_geo.maps` through the documented hook
+        (:mod:`corridor_geo._hooks`), as geopandas' ``explore`` does.
 
         Examples
         --------
@@ -778,9 +580,9 @@ class CorridorLayout:
         >>> type(m).__name__
         'Map'
         """
-        from .maps import explore_layout
+        from ._hooks import delegate
 
-        return explore_layout(self, **kwargs)
+        return delegate("explore", self, **kwargs)
 
     # Export ---------------------------------------------------------------------------
     def to_file(
@@ -817,7 +619,7 @@ class CorridorLayout:
         >>> gpd.read_file(out, layer="cities").crs.to_epsg()
         4549
         """
-        from .io import write_layers
+        from ._hooks import delegate
 
         path = Path(path)
         if fmt is None and path.suffix.lower() not in (".gpkg",):
@@ -826,7 +628,8 @@ class CorridorLayout:
                     f"{path.name!r}: give a .gpkg file, or a folder with fmt='geojson'/'shp'"
                 )
             fmt = "geojson"
-        return write_layers({n: self.layers[n] for n in LAYER_NAMES}, path, fmt=fmt, crs=crs)
+        layers = {n: self.layers[n] for n in LAYER_NAMES if n in self.layers}
+        return delegate("write_layers", layers, path, fmt=fmt, crs=crs)
 
 
 def _status_values(frame: pd.DataFrame) -> list[str]:

@@ -41,7 +41,6 @@ CSS library is loaded.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import re
@@ -56,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from .crs import datum_of, to_datum
+from ._html import esc
+from .crs import ANALYSIS_CRS, datum_of, to_datum
 
 __all__ = [
     "BASEMAPS",
@@ -67,6 +67,7 @@ __all__ = [
     "add_zones",
     "esc",
     "explore_layout",
+    "explore_object",
     "map_to_html",
     "new_map",
     "save_map",
@@ -140,22 +141,6 @@ def _folium():
     except ImportError as exc:  # pragma: no cover - folium is a core dependency
         raise ImportError('maps need folium: pip install "corridor-geo"') from exc
     return folium
-
-
-def esc(value: Any) -> str:
-    """HTML-escape any value for display (None and NaN become an empty string).
-
-    Examples
-    --------
-    >>> esc("<img src=x onerror=alert(1)>")
-    '&lt;img src=x onerror=alert(1)&gt;'
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    # Beyond HTML: folium places some content inside JavaScript template literals, where
-    # a backtick, "${" or a backslash escape ("\x3c") could still inject markup or code.
-    text = html.escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
 @lru_cache(maxsize=1)
@@ -861,15 +846,14 @@ def add_axis_markers(m, layout, *, every_km: float = 5.0, name: str = "km marker
     True
     """
     folium = _folium()
-    from .crs import to_analysis_crs
 
     if every_km <= 0:
         raise InputError("every_km must be positive")
-    axis_m = to_analysis_crs(layout.axis).geometry.iloc[0]
+    from .axis import axis_line
+
+    axis_m = axis_line(layout)
     distances = np.arange(0.0, axis_m.length / 1000 + 1e-9, every_km)
-    pts = gpd.GeoSeries(
-        [axis_m.interpolate(d * 1000) for d in distances], crs=to_analysis_crs(layout.axis).crs
-    )
+    pts = gpd.GeoSeries([axis_m.interpolate(d * 1000) for d in distances], crs=ANALYSIS_CRS)
     pts = _for_map(m, pts, "axis markers")
     group = folium.FeatureGroup(name=esc(name))
     for d, geom in zip(distances, pts.geometry):
@@ -919,3 +903,42 @@ def map_to_html(m) -> str:
     buf = io.StringIO()
     buf.write(m.get_root().render())
     return buf.getvalue()
+
+
+def explore_object(obj: Any, *, layout: Any = None, **kwargs: Any):
+    """The map behind ``explore()`` of a layout, a ResourceTable or a Raster.
+
+    The target of the documented delegation hook (:mod:`corridor_geo._hooks`): the
+    model objects' ``explore`` methods call it instead of importing this module.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> type(explore_object(load_layout(), basemap="blank")).__name__
+    'Map'
+    """
+    import tempfile
+
+    from .layout import CorridorLayout, load_layout
+    from .raster import Raster
+    from .resources import ResourceTable
+
+    if isinstance(obj, CorridorLayout):
+        return explore_layout(obj, **kwargs)
+    lay = load_layout() if layout is None else layout
+    if isinstance(obj, ResourceTable):
+        m = explore_layout(lay, **kwargs)
+        frame = obj.accepted
+        popup = [
+            obj.column(c)
+            for c in ("name", "category_zh", "category_en", "weight", "status")
+            if obj.column(c) in frame.columns
+        ]
+        label = obj.column("name") if obj.column("name") in frame.columns else None
+        return add_points(m, frame, name="resources", label_column=label, popup_columns=popup)
+    if isinstance(obj, Raster):
+        name = kwargs.pop("name", "raster")
+        m = explore_layout(lay, layers=("corridor", "axis"), **kwargs)
+        with tempfile.TemporaryDirectory() as tmp:
+            return add_raster(m, obj.to_geotiff(Path(tmp) / "raster.tif"), name=name)
+    raise InputError(f"cannot explore a {type(obj).__name__}")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
-from .crs import ANALYSIS_CRS, to_analysis_crs
+from .crs import ANALYSIS_CRS, to_crs
 
 __all__ = [
     "CITY_COLORS",
@@ -224,9 +224,9 @@ def _base_axes(layout, ax, figsize, pad_m: float):
         fig, ax = plt.subplots(figsize=figsize)
     else:
         fig = ax.figure
-    corridor = to_analysis_crs(layout.corridor)
+    corridor = layout.metric("corridor")
     minx, miny, maxx, maxy = corridor.total_bounds
-    districts = to_analysis_crs(layout.districts)
+    districts = layout.metric("districts")
     districts.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#9a9a9a", linewidth=0.6, zorder=1)
     ax.set_xlim(minx - pad_m, maxx + pad_m)
     ax.set_ylim(miny - pad_m, maxy + pad_m)
@@ -271,17 +271,17 @@ def plot_layout(
     """
     lang = _resolve_lang(lang)
     fig, ax, districts = _base_axes(layout, ax, figsize, pad_m=4000)
-    cities = to_analysis_crs(layout.cities)
+    cities = layout.metric("cities")
     for _, row in cities.iterrows():
         gpd.GeoSeries([row.geometry], crs=cities.crs).plot(
             ax=ax, color=CITY_COLORS.get(row["key"], "#888888"), alpha=0.55, zorder=3
         )
     if circles:
-        to_analysis_crs(layout.circles).boundary.plot(
+        layout.metric("circles").boundary.plot(
             ax=ax, color="#ae017e", linewidth=0.9, linestyle="--", zorder=4
         )
-    to_analysis_crs(layout.corridor).boundary.plot(ax=ax, color="#08306b", linewidth=1.2, zorder=5)
-    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=2.2, zorder=6)
+    layout.metric("corridor").boundary.plot(ax=ax, color="#08306b", linewidth=1.2, zorder=5)
+    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=2.2, zorder=6)
     font = _font_kwargs(lang)
     if labels:
         x0, x1 = ax.get_xlim()
@@ -414,8 +414,8 @@ def plot_density(
         )
         units = src.tags().get("units", "")
     image = ax.imshow(np.ma.masked_invalid(data), extent=extent, cmap=cmap, zorder=2, alpha=0.85)
-    to_analysis_crs(layout.corridor).boundary.plot(ax=ax, color="#08306b", linewidth=1.0, zorder=5)
-    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=1.2, zorder=6)
+    layout.metric("corridor").boundary.plot(ax=ax, color="#08306b", linewidth=1.0, zorder=5)
+    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=1.2, zorder=6)
     bar = fig.colorbar(image, ax=ax, shrink=0.6)
     bar.set_label(label or units or "density", **_font_kwargs(lang))
     _finish_map(
@@ -456,7 +456,7 @@ def plot_isochrones(
         raise InputError(f"isochrones have no column {band_column!r}")
     lang = _resolve_lang(lang)
     fig, ax, _ = _base_axes(layout, ax, figsize, pad_m=3000)
-    iso = to_analysis_crs(isochrones)
+    iso = to_crs(isochrones, ANALYSIS_CRS)
     bands = sorted(pd.unique(iso[band_column]))
     colormap = __import__("matplotlib").colormaps[cmap]
     from matplotlib.patches import Patch
@@ -466,9 +466,9 @@ def plot_isochrones(
         color = colormap(1 - (len(bands) - 1 - i) / max(len(bands) - 1, 1))
         iso.loc[iso[band_column] == band].plot(ax=ax, color=color, alpha=0.45, zorder=3 + i)
         handles.append(Patch(color=color, alpha=0.45, label=f"≤ {band:g} min"))
-    to_analysis_crs(layout.axis).plot(ax=ax, color="#e31a1c", linewidth=1.5, zorder=10)
+    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=1.5, zorder=10)
     if origins is not None:
-        to_analysis_crs(origins).plot(ax=ax, color="black", markersize=12, zorder=11)
+        to_crs(origins, ANALYSIS_CRS).plot(ax=ax, color="black", markersize=12, zorder=11)
     ax.legend(handles=list(reversed(handles)), loc="lower right", fontsize=8)
     _finish_map(
         ax,

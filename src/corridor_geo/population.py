@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import datasets
+from ._compat import renamed_keywords
 from ._errors import InputError
 
 __all__ = ["METHOD_CENSUS_AREA", "census_polygons", "census_population", "population_by_zone"]
@@ -81,12 +82,13 @@ def census_polygons(layout: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(polys, geometry="geometry", crs=layout.districts.crs)
 
 
+@renamed_keywords(column="population_col")
 def population_by_zone(
     layout: Any,
     *,
     layers: Sequence[str] | str | None = None,
     population: Any = None,
-    column: str = "population",
+    population_col: str = "population",
 ) -> pd.DataFrame:
     """Population of each zone.
 
@@ -99,11 +101,11 @@ def population_by_zone(
         Zone layers of a layout; default corridor, cities, circles, districts.
     population : None, GeoDataFrame, Raster or path to a raster
         ``None``: census district totals spread by area (the default, see the module
-        notes).  A GeoDataFrame: polygons with a count ``column``, spread by area.  A
+        notes).  A GeoDataFrame: polygons with a count ``population_col``, spread by area.  A
         :class:`~corridor_geo.raster.Raster` or raster file of people per cell: zonal
         sums with fractional cell coverage.  A path to a vector file is read as polygons.
-    column : str
-        The count column of polygons.
+    population_col : str
+        The count column of polygons (formerly ``column``).
 
     Returns
     -------
@@ -144,14 +146,17 @@ def population_by_zone(
         values = stats["sum"].to_numpy()
         method = "raster of people per cell: zonal sum with fractional cell coverage at edges"
     elif isinstance(population, gpd.GeoDataFrame):
-        if column not in population.columns:
+        if population_col not in population.columns:
             raise InputError(
-                f"the population polygons have no column {column!r}: pass column='...'"
+                f"the population polygons have no column {population_col!r}: pass "
+                "population_col='...'"
             )
-        counts = pd.to_numeric(population[column], errors="coerce")
+        counts = pd.to_numeric(population[population_col], errors="coerce")
         if counts.isna().any() or (counts < 0).any():
-            raise InputError(f"population column {column!r} has missing or negative counts")
-        values = _areal(population, zones, column, assign_polygons)
+            raise InputError(
+                f"population column {population_col!r} has missing or negative counts"
+            )
+        values = _areal(population, zones, population_col, assign_polygons)
         method = "caller's polygons with counts spread by area (uniform density in each)"
     else:
         raise InputError(
@@ -173,7 +178,7 @@ def _areal(
     polys: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, column: str, assign: Any
 ) -> np.ndarray:
     polys = polys.reset_index(drop=True)
-    pairs = assign(polys, zones, layers=None, weight=column)
+    pairs = assign(polys, layout=zones, weight=column)
     key = zones["layer"].astype(str) + "\x00" + zones["zone"].astype(str)
     got = (pairs["layer"].astype(str) + "\x00" + pairs["zone"].astype(str)).to_numpy()
     sums = pd.Series(pairs["weight_in_zone"].to_numpy()).groupby(got).sum()

@@ -105,8 +105,11 @@ class Raster:
             ok &= v != self.nodata
         return ok
 
-    def explore(self, layout: Any = None, *, name: str = "raster", **kwargs: Any):
+    def explore(self, *, layout: Any = None, name: str = "raster", **kwargs: Any) -> Any:
         """A folium map of the raster over the layout (see :func:`corridor_geo.maps.add_raster`).
+
+        Delegates to :mod:`corridor_geo.maps` through the documented hook
+        (:mod:`corridor_geo._hooks`), as geopandas' ``explore`` does.
 
         Examples
         --------
@@ -116,19 +119,13 @@ class Raster:
         >>> type(r.explore(basemap="blank")).__name__
         'Map'
         """
-        import tempfile
+        from ._hooks import delegate
 
-        from .layout import load_layout
-        from .maps import add_raster, explore_layout
-
-        layout = layout if layout is not None else load_layout()
-        m = explore_layout(layout, layers=("corridor", "axis"), **kwargs)
-        with tempfile.TemporaryDirectory() as tmp:
-            return add_raster(m, self.to_geotiff(Path(tmp) / "raster.tif"), name=name)
+        return delegate("explore", self, layout=layout, name=name, **kwargs)
 
     def _repr_html_(self) -> str:
         """Jupyter display: shape, cell size, CRS, value range and tags."""
-        from .maps import esc
+        from ._html import esc
 
         valid = self.valid()
         values = np.asarray(self.values, dtype=float)[valid]

@@ -35,6 +35,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ._errors import CorridorGeoError, InputError
+from ._html import esc
 
 __all__ = ["Report", "build_report"]
 
@@ -63,19 +64,6 @@ figcaption { font-size: 13px; color: #555; }
 iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
 footer { padding: 16px 40px; font-size: 12px; color: #666; }
 """
-
-
-def esc(value: Any) -> str:
-    """HTML-escape a value for the report (None/NaN become empty).
-
-    Examples
-    --------
-    >>> esc("<script>")
-    '&lt;script&gt;'
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return html.escape(str(value), quote=True)
 
 
 def _fmt(value: Any) -> str:
@@ -458,8 +446,8 @@ def section_share(layout, inputs: _Inputs) -> Section:
     from .plotting import plot_targets
     from .zones import share_of_city
 
-    shares = share_of_city(inputs.current, layout, layers=("corridor", "cities"))
-    status = target_status(inputs.current, layout, base=inputs.base)
+    shares = share_of_city(inputs.current, layout=layout, layers=("corridor", "cities"))
+    status = target_status(inputs.current, layout=layout, base=inputs.base)
     from .resources import category_registry
 
     names = category_registry().set_index("key")
@@ -514,7 +502,9 @@ def section_density(
     from .maps import add_points, add_raster, explore_layout
     from .plotting import plot_density
 
-    zones = density_by_zone(inputs.current, layout, layers=("corridor", "cities", "districts"))
+    zones = density_by_zone(
+        inputs.current, layout=layout, layers=("corridor", "cities", "districts")
+    )
     kde = kernel_density(
         inputs.current, bandwidth_m=KDE_BANDWIDTH_M, cell_size_m=KDE_CELL_M, layout=layout
     )
@@ -554,7 +544,7 @@ def section_profile(layout, inputs: _Inputs) -> Section:
     from .axis import axis_profile
     from .plotting import plot_axis_profile
 
-    profile = axis_profile(inputs.current, layout, bin_km=1.0)
+    profile = axis_profile(inputs.current, layout=layout, bin_km=1.0)
     excluded = profile.attrs.get("excluded", {})
     peak = profile.loc[profile["count_per_km"].idxmax()] if len(profile) else None
     by_city = profile.groupby("city", as_index=False)[["count", "length_km"]].sum()
@@ -609,8 +599,8 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
         path = Path(graph)
         G = graph_from_graphml(path) if path.suffix.lower() == ".graphml" else graph_from_osm(path)
         graph_note = f"<p class='note'>Road network: {esc(path.name)}.</p>"
-    times = time_to_axis(inputs.current, G, layout)
-    cities = assign_zones(inputs.current, layout, layers=("cities",))
+    times = time_to_axis(inputs.current, G, layout=layout)
+    cities = assign_zones(inputs.current, layout=layout, layers=("cities",))
     city_col = next(c for c in cities.columns if "cit" in c)
     ident = [c for c in ("id", "name", "category") if c in inputs.current.columns]
     joined = pd.concat(
@@ -642,7 +632,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     )
     unreachable = joined.loc[~joined["reachable"], "reason"].value_counts()
     anchors = circle_anchors(layout, kind="university")
-    iso = isochrones(anchors, G, minutes=ISOCHRONE_MINUTES, buffer_m=buffer_m)
+    iso = isochrones(anchors, G, cutoffs=ISOCHRONE_MINUTES, buffer_m=buffer_m)
     # Name the sites and say what network the isochrones come from.
     site = anchors.reset_index(drop=True)
     iso.insert(1, "site_zh", iso["point"].map(site["site_zh"]))

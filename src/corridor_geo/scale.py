@@ -32,6 +32,13 @@ the in-memory path exactly (``tests/test_scale.py`` checks it on identical data,
 threaded scheduler and with a ``LocalCluster``); weights are sums of floats added in a
 different order, equal to rounding.
 
+A (Geo)Parquet **path** is the fastest input: it is read with pyarrow directly, row
+group by row group, only the needed columns, and the points' coordinates without
+building geometries (GeoArrow ``point`` columns as arrays; WKB points decoded with
+numpy), then projected once to EPSG:4549.  :func:`write_synthetic_parquet` writes
+GeoArrow point encoding.  A dask-geopandas GeoDataFrame is used as dask gives its
+partitions.
+
 ``benchmarks/bench_dask.py`` runs ten million points from GeoParquet through
 :func:`~corridor_geo.zones.share_of_city` and reports peak memory and how the time
 scales with partitions and workers.
@@ -41,83 +48,43 @@ Needs the ``scale`` extra: ``pip install "corridor-geo[scale]"``.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._errors import DataFileError, InputError, MissingCRSError
+from ._compat import renamed_function
+from ._errors import InputError
+from ._partition import (
+    PARQUET_SUFFIXES,
+    as_partitioned,
+    map_partitions_shared,
+    read_parquet_frame,
+    require_dask,
+    shared_key,
+)
+from ._synthetic import STATUS_SYNTHETIC, synthetic_setup
+from .crs import ANALYSIS_CRS, WGS84
 
 __all__ = [
     "PARQUET_SUFFIXES",
     "as_partitioned",
     "map_partitions_shared",
     "map_reduce",
+    "read_parquet_points",
     "read_points",
     "write_synthetic_parquet",
 ]
 
 log = logging.getLogger(__name__)
 
-PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".parq", ".pq")
-"""File name endings read as (Geo)Parquet."""
 
-_HINT = 'install the scale extra: pip install "corridor-geo[scale]"'
-_XY_NAMES = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("x", "y"))
-
-
-def _require_dask() -> None:
-    try:
-        import dask  # noqa: F401
-        import dask_geopandas  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - the test environment has them
-        raise ImportError(f"partitioned data needs dask-geopandas: {_HINT}") from exc
-
-
-# --------------------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------------------
-def _parquet_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in PARQUET_SUFFIXES and not p.name.startswith(".")
-        )
-    return [path] if path.suffix.lower() in PARQUET_SUFFIXES else []
-
-
-def _is_parquet_path(obj: Any) -> bool:
-    if not isinstance(obj, (str, os.PathLike)):
-        return False
-    path = Path(obj)
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        return True
-    return path.is_dir() and bool(_parquet_files(path))
-
-
-def _crs_from(crs: Any) -> Any:
-    """A pyproj CRS from a datum name (``"GCJ02"``...) or anything pyproj accepts."""
-    from pyproj import CRS
-
-    from .crs import DATUMS, normalize_datum
-
-    if isinstance(crs, str):
-        try:
-            return DATUMS[normalize_datum(crs)]
-        except InputError:
-            pass
-    return CRS.from_user_input(crs)
-
-
-def read_points(
+def read_parquet_points(
     path: str | os.PathLike[str],
     *,
     columns: Sequence[str] | None = None,
@@ -128,22 +95,21 @@ def read_points(
 ) -> Any:
     """Open (Geo)Parquet points as a partitioned dask-geopandas GeoDataFrame (lazy).
 
+    The analyses take the path itself (faster: they read only what they need, without
+    building geometries); use this for your own dask work on the points.
+
     Parameters
     ----------
     path : path-like
         A Parquet file or a folder of them (a partitioned dataset).  GeoParquet carries
         its geometry and CRS; plain Parquet needs coordinate columns and ``crs``.
     columns : sequence of str, optional
-        Columns to read (the geometry is always read); all by default.  The analyses
-        read only the columns they need anyway.
+        Columns to read (the geometry is always read); all by default.
     index : str, optional
-        A column to use as the index.  Without it, the index stored in the files is
-        used (``to_parquet(index=True)``, as :func:`write_synthetic_parquet` writes);
-        data written without one is numbered from 0 within each partition.
+        A column to use as the index (else the stored index, or 0.. per partition).
     split_row_groups : bool, int or "infer"
         Partitioning (dask's ``read_parquet``): ``True`` one partition per row group,
-        an integer that many row groups per partition, ``"infer"`` (default) dask's
-        choice from the file sizes.
+        an integer that many row groups per partition, ``"infer"`` dask's choice.
     crs : str, int or pyproj.CRS, optional
         CRS of plain Parquet coordinates (required there): ``"EPSG:4326"``, a datum name
         (``"GCJ02"`` for Amap coordinates)...  For GeoParquet it must match the file's
@@ -169,124 +135,24 @@ def read_points(
     >>> from corridor_geo.resources import synthetic_resources
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "labs.parquet"
     >>> synthetic_resources(1000, seed=1).to_parquet(path, row_group_size=250)
-    >>> frame = read_points(path, columns=["category"], split_row_groups=True)
+    >>> frame = read_parquet_points(path, columns=["category"], split_row_groups=True)
     >>> frame.npartitions, list(frame.columns), frame.crs.to_epsg()
     (4, ['category', 'geometry'], 4326)
     """
-    _require_dask()
-    import dask.dataframe as dd
-    import dask_geopandas
-    import pyarrow.parquet as pq
-
-    p = Path(path)
-    if not p.exists():
-        raise DataFileError(f"no such file or folder: {str(p)!r}")
-    files = _parquet_files(p)
-    if not files:
-        raise DataFileError(
-            f"{str(p)!r} holds no Parquet file (names ending {', '.join(PARQUET_SUFFIXES)})"
-        )
-    schema = pq.read_schema(files[0])
-    meta = schema.metadata or {}
-    cols = None if columns is None else list(dict.fromkeys(columns))
-    if b"geo" in meta:
-        import json
-
-        geo_name = json.loads(meta[b"geo"]).get("primary_column", "geometry")
-        if cols is not None and geo_name not in cols:
-            cols.append(geo_name)
-        frame = dask_geopandas.read_parquet(
-            str(p), columns=cols, index=index, split_row_groups=split_row_groups
-        )
-        if crs is not None:
-            wanted = _crs_from(crs)
-            if frame.crs is None:
-                frame = frame.set_crs(wanted)
-            elif not frame.crs.equals(wanted):
-                raise InputError(
-                    f"{p.name} is in {frame.crs.name!r}, not {wanted.name!r}: leave crs out to "
-                    "use the file's CRS, or relabel it with frame.set_crs(..., "
-                    "allow_override=True) when the file is mislabelled"
-                )
-        if frame.crs is None:
-            raise MissingCRSError(
-                f"{p.name} has no CRS: pass crs='EPSG:4326' (or a datum name such as "
-                "'GCJ02') to say which it is"
-            )
-        return frame
-    if crs is None:
-        raise MissingCRSError(
-            f"{p.name} is plain Parquet (no GeoParquet metadata): pass crs='EPSG:4326' "
-            "(or 'CGCS2000', 'GCJ02', 'BD09', any EPSG code) for its coordinates"
-        )
-    names = list(schema.names)
-    if xy is None:
-        lower = {n.lower(): n for n in names}
-        found = [(lower[a], lower[b]) for a, b in _XY_NAMES if a in lower and b in lower]
-        if not found:
-            raise InputError(
-                f"{p.name} has no coordinate columns (lon/lat, longitude/latitude or x/y) "
-                f"among {names}: name them with xy=('<x column>', '<y column>')"
-            )
-        xy = found[0]
-    missing = [c for c in xy if c not in names]
-    if missing:
-        raise InputError(f"no column(s) {missing} in {p.name}; it has {names}")
-    if cols is not None:
-        cols = list(dict.fromkeys([*cols, *xy]))
-    table = dd.read_parquet(str(p), columns=cols, index=index, split_row_groups=split_row_groups)
-    target = _crs_from(crs)
-    geometry = dask_geopandas.points_from_xy(table, xy[0], xy[1], crs=target)
-    frame = dask_geopandas.from_dask_dataframe(table, geometry=geometry)
-    return frame if frame.crs is not None else frame.set_crs(target)
-
-
-def as_partitioned(obj: Any) -> Any:
-    """The input as a dask-geopandas GeoDataFrame, if it is partitioned data; else None.
-
-    A dask-geopandas GeoDataFrame is returned as is, a dask-geopandas GeoSeries as a
-    one-column frame, a (Geo)Parquet path opened with :func:`read_points`.  Anything
-    else (in-memory frames, other paths) gives ``None``, so the caller takes its
-    in-memory path.
-
-    Examples
-    --------
-    >>> import geopandas as gpd, shapely
-    >>> as_partitioned(gpd.GeoSeries([shapely.Point(120, 36)], crs=4326)) is None
-    True
-    >>> as_partitioned("resources.csv") is None
-    True
-    """
-    if _is_parquet_path(obj):
-        return read_points(obj)
-    module = type(obj).__module__
-    if not (module.startswith("dask_geopandas") or module.startswith("dask.")):
-        return None
-    _require_dask()
-    import dask_geopandas
-
-    if isinstance(obj, dask_geopandas.GeoSeries):
-        return obj.to_frame()
-    if isinstance(obj, dask_geopandas.GeoDataFrame):
-        return obj
-    raise InputError(
-        f"a dask {type(obj).__name__} without geometry: make it a dask-geopandas "
-        "GeoDataFrame, e.g. dask_geopandas.from_dask_dataframe(df, geometry="
-        "dask_geopandas.points_from_xy(df, 'lon', 'lat', crs='EPSG:4326'))"
+    return read_parquet_frame(
+        path, columns=columns, index=index, split_row_groups=split_row_groups, crs=crs, xy=xy
     )
+
+
+read_points = renamed_function(read_parquet_points, "read_points")
 
 
 # --------------------------------------------------------------------------------------
 # Running
 # --------------------------------------------------------------------------------------
-def _shared(obj: Any) -> Any:
-    """One graph key holding ``obj`` (named, so that it is not hashed)."""
-    import dask
-
-    return dask.delayed(obj, name=f"corridor-geo-shared-{uuid.uuid4().hex}", traverse=False)
-
-
 def _fold(combine: Callable[[Any, Any], Any], items: list[Any]) -> Any:
+    import functools
+
     return functools.reduce(combine, items)
 
 
@@ -335,7 +201,7 @@ def map_reduce(
     ...            lambda a, b: a + b, shared=10)
     60.0
     """
-    _require_dask()
+    require_dask()
     import dask
 
     if split_every < 2:
@@ -344,7 +210,7 @@ def map_reduce(
     ref = client.scatter(shared, broadcast=True, hash=False) if client is not None else None
     try:
         task = dask.delayed(func)
-        key = ref if ref is not None else _shared(shared)  # one key, not one copy per task
+        key = ref if ref is not None else shared_key(shared)  # one key, not one copy per task
         level = [task(p, key, **kwargs) for p in parts]
         fold = dask.delayed(_fold)
         while len(level) > 1:
@@ -358,29 +224,6 @@ def map_reduce(
     finally:
         if ref is not None:
             ref.release()
-
-
-def map_partitions_shared(
-    frame: Any, func: Callable[..., Any], shared: Any, *, meta: Any, **kwargs: Any
-) -> Any:
-    """Lazy ``frame.map_partitions(func, shared)`` with ``shared`` one key of the graph.
-
-    The result is computed by the caller (``.compute()``, ``.to_parquet(...)``), on
-    whatever scheduler is current.
-
-    Examples
-    --------
-    >>> import dask_geopandas, geopandas as gpd, pandas as pd, shapely
-    >>> pts = gpd.GeoDataFrame({"w": [1.0, 2.0, 3.0]},
-    ...                        geometry=shapely.points([(0, 0)] * 3), crs=4326)
-    >>> frame = dask_geopandas.from_geopandas(pts, npartitions=2)
-    >>> out = map_partitions_shared(frame, lambda part, k: part["w"] * k, 10,
-    ...                             meta=pd.Series(dtype=float, name="w"))
-    >>> out.compute().tolist()
-    [10.0, 20.0, 30.0]
-    """
-    _require_dask()
-    return frame.map_partitions(func, _shared(shared), meta=meta, **kwargs)
 
 
 # --------------------------------------------------------------------------------------
@@ -432,6 +275,8 @@ def write_synthetic_parquet(
     the same columns, categories and ``status = "synthetic"``) but are drawn in chunks
     with a vectorised sampler, so ten million rows take seconds and little memory.  The
     random stream differs from :func:`synthetic_resources` (same seed, other points).
+    Points are stored with GeoArrow ``point`` encoding (GeoParquet 1.1), which the
+    analyses read without decoding geometries.
 
     Parameters
     ----------
@@ -444,7 +289,7 @@ def write_synthetic_parquet(
         Same seed and ``rows_per_file``, same dataset.
     rows_per_file, row_group_size : int
         Rows per file and per Parquet row group (the finest partitioning
-        :func:`read_points` can give).
+        :func:`read_parquet_points` can give).
     layout, corridor_share, categories, weight_mean
         As for :func:`~corridor_geo.resources.synthetic_resources`.
     overwrite : bool
@@ -462,7 +307,7 @@ def write_synthetic_parquet(
     >>> path = write_synthetic_parquet(folder, 2500, rows_per_file=1000, seed=1)
     >>> sorted(p.name for p in path.iterdir())
     ['part.00000.parquet', 'part.00001.parquet', 'part.00002.parquet']
-    >>> frame = read_points(path)
+    >>> frame = read_parquet_points(path)
     >>> len(frame), frame.crs.to_epsg(), int(frame.index.max().compute())
     (2500, 4326, 2499)
     """
@@ -471,9 +316,8 @@ def write_synthetic_parquet(
     import shapely
     from pyproj import Transformer
 
-    from .crs import ANALYSIS_CRS, WGS84, to_analysis_crs
     from .layout import load_layout
-    from .resources import STATUS_SYNTHETIC, _synthetic_setup
+    from .resources import category_registry
 
     if n < 0:
         raise InputError(f"n must be >= 0, got {n}")
@@ -483,14 +327,14 @@ def write_synthetic_parquet(
     if target.exists() and not overwrite:
         raise InputError(f"{str(target)!r} exists: pass overwrite=True to replace it")
     lay = load_layout() if layout is None else layout
-    reg, cats = _synthetic_setup(categories, corridor_share)
+    reg, cats = synthetic_setup(category_registry(), categories, corridor_share)
     keys = np.array(list(cats), dtype=object)
     prob = np.array([cats[k] for k in keys], dtype=float)
     prob /= prob.sum()
     name_zh = reg["name_zh"].reindex(keys).to_numpy(dtype=object)
     name_en = reg["name_en"].reindex(keys).to_numpy(dtype=object)
-    corridor = shapely.union_all(to_analysis_crs(lay.corridor).geometry.values)
-    city = shapely.union_all(to_analysis_crs(lay.city).geometry.values)
+    corridor = lay.union("corridor")
+    city = lay.union("city")
     inside = _sampler(corridor, 100.0)
     rest = _sampler(shapely.difference(city, corridor), 250.0)
     back = Transformer.from_crs(ANALYSIS_CRS, WGS84, always_xy=True)
@@ -529,7 +373,10 @@ def write_synthetic_parquet(
                 index=pd.RangeIndex(start, start + m),
             )
             frame.to_parquet(
-                tmp / f"part.{k:05d}.parquet", index=True, row_group_size=row_group_size
+                tmp / f"part.{k:05d}.parquet",
+                index=True,
+                row_group_size=row_group_size,
+                geometry_encoding="geoarrow",
             )
             log.info("wrote part %d of %d (%d rows)", k + 1, n_files, m)
         if target.exists():

@@ -17,9 +17,10 @@ layer                     zones (identifier)
 
 Boundary rule
 -------------
-Membership is decided in the zones' storage CRS (WGS84: polygon edges are the straight
-segments between their stored vertices) with GEOS predicates, so results equal
-``geopandas.sjoin`` on the same data:
+Membership is decided in the analysis CRS, EPSG:4549 (polygon edges are the straight
+segments between their projected vertices; points come in through
+:mod:`corridor_geo._points`, projected once, and EPSG:4549 input is used as it is), with
+GEOS predicates, so results equal ``geopandas.sjoin`` on the same data in EPSG:4549:
 
 * ``boundary="include"`` (default): a zone is a closed set; a point on its boundary
   (edge or vertex) belongs to it, and a point on the shared boundary of two districts
@@ -28,7 +29,8 @@ segments between their stored vertices) with GEOS predicates, so results equal
 
 How it is fast
 --------------
-Each zone gets a lookup grid over its bounding box (cells of about 100 m).  Every cell
+Each zone gets a lookup grid over its bounding box (cells of about 100 m).  The index of a
+layout's zones is built once per layout and set of layers, and reused by every call.  Every cell
 touched by an edge of the zone (found exactly, with a small safety margin) is a
 *boundary cell*; every other cell is wholly inside or wholly outside the zone and is
 classified once by a scanline fill at its centre.  A point in an inside or outside cell
@@ -52,9 +54,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._cache import cached
+from ._compat import keyword_only
 from ._errors import InputError
 from ._metric import true_area_m2
-from .crs import WGS84, datum_of, geodesic_area, to_analysis_crs, to_datum
+from ._partition import (
+    as_partitioned,
+    map_partitions_shared,
+    point_source,
+    reduce_points,
+    source_columns,
+)
+from ._points import MetricPoints, frame_of, metric_geometries, metric_points, role_column
+from .crs import WGS84, datum_of, geodesic_area, to_crs
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -64,6 +76,8 @@ __all__ = [
     "assign_polygons",
     "assign_zones",
     "share_of_city",
+    "zone_geometries",
+    "zone_index",
     "zone_table",
 ]
 
@@ -114,7 +128,7 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
                 f"a zones GeoDataFrame needs 'layer' and 'zone' columns; missing {missing}"
             )
         datum_of(layout)  # MissingCRSError
-        frame = to_datum(layout, "WGS84").reset_index(drop=True)
+        frame = to_crs(layout, WGS84).reset_index(drop=True)
         for col in ("name_zh", "name_en"):
             if col not in frame.columns:
                 frame[col] = frame["zone"].astype(str)
@@ -127,6 +141,15 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
     unknown = [n for n in names if n not in ZONE_LAYERS]
     if unknown:
         raise InputError(f"unknown zone layer(s) {unknown}: use {', '.join(ZONE_LAYERS)}")
+    if not hasattr(layout, "layers"):
+        raise InputError(
+            "layout must be a CorridorLayout (corridor_geo.load_layout()) or a GeoDataFrame "
+            f"of zones with 'layer' and 'zone' columns, got {type(layout).__name__}"
+        )
+    return cached(layout, ("zone_table", tuple(names)), lambda: _zone_table(layout, names)).copy()
+
+
+def _zone_table(layout: Any, names: list[str]) -> gpd.GeoDataFrame:
     parts = []
     for name in names:
         if name == "corridor":
@@ -169,7 +192,7 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
         g = gpd.GeoDataFrame(
             rows.reset_index(drop=True), geometry=list(f.geometry.values), crs=f.crs
         )
-        parts.append(to_datum(g, "WGS84") if datum_of(g) != "WGS84" else g)
+        parts.append(to_crs(g, WGS84))
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
     out.insert(4, "area_km2", (geodesic_area(out) / 1e6).to_numpy())
     return out
@@ -451,15 +474,16 @@ class ZoneIndex:
         cls,
         geoms: Sequence[Any],
         *,
-        cell: float = 0.001,
+        cell: float | None = None,
         max_cells: int = 4_000_000,
         boundary: str = "include",
     ) -> ZoneIndex:
         """Build the index of polygons (coordinates in any one CRS, ``cell`` in its units).
 
-        ``cell`` is the lookup cell size (0.001 degree, about 100 m, suits WGS84 zones
-        of the corridor); a zone whose box would need more than ``max_cells`` cells
-        gets coarser cells.
+        ``cell`` is the lookup cell size; by default 1/256 of the median side of the
+        zones' boxes (about 100-200 m for the corridor's zones in EPSG:4549).  A zone
+        whose box would need more than ``max_cells`` cells gets coarser cells.  The
+        result does not depend on it, only the speed.
         """
         if boundary not in _BOUNDARY:
             raise InputError(f"boundary must be 'include' or 'exclude', got {boundary!r}")
@@ -469,6 +493,12 @@ class ZoneIndex:
             raise InputError(f"zones must be polygons; zone(s) {bad} are not")
         nz = len(geoms)
         bounds = np.asarray(shapely.bounds(geoms), dtype=float).reshape(nz, 4)
+        if cell is None:
+            sides = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+            sides = sides[np.isfinite(sides) & (sides > 0)]
+            cell = float(np.median(sides)) / 256.0 if len(sides) else 1.0
+        if not (np.isfinite(cell) and cell > 0):
+            raise InputError(f"cell must be a positive size, got {cell!r}")
         gx0 = np.empty(nz)
         gy0 = np.empty(nz)
         gdx = np.empty(nz)
@@ -553,60 +583,97 @@ class ZoneIndex:
 # --------------------------------------------------------------------------------------
 # Assignment
 # --------------------------------------------------------------------------------------
-def _point_xy(points: Any) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    from .resources import ResourceTable
-
-    if isinstance(points, ResourceTable):
-        points = points.accepted
-    if isinstance(points, gpd.GeoDataFrame):
-        points = points.geometry
-    if not isinstance(points, gpd.GeoSeries):
-        raise InputError(
-            "points must be a GeoDataFrame, GeoSeries or ResourceTable, got "
-            f"{type(points).__name__}"
-        )
-    datum_of(points)  # MissingCRSError
-    if datum_of(points) != "WGS84" or not points.crs.is_geographic:
-        points = to_datum(points, "WGS84")
-    geoms = points.values
-    types = shapely.get_type_id(np.asarray(geoms, dtype=object))
-    bad = (types != 0) & ~np.asarray(shapely.is_missing(np.asarray(geoms, dtype=object)))
-    if bad.any():
-        raise InputError(
-            f"assign_points needs points; {int(bad.sum())} geometries are not points "
-            "(use assign_polygons for areas)"
-        )
-    x = np.asarray(shapely.get_x(np.asarray(geoms, dtype=object)), dtype=float)
-    y = np.asarray(shapely.get_y(np.asarray(geoms, dtype=object)), dtype=float)
-    return x, y, points.index
+def _layer_names(layers: Sequence[str] | str) -> tuple[str, ...]:
+    return (layers,) if isinstance(layers, str) else tuple(layers)
 
 
+def zone_geometries(layout: Any, layers: Sequence[str] | str) -> tuple[gpd.GeoDataFrame, Any]:
+    """The zone table (WGS84) and its geometries in EPSG:4549, cached per layout.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> zones, metric = zone_geometries(load_layout(), "cities")
+    >>> len(zones), round(sum(g.area for g in metric) / 1e6)
+    (3, 191)
+    """
+    if isinstance(layout, gpd.GeoDataFrame):  # a zones table: ``layers`` does not apply
+        zones = zone_table(layout)
+        # Straight from the caller's CRS to EPSG:4549: EPSG:4549 zones stay bit for bit.
+        return zones, metric_geometries(layout.reset_index(drop=True))
+    names = _layer_names(layers)
+
+    def build() -> tuple[gpd.GeoDataFrame, Any]:
+        zones = zone_table(layout, layers=list(names))
+        return zones, metric_geometries(zones)
+
+    zones, geoms = cached(layout, ("zone_geometries", names), build)
+    return zones.copy(), geoms
+
+
+def zone_index(
+    layout: Any, layers: Sequence[str] | str, *, boundary: str = "include"
+) -> tuple[ZoneIndex, gpd.GeoDataFrame]:
+    """The compiled :class:`ZoneIndex` of a layout's zones (EPSG:4549) and the zone table.
+
+    Built once per layout, layers and boundary rule, and shared by every later call.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from corridor_geo import load_layout
+    >>> lay = load_layout()
+    >>> index, zones = zone_index(lay, "corridor")
+    >>> index is zone_index(lay, "corridor")[0]
+    True
+    """
+    if boundary not in _BOUNDARY:
+        raise InputError(f"boundary must be 'include' or 'exclude', got {boundary!r}")
+    if isinstance(layout, gpd.GeoDataFrame):
+        zones, geoms = zone_geometries(layout, layers)
+        return ZoneIndex.build(geoms, boundary=boundary), zones
+    names = _layer_names(layers)
+    zones, geoms = zone_geometries(layout, names)
+    index = cached(
+        layout, ("zone_index", names, boundary), lambda: ZoneIndex.build(geoms, boundary=boundary)
+    )
+    return index, zones
+
+
+def _default_layout(layout: Any) -> Any:
+    if layout is None:
+        from .layout import load_layout
+
+        return load_layout()
+    return layout
+
+
+@keyword_only("layout")
 def assign_points(
     points: Any,
-    layout: Any,
     *,
+    layout: Any = None,
     layers: Sequence[str] | str = DEFAULT_LAYERS,
     boundary: str = "include",
-    cell: float = 0.001,
 ) -> pd.DataFrame:
     """Every (point, zone) pair: which zones of each layer every point lies in.
 
     Parameters
     ----------
     points : GeoDataFrame, GeoSeries, ResourceTable, dask-geopandas GeoDataFrame or path
-        Points in any CRS (GCJ-02/BD-09 converted exactly); a CRS is required.  A
-        dask-geopandas GeoDataFrame or a (Geo)Parquet path (read with
-        :func:`corridor_geo.scale.read_points`) is processed partition by partition.
-    layout : CorridorLayout or GeoDataFrame
-        The layout, or zones with ``layer`` and ``zone`` columns (see :func:`zone_table`).
+        Points in any CRS (GCJ-02/BD-09 converted exactly; EPSG:4549 used as it is); a
+        CRS is required.  A dask-geopandas GeoDataFrame or a (Geo)Parquet path (see
+        :func:`corridor_geo.scale.read_parquet_points`) is processed partition by
+        partition.
+    layout : CorridorLayout or GeoDataFrame, optional
+        The layout (the bundled one by default), or zones with ``layer`` and ``zone``
+        columns (see :func:`zone_table`).
     layers : str or sequence of str
         Zone layers (:data:`ZONE_LAYERS`); default corridor, cities, circles, districts.
     boundary : {"include", "exclude"}
         Points on a zone's boundary belong to it (``"include"``, closed zones, as
         ``sjoin(predicate="intersects")``) or not (``"exclude"``, as
         ``predicate="within"``).  See the module notes.
-    cell : float
-        Lookup cell size in degrees (speed only; the result does not depend on it).
 
     Returns
     -------
@@ -623,22 +690,20 @@ def assign_points(
     >>> from corridor_geo import load_layout
     >>> pts = gpd.GeoSeries([shapely.Point(120.49, 36.165), shapely.Point(120.0, 36.3)],
     ...                     crs="EPSG:4326", index=["ouc", "far"])
-    >>> pairs = assign_points(pts, load_layout(), layers=["corridor", "cities", "districts"])
+    >>> lay = load_layout()
+    >>> pairs = assign_points(pts, layout=lay, layers=["corridor", "cities", "districts"])
     >>> pairs.astype(str).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['ouc', 'corridor', 'corridor'], ['ouc', 'cities', 'digital'],
      ['ouc', 'districts', '370212'], ['far', 'districts', '370281']]
     """
-    from .scale import as_partitioned
-
+    layout = _default_layout(layout)
     frame = as_partitioned(points)
-    zones = zone_table(layout, layers=layers)
+    index_, zones = zone_index(layout, layers, boundary=boundary)
     if frame is not None:
-        index_ = ZoneIndex.build(zones.geometry.values, cell=cell, boundary=boundary)
         return _map_shared(frame, _pairs_partition, (index_, _zone_labels(zones)))
-    x, y, index = _point_xy(points)
-    index_ = ZoneIndex.build(zones.geometry.values, cell=cell, boundary=boundary)
-    pt, zn = index_.query(x, y)
-    return _pairs_frame(pt, zn, zones, index)
+    pts = metric_points(points)
+    pt, zn = index_.query(pts.x, pts.y)
+    return _pairs_frame(pt, zn, zones, pts.index)
 
 
 def _zone_labels(zones: pd.DataFrame) -> pd.DataFrame:
@@ -648,16 +713,14 @@ def _zone_labels(zones: pd.DataFrame) -> pd.DataFrame:
 
 def _map_shared(frame: Any, func: Any, shared: Any) -> Any:
     """Lazy ``map_partitions`` of ``func(partition, shared)``; meta from the empty frame."""
-    from .scale import map_partitions_shared
-
     return map_partitions_shared(frame, func, shared, meta=func(frame._meta, shared))
 
 
 def _pairs_partition(part: gpd.GeoDataFrame, shared: tuple[ZoneIndex, pd.DataFrame]) -> Any:
     index_, zones = shared
-    x, y, index = _point_xy(part)
-    pt, zn = index_.query(x, y)
-    return _pairs_frame(pt, zn, zones, index)
+    pts = metric_points(part)
+    pt, zn = index_.query(pts.x, pts.y)
+    return _pairs_frame(pt, zn, zones, pts.index)
 
 
 def _pairs_frame(
@@ -676,10 +739,11 @@ def _pairs_frame(
     )
 
 
+@keyword_only("layout")
 def assign_zones(
     points: Any,
-    layout: Any,
     *,
+    layout: Any = None,
     layers: Sequence[str] | str = DEFAULT_LAYERS,
     boundary: str = "include",
 ) -> pd.DataFrame:
@@ -701,26 +765,24 @@ def assign_zones(
     >>> import geopandas as gpd, shapely
     >>> from corridor_geo import load_layout
     >>> pts = gpd.GeoSeries([shapely.Point(120.49, 36.165)], crs="EPSG:4326")
-    >>> assign_zones(pts, load_layout(), layers=["cities", "districts"]).to_dict("records")
+    >>> assign_zones(pts, layout=load_layout(), layers=["cities", "districts"]).to_dict("records")
     [{'cities': 'digital', 'n_cities': 1, 'districts': '370212', 'n_districts': 1}]
     """
-    from .scale import as_partitioned
-
+    layout = _default_layout(layout)
     frame = as_partitioned(points)
-    zones = zone_table(layout, layers=layers)
+    index_, zones = zone_index(layout, layers, boundary=boundary)
     if frame is not None:
-        index_ = ZoneIndex.build(zones.geometry.values, boundary=boundary)
         return _map_shared(frame, _wide_partition, (index_, _zone_labels(zones)))
-    x, y, index = _point_xy(points)
-    pt, zn = ZoneIndex.build(zones.geometry.values, boundary=boundary).query(x, y)
-    return _wide_frame(pt, zn, zones, index)
+    pts = metric_points(points)
+    pt, zn = index_.query(pts.x, pts.y)
+    return _wide_frame(pt, zn, zones, pts.index)
 
 
 def _wide_partition(part: gpd.GeoDataFrame, shared: tuple[ZoneIndex, pd.DataFrame]) -> Any:
     index_, zones = shared
-    x, y, index = _point_xy(part)
-    pt, zn = index_.query(x, y)
-    return _wide_frame(pt, zn, zones, index)
+    pts = metric_points(part)
+    pt, zn = index_.query(pts.x, pts.y)
+    return _wide_frame(pt, zn, zones, pts.index)
 
 
 def _wide_frame(pt: np.ndarray, zn: np.ndarray, zones: pd.DataFrame, index: pd.Index) -> Any:
@@ -737,10 +799,11 @@ def _wide_frame(pt: np.ndarray, zn: np.ndarray, zones: pd.DataFrame, index: pd.I
     return out
 
 
+@keyword_only("layout")
 def assign_polygons(
     polygons: gpd.GeoDataFrame | gpd.GeoSeries,
-    layout: Any,
     *,
+    layout: Any = None,
     layers: Sequence[str] | str = DEFAULT_LAYERS,
     weight: str | None = None,
 ) -> pd.DataFrame:
@@ -750,8 +813,8 @@ def assign_polygons(
     ----------
     polygons : GeoDataFrame or GeoSeries
         Polygons in any CRS (a CRS is required), e.g. parcels, campuses, census tracts.
-    layout : CorridorLayout or GeoDataFrame
-        The layout or a zones table (see :func:`zone_table`).
+    layout : CorridorLayout or GeoDataFrame, optional
+        The layout (the bundled one by default) or a zones table (see :func:`zone_table`).
     layers : str or sequence of str
     weight : str, optional
         A column of counts to split by area share (``weight_in_zone``).
@@ -768,9 +831,9 @@ def assign_polygons(
     >>> import geopandas as gpd, shapely
     >>> from corridor_geo import load_layout
     >>> lay = load_layout()
-    >>> c = to_analysis_crs(lay.corridor).geometry.iloc[0].centroid
+    >>> c = lay.union("corridor").centroid
     >>> box = gpd.GeoSeries([shapely.Point(c.x, c.y).buffer(100)], crs="EPSG:4549")
-    >>> out = assign_polygons(box, lay, layers="corridor")
+    >>> out = assign_polygons(box, layout=lay, layers="corridor")
     >>> out["zone"].tolist(), round(float(out["area_share"].iloc[0]), 3)
     (['corridor'], 1.0)
     """
@@ -780,12 +843,8 @@ def assign_polygons(
         raise InputError(
             f"polygons must be a GeoDataFrame or GeoSeries, got {type(polygons).__name__}"
         )
-    datum_of(polygons)
-    zones = zone_table(layout, layers=layers)
-    pm = to_analysis_crs(polygons)
-    zm = to_analysis_crs(zones)
-    pg = np.asarray(pm.geometry.values, dtype=object)
-    zg = np.asarray(zm.geometry.values, dtype=object)
+    zones, zg = zone_geometries(_default_layout(layout), layers)
+    pg = metric_geometries(polygons)
     tree = shapely.STRtree(zg)
     p_idx, z_idx = tree.query(pg, predicate="intersects")
     inter = shapely.intersection(pg[p_idx], zg[z_idx])
@@ -806,6 +865,12 @@ def assign_polygons(
         if weight not in polygons.columns:
             raise InputError(f"no weight column {weight!r} in the polygons")
         w = pd.to_numeric(polygons[weight], errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            raise InputError(
+                f"weight column {weight!r} has missing or negative values in rows "
+                f"{polygons.index[bad][:5].tolist()}"
+            )
         out["weight_in_zone"] = w[p_idx] * out["area_share"].to_numpy()
     return out.sort_values(["polygon", "layer"], kind="stable").reset_index(drop=True)
 
@@ -817,10 +882,11 @@ ALL = "ALL"
 """The ``by`` value of the rows that total every group."""
 
 
+@keyword_only("layout")
 def share_of_city(
     resources: Any,
-    layout: Any,
     *,
+    layout: Any = None,
     by: str | None = "category",
     layers: Sequence[str] | str = DEFAULT_LAYERS,
     weight: str | None = "weight",
@@ -840,18 +906,20 @@ def share_of_city(
     ----------
     resources : ResourceTable, GeoDataFrame, GeoSeries, dask-geopandas GeoDataFrame or path
         Points with a CRS; ``by`` and ``weight`` columns as named.  A dask-geopandas
-        GeoDataFrame or a (Geo)Parquet path (see :func:`corridor_geo.scale.read_points`)
-        is counted partition by partition (only the needed columns are read) and the
-        partial counts summed: the result equals the in-memory one.
-    layout : CorridorLayout or GeoDataFrame
-        The layout or a zones table (see :func:`zone_table`).
+        GeoDataFrame or a (Geo)Parquet path is counted partition by partition (a path is
+        read with pyarrow: only the needed columns, coordinates without geometries) and
+        the partial counts summed: the result equals the in-memory one.
+    layout : CorridorLayout or GeoDataFrame, optional
+        The layout (the bundled one by default) or a zones table (see :func:`zone_table`).
     by : str or None
         Column to group by (``"category"``, ``"category_zh"``, ``"status"``...);
         ``None`` for no grouping.
     layers : str or sequence of str
         Zone layers (:data:`ZONE_LAYERS`).
     weight : str or None
-        Column of weights (patents, people); ``None`` or a missing column: weight 1.
+        Column of non-negative weights (patents, people); ``None``: weight 1.  The
+        default column ``"weight"`` missing from a GeoDataFrame also weighs each point 1;
+        a named column that is missing, and any NaN or negative weight, raises.
     boundary : {"include", "exclude"}
         See the module notes.
     city_totals : mapping, optional
@@ -870,7 +938,8 @@ def share_of_city(
         Tidy: one row per zone and group (zeros included): ``layer``, ``zone``,
         ``name_zh``, ``name_en``, ``<by>`` (or ``group``), ``count``, ``weight``,
         ``city_count``, ``city_weight``, ``share_count``, ``share_weight`` (NaN where the
-        city total is 0).
+        city total is 0).  ``attrs["n_outside_city"]`` counts resources outside the city
+        layer (in no total; logged as a warning).
 
     Examples
     --------
@@ -879,59 +948,46 @@ def share_of_city(
     >>> lay = load_layout()
     >>> pts = synthetic_resources(200, seed=3, corridor_share=0.45,
     ...                           categories={"state_key_lab": 1, "new_rd_institution": 1})
-    >>> table = share_of_city(pts, lay, layers="corridor")
+    >>> table = share_of_city(pts, layout=lay, layers="corridor")
     >>> row = table.query("category == 'ALL'").iloc[0]
     >>> int(row["city_count"]), bool(0.3 < row["share_count"] < 0.6)
     (200, True)
     """
-    from .resources import as_points
-    from .scale import as_partitioned, map_reduce
-
-    frame = as_partitioned(resources)
-    pts = frame if frame is not None else as_points(_needed_columns(resources, by, weight))
-    if by is not None and by not in _point_columns(pts):
-        raise InputError(f"no column {by!r} to group by; the resources have {list(pts.columns)}")
-    wanted = [layers] if isinstance(layers, str) else list(layers)
-    zones = zone_table(layout, layers=[*wanted, "city"] if "city" not in wanted else wanted)
-    index_ = ZoneIndex.build(zones.geometry.values, boundary=boundary)
-    if frame is None:
-        part = _group_counts(pts, index_, by=by, weight=weight)
+    layout = _default_layout(layout)
+    wanted = list(_layer_names(layers))
+    if city_totals is not None:
+        for g, v in city_totals.items():
+            if not (np.isfinite(float(v)) and float(v) >= 0):
+                raise InputError(f"city_totals[{g!r}] must be a finite count >= 0, got {v!r}")
+    names = wanted if "city" in wanted else [*wanted, "city"]
+    index_, zones = zone_index(layout, names, boundary=boundary)
+    source = point_source(resources)
+    if source is None:
+        frame = frame_of(resources, "resources")
+        if by is not None and role_column(frame, by) not in frame.columns:
+            raise InputError(
+                f"no column {by!r} to group by; the resources have "
+                f"{list(map(str, frame.columns))} (by=None counts every point)"
+            )
+        pts = metric_points(resources, columns=[by], weight=weight, what="resources")
+        part = _group_counts(pts, index_, by=by)
     else:
-        datum_of(frame)  # MissingCRSError before any task runs
-        keep = [c for c in dict.fromkeys([by, weight]) if c is not None and c in frame.columns]
-        part = map_reduce(
-            frame[[*keep, frame.geometry.name]],
-            _group_counts_partition,
+        if by is not None and by not in source_columns(source):
+            raise InputError(
+                f"no column {by!r} to group by in the partitioned resources; they have "
+                f"{source_columns(source)} (by=None counts every point)"
+            )
+        part = reduce_points(
+            source,
+            _group_counts,
             _GroupCounts.merge,
+            columns=[by] if by is not None else [],
+            weight=weight,
             shared=index_,
             client=client,
             by=by,
-            weight=weight,
         )
     return _share_table(part, zones, wanted, by=by, city_totals=city_totals, total=total)
-
-
-def _point_columns(frame: Any) -> list[str]:
-    """Columns of points once through ``as_points`` (which adds category and weight)."""
-    cols = list(frame.columns)
-    return cols + [c for c in ("category", "weight") if c not in cols]
-
-
-def _needed_columns(resources: Any, by: str | None, weight: str | None) -> Any:
-    """The resources cut to the ``by`` and ``weight`` columns and the geometry.
-
-    An analysis reading two columns of a wide table need not copy the others (as
-    :func:`~corridor_geo.resources.as_points` would).  Anything else (a missing ``by``
-    column, input that is not a frame) is returned as is, for the usual errors.
-    """
-    from .resources import ResourceTable
-
-    frame = resources.accepted if isinstance(resources, ResourceTable) else resources
-    if not isinstance(frame, gpd.GeoDataFrame) or (by is not None and by not in frame.columns):
-        return resources
-    geometry = frame.geometry.name
-    keep = [c for c in dict.fromkeys([by, weight]) if c is not None and c in frame.columns]
-    return frame[[*[c for c in keep if c != geometry], geometry]]
 
 
 @dataclass
@@ -961,23 +1017,16 @@ class _GroupCounts:
         return _GroupCounts(labels, counts, weights, self.n_grouped + other.n_grouped)
 
 
-def _group_counts(
-    pts: gpd.GeoDataFrame, index_: ZoneIndex, *, by: str | None, weight: str | None
-) -> _GroupCounts:
-    """Counts and weights per zone and group of points already passed through as_points."""
-    x, y, _ = _point_xy(pts.geometry)
-    pt, zn = index_.query(x, y)
-    w = (
-        pd.to_numeric(pts[weight], errors="coerce").fillna(0.0).to_numpy(float)
-        if weight is not None and weight in pts.columns
-        else np.ones(len(pts))
-    )
+def _group_counts(pts: MetricPoints, index_: ZoneIndex, *, by: str | None) -> _GroupCounts:
+    """Counts and weights per zone and group of metric points."""
+    pt, zn = index_.query(pts.x, pts.y)
+    w = pts.data["__weight__"]
     if by is None:
         codes = np.zeros(len(pts), dtype=np.int64)
         uniq = [ALL]  # one group, the total, even with no points (zero counts)
     else:
         # Codes in order of first appearance, -1 for missing values.
-        codes, found = pd.factorize(pts[by], use_na_sentinel=True)
+        codes, found = pd.factorize(pts.data[by], use_na_sentinel=True)
         uniq = pd.Index(found).tolist()
     n_g = len(uniq)
     n_z = len(index_.geoms)
@@ -986,14 +1035,6 @@ def _group_counts(
     counts = np.bincount(flat, minlength=n_z * n_g).reshape(n_z, n_g).astype(np.int64)
     weights = np.bincount(flat, weights=w[pt][valid], minlength=n_z * n_g).reshape(n_z, n_g)
     return _GroupCounts(list(uniq), counts, weights, int((codes >= 0).sum()))
-
-
-def _group_counts_partition(
-    part: gpd.GeoDataFrame, index_: ZoneIndex, *, by: str | None, weight: str | None
-) -> _GroupCounts:
-    from .resources import as_points
-
-    return _group_counts(as_points(part), index_, by=by, weight=weight)
 
 
 def _share_table(
@@ -1061,4 +1102,5 @@ def _share_table(
             np.nan,
         )
     out["count"] = out["count"].astype(int)
+    out.attrs["n_outside_city"] = n_outside
     return out

@@ -12,12 +12,18 @@ import pandas as pd
 from .._errors import CorridorGeoError
 
 
-def add_resource_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> None:
-    p.add_argument(
-        "resources" if required else "--resources",
-        metavar="RESOURCES",
-        help="resources file: CSV (UTF-8 or GBK), XLSX, GeoJSON, GeoPackage or Shapefile",
+def add_resource_arguments(
+    p: argparse.ArgumentParser, *, required: bool = True, flag: bool = False
+) -> None:
+    """The options of the one reader: file, datum, columns, encoding, delimiter..."""
+    help_text = (
+        "points file: CSV/TSV/TXT (UTF-8, GBK, Big5...), XLSX, GeoJSON, GeoPackage, "
+        "Shapefile or GeoParquet"
     )
+    if flag or not required:
+        p.add_argument("--resources", metavar="RESOURCES", required=required, help=help_text)
+    else:
+        p.add_argument("resources", metavar="RESOURCES", help=help_text)
     p.add_argument(
         "--datum",
         help="datum of the coordinates: WGS84, CGCS2000, GCJ02 (Amap, Tencent) or BD09 "
@@ -32,6 +38,19 @@ def add_resource_arguments(p: argparse.ArgumentParser, *, required: bool = True)
     p.add_argument("--encoding", help="text encoding of a CSV (detected: UTF-8 or GB18030)")
     p.add_argument("--sheet", default=0, help="sheet of an XLSX file (name or number)")
     p.add_argument("--categories", help="category registry CSV replacing the bundled one")
+    p.add_argument(
+        "--strict-categories",
+        action="store_true",
+        help="reject rows whose category is not in the registry (by default they are kept "
+        "as user categories under their own name)",
+    )
+    p.add_argument("--delimiter", help="delimiter of a text file (sniffed otherwise)")
+    p.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="1-based row of the header (by default found: title rows above it are skipped)",
+    )
 
 
 CRS_HELP = (
@@ -55,30 +74,49 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
 
 
-def read(args: argparse.Namespace, path: str | None = None) -> Any:
-    from ..resources import read_resources
+def read(
+    args: argparse.Namespace,
+    path: str | None = None,
+    *,
+    layout: Any = None,
+    categories_required: bool = True,
+) -> Any:
+    """The resources (or, without required categories, any points) of the command line.
+
+    Every command reads through the library's one reader, with the same options; the
+    layout (with any ``--replace`` layers) decides what counts as inside Qingdao.
+    """
+    from ..resources import read_points, read_resources
 
     source = path if path is not None else args.resources
     if not Path(source).exists():
-        raise CorridorGeoError(f"no such resources file: {source!r}")
-    sheet: Any = args.sheet
+        raise CorridorGeoError(f"no such file: {source!r}")
+    sheet: Any = getattr(args, "sheet", 0)
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
-    table = read_resources(
-        source,
-        lon=args.lon,
-        lat=args.lat,
-        datum=args.datum,
-        category=args.category,
-        id=args.id_column,
-        name=args.name_column,
-        weight=args.weight,
-        encoding=args.encoding,
-        sheet=sheet,
-        categories=args.categories,
-    )
+    options: dict[str, Any] = {
+        "lon": args.lon,
+        "lat": args.lat,
+        "datum": args.datum,
+        "category": getattr(args, "category", None),
+        "id": getattr(args, "id_column", None),
+        "name": getattr(args, "name_column", None),
+        "weight": getattr(args, "weight", None),
+        "encoding": getattr(args, "encoding", None),
+        "sheet": sheet,
+        "categories": getattr(args, "categories", None),
+        "delimiter": getattr(args, "delimiter", None),
+        "header_row": getattr(args, "header_row", None),
+        "layout": layout,
+    }
+    if categories_required:
+        table = read_resources(
+            source, strict_categories=getattr(args, "strict_categories", False), **options
+        )
+    else:
+        table = read_points(source, **options)
     if table.n_read and not len(table.accepted):
-        reasons = table.rejected["reason"].value_counts().head(3)
+        reasons = table.rejected[table.column("reason")].value_counts().head(3)
         raise CorridorGeoError(
             f"none of the {table.n_read} rows of {Path(source).name} was accepted: "
             + "; ".join(f"{n} x {r}" for r, n in reasons.items())
@@ -97,6 +135,7 @@ def write_table(table: pd.DataFrame, out: Path, stem: str, fmt: str) -> Path:
 
 
 def write_rejected(res: Any, out: Path, fmt: str, stem: str = "rejected") -> Path:
+    """The rejected rows with their reasons (every row read is accepted or here)."""
     return write_table(res.rejected, out, stem, fmt)
 
 

@@ -11,16 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import CorridorGeoError, InputError
+from .._errors import CorridorGeoError
+from . import _common as common
 
 ORDER = 30
 
 log = logging.getLogger(__name__)
-
-_LON = ("lon", "lng", "long", "longitude", "x", "经度")
-_LAT = ("lat", "latitude", "y", "纬度")
-_NAME = ("name", "name_zh", "名称", "site_zh", "title")
-_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -43,18 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "  corridor-geo access --resources geocoded/geocoded.csv --network osm --out out",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--resources",
-        required=True,
-        help="CSV/XLSX with lon/lat columns, or any vector file of points",
-    )
-    p.add_argument(
-        "--datum",
-        help="datum of the resources' coordinates: WGS84, CGCS2000, GCJ02 (Amap, Tencent) or "
-        "BD09 (Baidu); needed for tables without a 'datum' column",
-    )
-    p.add_argument("--lon", help="longitude column (found by common names otherwise)")
-    p.add_argument("--lat", help="latitude column (found by common names otherwise)")
+    common.add_resource_arguments(p, required=True, flag=True)
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap file (.osm.pbf, .osm) to build the network from")
     net.add_argument("--graphml", help="road graph saved by OSMnx (save_graphml) or corridor_geo")
@@ -94,105 +79,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="WGS84",
         help="CRS of isochrones.gpkg: WGS84 (default), CGCS2000, EPSG:4549 or GCJ02",
     )
+    common.add_layout_arguments(p)
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
     return p
 
 
-def _find(columns: list[str], given: str | None, names: tuple[str, ...], what: str) -> str:
-    if given is not None:
-        if given not in columns:
-            raise InputError(f"no column {given!r} for {what}; the table has {columns}")
-        return given
-    lower = {str(c).strip().lower(): c for c in columns}
-    for n in names:
-        if n in lower:
-            return lower[n]
-    raise InputError(
-        f"cannot find the {what} column (tried {', '.join(names)}); the table has "
-        f"{columns}: name it with --lon/--lat"
-    )
-
-
-def read_points(
-    path: str, *, datum: str | None, lon: str | None = None, lat: str | None = None
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, np.ndarray, np.ndarray]:
-    """Read points: (table of every row, valid points in WGS84, their row numbers, reasons).
-
-    Rows whose coordinates are missing or not numbers are kept in the table with a
-    reason and left out of the points.
-    """
-    from ..crs import DATUMS, normalize_datum, to_datum, transform_coords
-
-    source = Path(path)
-    if not source.is_file():
-        raise InputError(f"no such file: {path!r}")
-    if datum is not None:
-        datum = normalize_datum(datum)
-    if source.suffix.lower() in _TABLE_SUFFIXES:
-        try:
-            if source.suffix.lower() in (".xlsx", ".xls"):
-                table = pd.read_excel(source)
-            else:
-                table = pd.read_csv(source, encoding="utf-8-sig")
-        except (UnicodeDecodeError, ValueError):
-            table = pd.read_csv(source, encoding="gb18030")
-        cols = [str(c) for c in table.columns]
-        table.columns = cols
-        lon_col = _find(cols, lon, _LON, "longitude")
-        lat_col = _find(cols, lat, _LAT, "latitude")
-        x = pd.to_numeric(table[lon_col], errors="coerce").to_numpy(float)
-        y = pd.to_numeric(table[lat_col], errors="coerce").to_numpy(float)
-        ok = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
-        reasons = np.where(ok, "", "invalid lon/lat").astype(object)
-        if datum is None:
-            if "datum" not in table.columns:
-                raise InputError(
-                    f"{source.name}: say which datum the coordinates are in with --datum "
-                    "(WGS84, CGCS2000, GCJ02 for Amap/Tencent, BD09 for Baidu) or a 'datum' "
-                    "column"
-                )
-            datums = table["datum"].astype(str).map(normalize_datum).to_numpy()
-        else:
-            datums = np.full(len(table), datum, dtype=object)
-        wx, wy = x.copy(), y.copy()
-        for d in set(datums[ok]):
-            sel = ok & (datums == d)
-            wx[sel], wy[sel] = transform_coords(x[sel], y[sel], source=d, target="WGS84")
-        rows = np.flatnonzero(ok)
-        points = gpd.GeoDataFrame(
-            {"row": rows},
-            geometry=gpd.points_from_xy(wx[rows], wy[rows]),
-            crs=DATUMS["WGS84"],
-            index=rows,
-        )
-        return table, points, rows, reasons
-    try:
-        frame = gpd.read_file(source)
-    except Exception as exc:
-        raise InputError(f"cannot read {path!r} as a table or vector file: {exc}") from exc
-    if datum is not None:
-        frame = frame.set_crs(DATUMS[datum], allow_override=True)
-    if frame.crs is None:
-        raise InputError(f"{source.name} has no CRS: declare it with --datum")
-    geoms = frame.geometry
-    ok = (geoms.notna() & ~geoms.is_empty & (geoms.geom_type == "Point")).to_numpy()
-    reasons = np.where(ok, "", "not a point geometry").astype(object)
-    rows = np.flatnonzero(ok)
-    points = to_datum(
-        gpd.GeoDataFrame({"row": rows}, geometry=geoms.values[rows], crs=frame.crs, index=rows),
-        "WGS84",
-    )
-    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    return table, points, rows, reasons
-
-
-def _label_column(table: pd.DataFrame) -> pd.Series:
-    lower = {str(c).strip().lower(): c for c in table.columns}
-    for n in _NAME:
-        if n in lower:
-            return table[lower[n]].astype(str)
-    return pd.Series([f"facility {i}" for i in range(len(table))], index=table.index)
+def _label_column(table: pd.DataFrame, name: str) -> pd.Series:
+    if name in table.columns and table[name].notna().any():
+        return table[name].fillna("").astype(str)
+    return pd.Series([f"facility {i + 1}" for i in range(len(table))], index=table.index)
 
 
 def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
@@ -228,10 +124,10 @@ def run(args: argparse.Namespace) -> int:
     from .. import access, network
     from ..axis import chainage
     from ..io import write_table_atomic, write_vector_atomic
-    from ..layout import load_layout
+    from ..resources import read_points
 
-    layout = load_layout()
-    if args.max_snap <= 0:
+    layout = common.layout_from_args(args)
+    if not (np.isfinite(args.max_snap) and args.max_snap > 0):
         raise CorridorGeoError("--max-snap must be a positive distance in metres")
     bands = None
     if args.isochrones:
@@ -241,28 +137,30 @@ def run(args: argparse.Namespace) -> int:
             raise CorridorGeoError(
                 f"--isochrones takes minutes such as 5,10,15, got {args.isochrones!r}"
             ) from None
-        if not bands or min(bands) <= 0:
-            raise CorridorGeoError("--isochrones needs positive minutes, e.g. 5,10,15")
-
-    table, points, rows, reasons = read_points(
-        args.resources, datum=args.datum, lon=args.lon, lat=args.lat
-    )
-    if args.facilities:
-        f_table, facilities, _, f_reasons = read_points(
-            args.facilities, datum=args.facilities_datum
-        )
-        if (f_reasons != "").any():
-            log.warning(
-                "%d facilities have no usable point and are ignored", (f_reasons != "").sum()
+        if not bands or not all(np.isfinite(b) and b > 0 for b in bands):
+            raise CorridorGeoError(
+                "--isochrones needs positive, finite minutes, e.g. 5,10,15; got "
+                f"{args.isochrones!r}"
             )
-        f_names = _label_column(f_table).to_numpy()[facilities["row"].to_numpy()]
+
+    res = common.read(args, layout=layout, categories_required=False)
+    points = res.accepted
+    if args.facilities:
+        fac = read_points(args.facilities, datum=args.facilities_datum, layout=layout)
+        if len(fac.rejected):
+            log.warning(
+                "%d of %d facilities rejected and left out: %s",
+                len(fac.rejected),
+                fac.n_read,
+                fac.rejected[fac.column("reason")].value_counts().head(3).to_dict(),
+            )
+        facilities = fac.accepted
+        f_names = _label_column(facilities, fac.column("name")).to_numpy()
         f_source = Path(args.facilities).name
     else:
         circles = layout.circles
         facilities = gpd.GeoDataFrame(
-            {"row": np.arange(len(circles))},
-            geometry=gpd.points_from_xy(circles["anchor_lon"], circles["anchor_lat"]),
-            crs=4326,
+            geometry=gpd.points_from_xy(circles["anchor_lon"], circles["anchor_lat"]), crs=4326
         )
         f_names = circles["site_zh"].to_numpy()
         f_source = "the anchors of the layout's ecosystem circles"
@@ -271,9 +169,7 @@ def run(args: argparse.Namespace) -> int:
 
     G, graph_source = _load_graph(args, layout)
     summary = network.component_summary(G)
-    sea = network.sea_from_layout(layout)
-
-    n = len(table)
+    n = len(points)
     axis_time = np.full(n, np.nan)
     access_km = np.full(n, np.nan)
     fac_time = np.full(n, np.nan)
@@ -283,21 +179,22 @@ def run(args: argparse.Namespace) -> int:
     offset = np.full(n, np.nan)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
-    reason = reasons.copy()
+    reason = np.full(n, "", dtype=object)
+    rows = np.arange(n)
     f_unsnapped = 0
     if len(points):
         lon[rows] = points.geometry.x.to_numpy()
         lat[rows] = points.geometry.y.to_numpy()
-        ref = chainage(points, layout)
+        ref = chainage(res, layout=layout)
         chain_km[rows] = ref["chainage_km"].to_numpy()
         offset[rows] = ref["offset_m"].to_numpy()
-        to_axis = access.time_to_axis(points, G, layout, max_distance=args.max_snap, barriers=sea)
+        to_axis = access.time_to_axis(res, G, layout=layout, max_distance=args.max_snap)
         axis_time[rows] = to_axis["travel_time_min"].to_numpy()
         access_km[rows] = to_axis["access_chainage_km"].to_numpy()
         snap[rows] = to_axis["snap_distance_m"].to_numpy()
         reason[rows] = to_axis["reason"].to_numpy()
         wide = access.travel_time_matrix(
-            points, facilities, G, output="wide", max_distance=args.max_snap, barriers=sea
+            res, facilities, G, output="wide", max_distance=args.max_snap, layout=layout
         )
         f_unsnapped = int(wide.attrs["destinations_not_snapped"])
         matrix = wide.to_numpy()
@@ -308,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         no_fac = np.isinf(best_t) & (to_axis["reason"].to_numpy() == "")
         reason[rows[no_fac]] = "no path to a facility (disconnected)"
 
-    out = table.copy()
+    out = pd.DataFrame(points.drop(columns=points.geometry.name))
     out["lon_wgs84"] = lon
     out["lat_wgs84"] = lat
     out["chainage_km"] = chain_km
@@ -319,12 +216,17 @@ def run(args: argparse.Namespace) -> int:
     out["nearest_facility"] = nearest
     out["snap_distance_m"] = snap
     out["reason"] = reason.astype(str)
+    # Every row read is in the table: the rejected ones with the reader's reason.
+    rejected = res.rejected.rename(columns={res.column("reason"): "reason"})
+    rejected = rejected.drop(columns=[c for c in ("geometry",) if c in rejected.columns])
+    source_row = res.column("source_row")
+    out = pd.concat([out, rejected], ignore_index=True).sort_values(source_row, kind="stable")
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_table_atomic(out, out_dir / "access.csv")]
     if bands is not None:
         iso = access.isochrones(
-            facilities, G, minutes=bands, max_distance=args.max_snap, barriers=sea
+            facilities, G, cutoffs=bands, max_distance=args.max_snap, layout=layout
         )
         name_of = dict(zip(facilities.index, f_names))
         iso.insert(1, "facility", [name_of[p] for p in iso["point"]])
@@ -333,7 +235,8 @@ def run(args: argparse.Namespace) -> int:
         )
 
     routed = np.isfinite(axis_time) & np.isfinite(fac_time)
-    n_bad = int((~routed).sum())
+    n_bad = int((~routed).sum()) + len(res.rejected)
+    n = res.n_read
     if not args.quiet or n_bad:
         lines = [
             f"network: {graph_source}",
@@ -348,7 +251,10 @@ def run(args: argparse.Namespace) -> int:
             ),
             f"resources: {n} rows, {n - n_bad} routed, {n_bad} of {n} not routed",
         ]
-        for why, count in pd.Series(reason[~routed]).value_counts().items():
+        whys = pd.concat(
+            [pd.Series(reason[~routed]), res.rejected[res.column("reason")].astype(str)]
+        )
+        for why, count in whys.value_counts().items():
             lines.append(f"  {count} x {why}")
         if routed.any():
             lines.append(

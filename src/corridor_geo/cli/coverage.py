@@ -48,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="comma-separated zone layers",
     )
     common.add_resource_arguments(p, required=False)
+    common.add_layout_arguments(p)
     common.add_output_arguments(p)
     common.add_crs_argument(p)
     p.set_defaults(func=run)
@@ -58,11 +59,10 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import CorridorGeoError
     from ..coverage import circle_anchors, coverage
     from ..io import write_vector_atomic
-    from ..layout import load_layout
 
     if args.radius <= 0:
         raise CorridorGeoError("--radius must be positive")
-    layout = load_layout()
+    layout = common.layout_from_args(args)
     if args.facilities:
         if not Path(args.facilities).exists():
             raise CorridorGeoError(f"no such facilities file: {args.facilities!r}")
@@ -71,15 +71,15 @@ def run(args: argparse.Namespace) -> int:
         facilities = circle_anchors(layout, kind=args.circle_kind)
     if args.population and not Path(args.population).exists():
         raise CorridorGeoError(f"no such population file: {args.population!r}")
-    res = common.read(args) if args.resources else None
+    res = common.read(args, layout=layout) if args.resources else None
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
     cov = coverage(
         facilities,
-        layout,
+        layout=layout,
         radius_m=args.radius,
         layers=layers,
         population=args.population,
-        population_column=args.population_column,
+        population_col=args.population_column,
         resources=res,
         datum=args.facilities_datum,
     )

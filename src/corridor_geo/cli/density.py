@@ -47,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--kde-cell", type=float, default=50.0, help="KDE cell size, m (50)")
     p.add_argument("--no-kde", action="store_true", help="do not write the KDE raster")
+    common.add_layout_arguments(p)
     common.add_output_arguments(p)
     common.add_crs_argument(p)
     p.set_defaults(func=run)
@@ -57,15 +58,14 @@ def run(args: argparse.Namespace) -> int:
     from .._errors import CorridorGeoError
     from ..density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
     from ..io import export_raster, write_vector_atomic
-    from ..layout import load_layout
 
     if args.bandwidth <= 0 or args.kde_cell <= 0 or args.cell_size <= 0:
         raise CorridorGeoError("--bandwidth, --kde-cell and --cell-size must be positive")
-    layout = load_layout()
-    res = common.read(args)
+    layout = common.layout_from_args(args)
+    res = common.read(args, layout=layout)
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
     out = Path(args.out)
-    table = density_by_zone(res, layout, layers=layers)
+    table = density_by_zone(res, layout=layout, layers=layers)
     written = [
         common.write_table(table, out, "density_by_zone", args.format),
         common.write_rejected(res, out, args.format),

@@ -66,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
     layout = layout_from_args(args)
     key = tianditu_key(args)
-    resources = read(args) if args.resources else None
-    base = read(args, path=args.base) if args.base else None
+    resources = read(args, layout=layout) if args.resources else None
+    base = read(args, path=args.base, layout=layout) if args.base else None
     graph = args.osm or args.graphml
     if args.network == "osm":
         from ..network import graph_to_graphml

@@ -35,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "districts, city)",
     )
     p.add_argument("--by", default="category", help="column to group by (default category)")
+    common.add_layout_arguments(p)
     common.add_output_arguments(p)
     p.set_defaults(func=run)
     return p
@@ -42,16 +43,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..indicators import target_status
-    from ..layout import load_layout
     from ..zones import share_of_city
 
-    layout = load_layout()
-    res = common.read(args)
-    base = common.read(args, args.base) if args.base else None
+    layout = common.layout_from_args(args)
+    res = common.read(args, layout=layout)
+    base = common.read(args, args.base, layout=layout) if args.base else None
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
-    table = share_of_city(res, layout, by=args.by, layers=layers)
+    table = share_of_city(res, layout=layout, by=args.by, layers=layers)
     status = target_status(
-        res, layout, base=base.accepted if base else None, categories=args.categories
+        res, layout=layout, base=base.accepted if base else None, categories=args.categories
     )
     out = Path(args.out)
     written = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -18,7 +19,6 @@ from .._graph import (
     graph_geo,
     snap_to_nodes,
 )
-from .._validate import unwrap_table
 from ..crs import WGS84
 
 log = logging.getLogger(__name__)
@@ -144,8 +144,8 @@ def graph_to_gdfs(
 
 
 def nearest_nodes(
-    points: gpd.GeoDataFrame | gpd.GeoSeries,
     G: nx.MultiDiGraph,
+    points: Any,
     *,
     max_distance: float = 500.0,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
@@ -154,12 +154,15 @@ def nearest_nodes(
 ) -> pd.DataFrame:
     """Snap points to their nearest graph node, within a distance and not across water.
 
+    The graph comes first, as in OSMnx's ``nearest_nodes(G, X, Y)``; the old order
+    ``nearest_nodes(points, G)`` keeps working for one release, with a FutureWarning.
+
     Parameters
     ----------
-    points : GeoDataFrame or GeoSeries
-        Points with a CRS (GCJ-02/BD-09 marked data are converted exactly).
     G : networkx.MultiDiGraph
         Any CRS (``G.graph["crs"]``).
+    points : ResourceTable, GeoDataFrame or GeoSeries
+        Points with a CRS (GCJ-02/BD-09 marked data are converted exactly).
     max_distance : float
         Largest straight-line snapping distance, metres.  Points farther from every
         node are reported (``snapped`` False), never snapped.
@@ -189,11 +192,15 @@ def nearest_nodes(
     >>> G.add_node("a", x=500000.0, y=4000000.0); G.add_node("b", x=501000.0, y=4000000.0)
     >>> pts = gpd.GeoSeries([shapely.Point(500900, 4000100), shapely.Point(500000, 4005000)],
     ...                     crs="EPSG:4549")
-    >>> nearest_nodes(pts, G, max_distance=500)[["node", "snapped", "reason"]].to_dict("list")
+    >>> nearest_nodes(G, pts, max_distance=500)[["node", "snapped", "reason"]].to_dict("list")
     {'node': ['b', None], 'snapped': [True, False], 'reason': ['', 'beyond max_distance']}
     """
-    points = unwrap_table(points)
-    if not max_distance > 0:
+    if isinstance(points, (nx.Graph, nx.DiGraph)) and not isinstance(G, (nx.Graph, nx.DiGraph)):
+        from .._compat import warn
+
+        warn("nearest_nodes: pass the graph first, nearest_nodes(G, points), as OSMnx does")
+        G, points = points, G
+    if not (max_distance > 0 and math.isfinite(max_distance)):
         raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
     return snap_to_nodes(
         points,

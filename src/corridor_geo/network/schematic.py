@@ -13,12 +13,32 @@ import shapely
 import shapely.ops
 from pyproj import Transformer
 
+from .._cache import cached
 from .._errors import InputError
 from .._version import __version__
-from ..crs import ANALYSIS_CRS, WGS84
+from ..crs import ANALYSIS_CRS, WGS84, to_crs
 from .components import component_summary
 
 log = logging.getLogger(__name__)
+
+
+def sea_metric(layout: Any, *, margin_m: float = 20_000.0) -> Any:
+    """The sea of :func:`sea_from_layout` as one EPSG:4549 geometry, cached per layout."""
+    if not (np.isfinite(margin_m) and margin_m > 0):
+        raise InputError(f"margin_m must be a positive distance in metres, got {margin_m!r}")
+
+    def build() -> Any:
+        if hasattr(layout, "layers"):
+            land = layout.union("city")
+        else:
+            city = layout.layers["city"] if hasattr(layout, "layers") else layout
+            land = shapely.union_all(to_crs(city, ANALYSIS_CRS).geometry.values)
+        box = shapely.box(*land.buffer(margin_m).bounds)
+        return shapely.difference(box, land)
+
+    if hasattr(layout, "layers"):
+        return cached(layout, ("sea", float(margin_m)), build)
+    return build()
 
 
 def sea_from_layout(layout: Any, *, margin_m: float = 20_000.0) -> gpd.GeoDataFrame:
@@ -28,7 +48,8 @@ def sea_from_layout(layout: Any, *, margin_m: float = 20_000.0) -> gpd.GeoDataFr
     everything outside it within ``margin_m`` of the city is water - the Yellow Sea
     and Jiaozhou Bay - or a neighbouring municipality (harmless as a barrier: no road
     leads there within the corridor).  Use it as ``barriers`` of
-    :func:`nearest_nodes` so that no point is snapped across a bay.
+    :func:`nearest_nodes` so that no point is snapped across a bay.  Computed once per
+    layout (the analyses use the EPSG:4549 geometry directly).
 
     Examples
     --------
@@ -37,33 +58,13 @@ def sea_from_layout(layout: Any, *, margin_m: float = 20_000.0) -> gpd.GeoDataFr
     >>> sea.crs.to_epsg(), sea.geometry.iloc[0].geom_type in ("Polygon", "MultiPolygon")
     (4326, True)
     """
-    from .._validate import to_metric
-
-    city = layout.layers["city"] if hasattr(layout, "layers") else layout
-    # Every time_to_axis call asks for it, and buffering the coast takes most of a
-    # second: the answer is kept per city boundary (its exact geometry and CRS).
-    key = None
-    if isinstance(city, (gpd.GeoDataFrame, gpd.GeoSeries)) and city.crs is not None:
-        key = (city.crs.to_wkt(), tuple(shapely.to_wkb(city.geometry.values)), float(margin_m))
-        cached = _SEA_CACHE.get(key)
-        if cached is not None:
-            return cached.copy()
-    land = shapely.union_all(to_metric(city).geometry.values)
-    box = shapely.box(*land.buffer(margin_m).bounds)
-    sea = shapely.difference(box, land)
+    sea = sea_metric(layout, margin_m=margin_m)
     out = gpd.GeoDataFrame(
         {"name": ["sea and land outside Qingdao"], "source": ["layout city layer"]},
         geometry=[sea],
         crs=ANALYSIS_CRS,
-    ).to_crs(WGS84)
-    if key is not None:
-        while len(_SEA_CACHE) >= 4:
-            _SEA_CACHE.pop(next(iter(_SEA_CACHE)))
-        _SEA_CACHE[key] = out.copy()
-    return out
-
-
-_SEA_CACHE: dict[tuple[Any, ...], gpd.GeoDataFrame] = {}
+    )
+    return to_crs(out, WGS84)
 
 
 # --------------------------------------------------------------------------------------
@@ -132,7 +133,6 @@ def schematic_network(
     >>> all(d["schematic"] for _, _, d in G.edges(data=True))
     True
     """
-    from .._validate import to_metric
     from ..axis import axis_line
 
     for name, value in (("grid_m", grid_m), ("junction_m", junction_m)):
@@ -144,7 +144,7 @@ def schematic_network(
     if not (hasattr(layout, "layers") and "corridor" in layout.layers):
         raise InputError("schematic_network needs a CorridorLayout (corridor_geo.load_layout())")
     line = axis_line(layout)
-    corridor = shapely.union_all(to_metric(layout.layers["corridor"]).geometry.values)
+    corridor = layout.union("corridor")
     shapely.prepare(corridor)
     inside_area = corridor.buffer(1.0)
     shapely.prepare(inside_area)

@@ -270,6 +270,7 @@ def amap_pois(
         name="name",
         category="amap_category",
         categories=place_registry(),
+        strict_categories=True,
         layout=lay,
         status="amap",
         check_datum=False,

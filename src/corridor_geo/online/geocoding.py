@@ -48,7 +48,6 @@ PROVIDER_NAMES = tuple(PROVIDERS)
 """The geocoding services: ``"amap"`` (GCJ-02), ``"baidu"`` (BD-09), ``"tianditu"`` (CGCS2000)."""
 
 _ADDRESS_NAMES = ("address", "地址", "详细地址", "单位地址", "addr")
-_TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
 
 
 def cache_dir_for(provider: str) -> Path:
@@ -64,27 +63,17 @@ def cache_dir_for(provider: str) -> Path:
     return default_cache_dir(provider)
 
 
-def _read_table(source: Any, encoding: str | None) -> tuple[pd.DataFrame, str]:
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), "DataFrame supplied by the caller"
-    if not isinstance(source, (str, os.PathLike)):
-        raise InputError(
-            "table must be a DataFrame or the path of a CSV/XLSX file, got "
-            f"{type(source).__name__}"
-        )
-    path = Path(source)
-    if not path.is_file():
-        raise InputError(f"no such file: {str(path)!r}")
-    if path.suffix.lower() not in _TABLE_SUFFIXES:
-        raise InputError(f"{path.name}: geocode reads CSV or XLSX tables")
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=str).fillna(""), str(path)
-    for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-        try:
-            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False), str(path)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"cannot decode {path.name}: pass encoding='...' (e.g. 'gbk')")
+def _read_table(source: Any, encoding: str | None) -> tuple[pd.DataFrame, str, list[str]]:
+    """The address table, read by the library's one reader (encodings, delimiters, XLSX)."""
+    from .._readers import read_raw
+
+    raw = read_raw(source, encoding=encoding, what="addresses")
+    notes = list(raw.notes)
+    if raw.bad:
+        lines = ", ".join(str(b[1]) for b in raw.bad[:5])
+        notes.append(f"{len(raw.bad)} lines of the file are not rows and were not read: {lines}")
+        log.warning("%s: %s", raw.label, notes[-1])
+    return pd.DataFrame(raw.frame).reset_index(drop=True), raw.label, notes
 
 
 def _address_column(table: pd.DataFrame, address: str | None) -> str:
@@ -203,8 +192,7 @@ def geocode(
         raise InputError(f"unknown min_level {min_level!r}: use one of {', '.join(LEVELS)}")
     spec = PROVIDERS[provider]
     secret = resolve_key(key, env=spec.env, service=spec.label)
-    raw, label = _read_table(table, encoding)
-    raw = raw.reset_index(drop=True)
+    raw, label, read_notes = _read_table(table, encoding)
     col = _address_column(raw, address)
     folder = default_cache_dir(provider) if cache_dir is True else (cache_dir or None)
     n = len(raw)
@@ -276,10 +264,12 @@ def geocode(
     result = read_resources(
         frame, lon="geocode_lon", lat="geocode_lat", datum=spec.datum, **options
     )
-    return _with_geocode_reasons(result, why, provider, label, traffic)
+    return _with_geocode_reasons(result, why, provider, label, [*read_notes, traffic])
 
 
-def _with_geocode_reasons(result: Any, why: np.ndarray, provider: str, label: str, traffic: str):
+def _with_geocode_reasons(
+    result: Any, why: np.ndarray, provider: str, label: str, extra: list[str]
+):
     """Replace read_resources' "missing coordinates" by the geocoding reason."""
     from dataclasses import replace
 
@@ -294,5 +284,5 @@ def _with_geocode_reasons(result: Any, why: np.ndarray, provider: str, label: st
         rejected = rejected.drop(columns=["geocode_lon", "geocode_lat"], errors="ignore")
     accepted = result.accepted.drop(columns=["geocode_lon", "geocode_lat"], errors="ignore")
     source = f"{label}, geocoded by {PROVIDERS[provider].label}"
-    notes = (*result.notes, traffic)
+    notes = (*result.notes, *extra)
     return replace(result, accepted=accepted, rejected=rejected, source=source, notes=notes)
