@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "_cache": 0,
     "_compat": 0,
     "_hooks": 0,
+    "_atomic": 0,
     "_linref": 0,
     "_show_versions": 0,
     "official": 0,

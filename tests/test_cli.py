@@ -16,7 +16,7 @@ def test_layout_command_writes_layers_and_validation(tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["layout", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "validation: 24/24 checks passed" in printed
+    assert "validation: 35/35 checks passed" in printed
     assert (out / "corridor_layout.gpkg").is_file()
     table = pd.read_csv(out / "validation.csv", encoding="utf-8-sig")
     assert table["passed"].all()
@@ -51,7 +51,7 @@ def test_layout_command_replacement_declared_gcj02(layout, tmp_path, capsys):
         ]
     )
     assert rc == 0
-    assert "24/24 checks passed" in capsys.readouterr().out
+    assert "35/35 checks passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

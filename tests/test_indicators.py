@@ -31,7 +31,7 @@ def test_census_is_complete_and_sums_to_city_total():
 
 
 def test_population_by_area_hand_computed(layout):
-    pop = population_by_zone(layout, layers=["districts", "corridor", "cities"])
+    pop = population_by_zone(layout, layers=["districts", "corridor", "cities"], level="districts")
     census = census_population().set_index("code")["population"]
     d = pop.loc[pop["layer"] == "districts"].set_index("zone")["population"]
     assert np.allclose(d.sort_index(), census.sort_index().astype(float), rtol=1e-9)

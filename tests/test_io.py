@@ -42,7 +42,8 @@ def test_layout_to_gcj02_is_marked(layout, tmp_path):
 def test_geojson_folder_is_rfc7946(layout, tmp_path):
     written = layout.to_file(tmp_path / "layers", fmt="geojson")
     assert sorted(p.name for p in written) == sorted(
-        f"{n}.geojson" for n in ("corridor", "cities", "circles", "axis", "districts", "city")
+        f"{n}.geojson"
+        for n in ("corridor", "cities", "circles", "axis", "districts", "subdistricts", "city")
     )
     text = (tmp_path / "layers" / "cities.geojson").read_text(encoding="utf-8")
     assert "海洋科技城" in text  # UTF-8, not escaped

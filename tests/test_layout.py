@@ -46,6 +46,7 @@ def test_layers_crs_names_and_provenance(layout):
         "circles",
         "axis",
         "districts",
+        "subdistricts",
         "city",
     }
     for name in cg.layout.LAYER_NAMES:

@@ -14,7 +14,7 @@ touches the network only when one of its functions is called.
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
 >>> sorted(layout.layers)
-['axis', 'circles', 'cities', 'city', 'corridor', 'districts']
+['axis', 'circles', 'cities', 'city', 'corridor', 'districts', 'subdistricts']
 >>> cg.share_of_city.__module__
 'corridor_geo.zones'
 """

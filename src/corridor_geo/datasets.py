@@ -3,7 +3,7 @@
 The layout's default layers live in ``data/boundaries/`` of the source tree and are
 copied into the wheel as ``corridor_geo/_data/boundaries/``.  Further folders hold the
 resource category registry and the plan's targets (``data/indicators/``), the census
-population of the districts (``data/population/``), a small sample of real
+population of the districts and sub-districts (``data/population/``), a small sample of real
 institutions (``data/samples/``), Qingdao's metro network (``data/metro/``) and the cited
 register of real institutions (``data/register/``); each has its own ``SOURCES.md``.
 Code reads every
@@ -64,6 +64,8 @@ def available() -> list[str]:
     >>> "SOURCES.md" in available()
     True
     >>> "census_2020_districts.csv" in available()
+    True
+    >>> "subdistricts.geojson" in available()
     True
     """
     names = {p.name for p in _data_dir().iterdir() if p.is_file()}

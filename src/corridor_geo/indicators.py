@@ -295,7 +295,7 @@ def per_capita(
     >>> pts = gpd.GeoDataFrame({"category": ["invention_patents"], "weight": [502.37]},
     ...                        geometry=[shapely.Point(120.49, 36.165)], crs="EPSG:4326")
     >>> t = per_capita(pts, layout=load_layout(), layers=["districts"]).set_index("zone")
-    >>> round(float(t.loc["370212", "per_10k"]), 6)  # 502.37 / 502,370 people * 10,000
+    >>> round(float(t.loc["370212", "per_10k"]), 4)  # 502.37 / 502,370 people * 10,000
     10.0
     """
     from .layout import load_layout

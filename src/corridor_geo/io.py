@@ -2,7 +2,33 @@
 
 Every writer here writes to a temporary file in the destination folder and renames it
 into place, so an interrupted or failed export never leaves a half-written file and
-never destroys the previous one.
+never destroys the previous one.  A Shapefile's parts (``.shp``, ``.shx``, ``.dbf``,
+``.prj``, ``.cpg`` and the ``.fields.csv`` beside them) are written into a temporary
+folder and moved in as a set: a failure part-way puts the whole old set back, and an
+old spatial index (``.qix``, ``.sbn``...) is never left beside a new ``.shp``.  Every
+file gets the mode a plain ``open()`` gives (``0o644`` under the usual umask).
+
+Names
+-----
+Layer names become file names for every format but GeoPackage.  A name that is not a
+plain file name is refused with :class:`~corridor_geo.InputError` rather than changed
+(a silently renamed layer is a lost layer, and two names could map to one file):
+empty names, ``.`` and ``..``, a leading dot, path separators (``/``, ``\\``), control
+characters (NUL included), the characters Windows forbids (``<>:"|?*``), a trailing
+space or dot, Windows' reserved device names (``CON``, ``NUL``, ``COM1``...) and names
+longer than 200 bytes in UTF-8.  Two layers whose names differ only in case are refused
+too (they would be one file on Windows and macOS).  GeoPackage layer names are table
+names inside the file: only empty names and control characters are refused there.
+
+Spreadsheet injection
+---------------------
+CSV and XLSX exports neutralise text cells (and column names) that a spreadsheet would
+run as a formula: a text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading single quote, as OWASP's CSV-injection guidance recommends
+(``neutralize_formulas=True``, the default).  Numbers are never touched, negative ones
+included.  XLSX cells are always stored as values, never as live formulas, even with
+``neutralize_formulas=False``.  GeoPackage, GeoJSON, Shapefile and GeoParquet keep the
+text verbatim: GIS software does not evaluate it.
 
 Formats
 -------
@@ -18,7 +44,8 @@ Formats
     GeoParquet (needs ``pyarrow``: ``pip install "corridor-geo[scale]"``).
 ``csv``
     Points as ``lon``/``lat`` columns (``x``/``y`` in a projected CRS), other geometries
-    as WKT in a ``wkt`` column; UTF-8 with a byte-order mark, so Excel shows Chinese.
+    as WKT in a ``wkt`` column; UTF-8 with a byte-order mark, so Excel shows Chinese, and
+    CRLF line ends (RFC 4180), so that a field holding a line break is always quoted.
 
 CRS
 ---
@@ -31,10 +58,9 @@ marker CRS of :mod:`corridor_geo.crs`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import tempfile
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +70,7 @@ import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from . import _atomic
 from ._errors import InputError
 from .crs import datum_of, normalize_datum, to_datum
 
@@ -51,6 +78,7 @@ __all__ = [
     "FORMATS",
     "export_raster",
     "geometry_to_columns",
+    "neutralize_formula",
     "shapefile_field_names",
     "write_bytes_atomic",
     "write_layers",
@@ -85,6 +113,12 @@ _EXTENSION = {
     "csv": ".csv",
 }
 _SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+# Companions other software leaves beside a .shp; stale ones must go with the old set.
+_SHP_COMPANIONS = (".qix", ".sbn", ".sbx", ".fix", ".shp.xml", ".aih", ".ain", ".atx")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(10)}
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_MAX_NAME_BYTES = 200
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
@@ -126,19 +160,72 @@ def shapefile_field_names(columns: list[str]) -> dict[str, str]:
     return out
 
 
-@contextlib.contextmanager
-def _temporary_sibling(path: Path, suffix: str):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # GDAL wants to create the file itself
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-    finally:
-        for part in [tmp_path, *(tmp_path.with_suffix(s) for s in _SHP_PARTS)]:
-            with contextlib.suppress(FileNotFoundError):
-                part.unlink()
+def neutralize_formula(value: Any) -> Any:
+    """Quote a text a spreadsheet would run as a formula; anything else is returned as is.
+
+    A ``str`` beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote (OWASP's advice against CSV injection); removing that quote gives
+    the text back.  Numbers, negative ones included, are not text and are not touched.
+
+    Examples
+    --------
+    >>> print(neutralize_formula('=HYPERLINK("http://x","y")'))
+    '=HYPERLINK("http://x","y")
+    >>> neutralize_formula("-2+3"), neutralize_formula(-2), neutralize_formula("市南区")
+    ("'-2+3", -2, '市南区')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _neutralized(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with formula-like text cells and column names quoted."""
+    out = pd.DataFrame(table, copy=True)
+    out.columns = [neutralize_formula(c) for c in out.columns]
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if col.dtype == object or isinstance(col.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            values = col.astype(object).map(neutralize_formula)
+            if isinstance(col.dtype, pd.StringDtype):
+                values = values.astype(col.dtype)
+            out.isetitem(i, values)
+    return out
+
+
+def _check_layer_names(names: list[Any], *, files: bool) -> None:
+    """Refuse layer names that cannot be plain file names (see the module notes)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"layer name {name!r}: give a non-empty text name")
+        if not files:
+            if re.search(r"[\x00-\x1f\x7f]", name):
+                raise InputError(f"layer name {name!r} contains a control character")
+            continue
+        problem = None
+        if name in (".", "..") or name.startswith("."):
+            problem = "begins with a dot"
+        elif _FORBIDDEN.search(name):
+            problem = 'contains a path separator, a control character or one of <>:"|?*'
+        elif name[-1] in " .":
+            problem = "ends with a space or a dot"
+        elif name.split(".")[0].strip().upper() in _RESERVED:
+            problem = "is a device name reserved by Windows"
+        elif len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+            problem = f"is longer than {_MAX_NAME_BYTES} bytes"
+        if problem:
+            raise InputError(
+                f"layer name {name!r} {problem}: layers are written as files named after "
+                "them, so use letters, digits, '_' and '-' (rename the layer)"
+            )
+        key = name.casefold()
+        if key in seen:
+            raise InputError(
+                f"layer names {seen[key]!r} and {name!r} differ only in case: they would be "
+                "one file on Windows and macOS; rename one"
+            )
+        seen[key] = name
 
 
 def _prepare(frame: gpd.GeoDataFrame, crs_target: str | None) -> gpd.GeoDataFrame:
@@ -174,6 +261,7 @@ def write_vector_atomic(
     fmt: str | None = None,
     crs: str | None = None,
     precision: int | None = None,
+    neutralize_formulas: bool = True,
 ) -> Path:
     """Write one layer to GeoPackage, GeoJSON or Shapefile, atomically.
 
@@ -192,6 +280,9 @@ def write_vector_atomic(
         ``"BD09"``) or anything pyproj accepts (``"EPSG:4549"``).
     precision : int, optional
         Decimal places of coordinates in GeoJSON.
+    neutralize_formulas : bool
+        For CSV output: quote text cells a spreadsheet would run as formulas (see the
+        module notes).  Other formats keep the text verbatim.
 
     Returns
     -------
@@ -208,7 +299,12 @@ def write_vector_atomic(
     ['a']
     """
     return write_layers(
-        {layer or Path(path).stem: frame}, path, fmt=fmt, crs=crs, precision=precision
+        {layer or Path(path).stem: frame},
+        path,
+        fmt=fmt,
+        crs=crs,
+        precision=precision,
+        neutralize_formulas=neutralize_formulas,
     )[0]
 
 
@@ -231,13 +327,15 @@ def write_layers(
     fmt: str | None = None,
     crs: str | None = None,
     precision: int | None = None,
+    neutralize_formulas: bool = True,
 ) -> list[Path]:
     """Write several layers: into one GeoPackage, or one file per layer otherwise.
 
     For GeoJSON, Shapefile, GeoParquet and CSV, ``path`` is a folder and each layer goes
     to ``<folder>/<layer>.<suffix>`` (a single layer may also be given a file name); for
     GeoPackage it is the file.  See :func:`write_vector_atomic` for the other parameters
-    and the module notes for how GCJ-02/BD-09 files are named.
+    and the module notes for how GCJ-02/BD-09 files are named and which layer names are
+    refused (a name is never allowed to lead outside the folder).
 
     Returns
     -------
@@ -269,15 +367,23 @@ def write_layers(
             f"cannot tell the format of {path.name!r}: give a file suffix or fmt= "
             f"({', '.join(FORMATS)})"
         )
+    names = list(layers)
+    _check_layer_names(names, files=kind != "gpkg" and not single)
     prepared = {name: _prepare(frame, crs) for name, frame in layers.items()}
     tag = _datum_tag(next(iter(prepared.values())))
     if kind == "gpkg":
         target = _tagged(path, tag)
-        with _temporary_sibling(target, ".gpkg") as tmp:
+
+        def write_gpkg(tmp: Path) -> None:
+            from pyogrio.errors import DataLayerError
+
             for name, frame in prepared.items():
-                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-            os.replace(tmp, target)
-        return [target]
+                try:
+                    frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+                except DataLayerError as exc:
+                    raise InputError(f"layer name {name!r}: GDAL refuses it ({exc})") from exc
+
+        return [_atomic.write_atomic(target, write_gpkg)]
     suffix = _EXTENSION[kind]
     targets = (
         {next(iter(prepared)): path}
@@ -290,11 +396,13 @@ def write_layers(
         if kind == "geojson":
             _write_geojson(frame, target, precision=precision)
         elif kind == "shp":
-            _write_shapefile(frame, target)
+            _write_shapefile(frame, target, neutralize_formulas=neutralize_formulas)
         elif kind == "parquet":
             _write_parquet(frame, target)
         else:
-            write_table_atomic(geometry_to_columns(frame), target)
+            write_table_atomic(
+                geometry_to_columns(frame), target, neutralize_formulas=neutralize_formulas
+            )
         written.append(target)
     return written
 
@@ -305,11 +413,12 @@ def _write_geojson(frame: gpd.GeoDataFrame, target: Path, *, precision: int | No
         options["RFC7946"] = "YES"
     if precision is not None:
         options["COORDINATE_PRECISION"] = str(precision)
-    with _temporary_sibling(target, ".geojson") as tmp:
-        frame.to_file(
+    _atomic.write_atomic(
+        target,
+        lambda tmp: frame.to_file(
             tmp, driver="GeoJSON", engine="pyogrio", layer=target.stem, layer_options=options
-        )
-        os.replace(tmp, target)
+        ),
+    )
 
 
 def _write_parquet(frame: gpd.GeoDataFrame, target: Path) -> None:
@@ -317,9 +426,7 @@ def _write_parquet(frame: gpd.GeoDataFrame, target: Path) -> None:
         import pyarrow  # noqa: F401
     except ImportError as exc:
         raise ImportError('GeoParquet needs pyarrow: pip install "corridor-geo[scale]"') from exc
-    with _temporary_sibling(target, ".parquet") as tmp:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
+    _atomic.write_atomic(target, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def geometry_to_columns(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -346,47 +453,94 @@ def geometry_to_columns(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return table
 
 
-def _write_shapefile(frame: gpd.GeoDataFrame, target: Path) -> None:
+def _write_shapefile(
+    frame: gpd.GeoDataFrame, target: Path, *, neutralize_formulas: bool = True
+) -> None:
+    """Write the parts into a temporary folder, then move them in as one set."""
     columns = [c for c in frame.columns if c != frame.geometry.name]
     mapping = shapefile_field_names(columns)
     renamed = frame.rename(columns=mapping)
-    with _temporary_sibling(target, ".shp") as tmp:
+    stem = target.name[: -len(target.suffix)]
+    fields = pd.DataFrame({"column": list(mapping), "shapefile_field": list(mapping.values())})
+    with _atomic.staged_folder(target) as staged:
+        shp = staged / f"{stem}.shp"
         renamed.to_file(
-            tmp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8", layer=target.stem
+            shp, driver="ESRI Shapefile", engine="pyogrio", encoding="UTF-8", layer=stem
         )
-        cpg = tmp.with_suffix(".cpg")
-        if not cpg.exists():
-            cpg.write_text("UTF-8", encoding="ascii")
-        for part in _SHP_PARTS:
-            src = tmp.with_suffix(part)
-            if src.exists():
-                os.replace(src, target.with_suffix(part))
-    table = pd.DataFrame({"column": list(mapping), "shapefile_field": list(mapping.values())})
-    write_table_atomic(table, target.with_suffix(".fields.csv"))
+        if not shp.with_suffix(".cpg").exists():
+            shp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+        write_table_atomic(
+            fields, staged / f"{stem}.fields.csv", neutralize_formulas=neutralize_formulas
+        )
+        parts = {
+            f"{stem}{part}": target.with_name(f"{stem}{part}")
+            for part in (*_SHP_PARTS, ".fields.csv")
+            if (staged / f"{stem}{part}").exists()
+        }
+        old_only = tuple(
+            target.with_name(f"{stem}{part}")
+            for part in (*_SHP_PARTS, *_SHP_COMPANIONS, ".fields.csv")
+            if f"{stem}{part}" not in parts
+        )
+        _atomic.replace_file_set(staged, parts, extra=old_only)
 
 
-def write_table_atomic(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def write_table_atomic(
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    neutralize_formulas: bool = True,
+) -> Path:
     """Write a DataFrame to CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX, atomically.
+
+    Parameters
+    ----------
+    table : DataFrame
+    path : path-like
+        A ``.csv`` or ``.xlsx`` file.
+    neutralize_formulas : bool
+        Quote text cells and column names that a spreadsheet would run as formulas
+        (leading ``=``, ``+``, ``-``, ``@``, tab, carriage return; see
+        :func:`neutralize_formula`).  Default True; numbers are never changed.  XLSX cells
+        are stored as values, never as live formulas, either way.
 
     Examples
     --------
     >>> import pandas as pd, tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> p = write_table_atomic(pd.DataFrame({"a": [1]}), out)
+    >>> p = write_table_atomic(pd.DataFrame({"a": [1, -2], "b": ["=1+1", "x"]}), out)
     >>> p.read_text(encoding="utf-8-sig").splitlines()
-    ['a', '1']
+    ['a,b', "1,'=1+1", '-2,x']
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"write_table_atomic writes .csv or .xlsx; got {path.name!r}")
-    with _temporary_sibling(path, suffix) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            table.to_excel(tmp, index=False, engine="openpyxl")
-        os.replace(tmp, path)
-    return path
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"write_table_atomic writes a DataFrame, got {type(table).__name__}")
+    frame = _neutralized(table) if neutralize_formulas else table
+    if suffix == ".csv":
+        # CRLF line ends (RFC 4180), so that a field holding a lone carriage return is
+        # quoted: unquoted, spreadsheets start a new row there, and a new cell with it.
+        return _atomic.write_atomic(
+            path,
+            lambda tmp: frame.to_csv(
+                tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n"
+            ),
+        )
+    return _atomic.write_atomic(path, lambda tmp: _write_xlsx(frame, tmp))
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path) -> None:
+    """XLSX with every cell a value: openpyxl would store text beginning with '=' as a
+    formula, so such cells are turned back into text."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False)
+        for sheet in writer.sheets.values():
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
 
 
 def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
@@ -399,11 +553,7 @@ def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     >>> p.read_bytes()
     b'abc'
     """
-    path = Path(path)
-    with _temporary_sibling(path, path.suffix or ".tmp") as tmp:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return path
+    return _atomic.write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:

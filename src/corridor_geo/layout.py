@@ -1,4 +1,4 @@
-"""The corridor's layout: corridor, three cities, ecosystem circles, axis, districts, city.
+"""The corridor's layout: corridor, cities, circles, axis, districts, sub-districts, city.
 
 :func:`load_layout` returns a :class:`CorridorLayout` built from the bundled,
 *indicative* layers (see ``data/boundaries/SOURCES.md`` via
@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -53,13 +54,14 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LAYER_NAMES = ("corridor", "cities", "circles", "axis", "districts", "city")
+LAYER_NAMES = ("corridor", "cities", "circles", "axis", "districts", "subdistricts", "city")
 """The layers of a :class:`CorridorLayout`, in drawing order."""
 
 STATUS_INDICATIVE = "indicative"
 AREA_TOLERANCE = 0.005  # 0.5 %: the issue's bar for the three cities and the corridor
 LENGTH_TOLERANCE = 0.05  # 5 %: the plan's 53 km is a rounded north-south length
 CONTAINMENT_TOLERANCE = 0.001  # share of a city's area allowed outside its district
+TILING_TOLERANCE = 0.001  # sub-districts' area sum against their district's area (0.1 %)
 
 # --------------------------------------------------------------------------------------
 # The builders moved to scripts/layout_builders.py (deprecated names, one release)
@@ -132,8 +134,8 @@ class CorridorLayout:
     """The corridor's layers, each a GeoDataFrame in WGS84.
 
     Build it with :func:`load_layout`.  Attributes ``corridor``, ``cities``, ``circles``,
-    ``axis``, ``districts`` and ``city`` (the municipality) give the layers; the
-    object is immutable: :meth:`replace` returns a new one.
+    ``axis``, ``districts``, ``subdistricts`` (街道/镇) and ``city`` (the municipality) give
+    the layers; the object is immutable: :meth:`replace` returns a new one.
     """
 
     layers: Mapping[str, gpd.GeoDataFrame]
@@ -216,6 +218,9 @@ class CorridorLayout:
     circles = property(lambda self: self.layer("circles"), doc="Ecosystem-circle sites (多圈).")
     axis = property(lambda self: self.layer("axis"), doc="Binhai Avenue (滨海大道).")
     districts = property(lambda self: self.layer("districts"), doc="Qingdao's 10 districts.")
+    subdistricts = property(
+        lambda self: self.layer("subdistricts"), doc="Qingdao's 135 sub-districts (街道/镇)."
+    )
     city = property(lambda self: self.layer("city"), doc="Qingdao municipality (青岛市).")
 
     def __repr__(self) -> str:
@@ -497,6 +502,11 @@ class CorridorLayout:
             rel=False,
         )
 
+        rows.extend(
+            _subdistrict_checks(
+                layers["subdistricts"], layers["districts"], self.metric("subdistricts")
+            )
+        )
         table = pd.DataFrame(rows)
         if raise_structural:
             if structural:
@@ -790,7 +800,87 @@ def _normalize_city(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.GeoDat
     return out
 
 
+def _normalize_subdistricts(frame: gpd.GeoDataFrame, lay: CorridorLayout) -> gpd.GeoDataFrame:
+    check_geometries(frame, "the subdistricts layer", types=("Polygon", "MultiPolygon"))
+    col = next((c for c in ("name_zh", "name") if c in frame.columns), None)
+    if col is None:
+        raise LayoutError(
+            "the subdistricts layer needs a 'name_zh' or 'name' column (金家岭街道...)"
+        )
+    out = frame.copy()
+    out["name_zh"] = out[col].astype(str).str.strip()
+    districts = lay.layers["districts"]
+    codes = set(districts["code"].astype(str))
+    if "district_code" in out.columns:
+        out["district_code"] = out["district_code"].astype(str)
+    else:  # the district each sub-district overlaps most
+        sub_m = to_crs(out, ANALYSIS_CRS).geometry.values
+        dist_m = lay.metric("districts").geometry.values
+        overlap = np.array([[shapely.intersection(a, b).area for b in dist_m] for a in sub_m])
+        out["district_code"] = districts["code"].astype(str).to_numpy()[overlap.argmax(axis=1)]
+    unknown = sorted(set(out["district_code"]) - codes)
+    if unknown:
+        raise LayoutError(
+            f"the subdistricts layer names district code(s) {unknown} that the districts "
+            f"layer does not have ({', '.join(sorted(codes))})"
+        )
+    out["key"] = out["district_code"] + "/" + out["name_zh"]
+    twice = sorted(out.loc[out["key"].duplicated(), "key"])
+    if twice:
+        raise LayoutError(f"the subdistricts layer names a sub-district twice: {twice}")
+    if "name_en" not in out.columns:
+        out["name_en"] = out["name_zh"]
+    if "kind" not in out.columns:
+        out["kind"] = [
+            next((k for k in ("街道", "镇", "乡") if n.endswith(k)), "") for n in out["name_zh"]
+        ]
+    out["district_zh"] = out["district_code"].map(
+        lambda c: official.DISTRICTS.get(c, (None, None))[0]
+    )
+    out["area_km2"] = (geodesic_area(out) / 1e6).to_numpy()
+    if "status" not in out:
+        out["status"] = "user-supplied"
+    return out
+
+
+def _subdistrict_checks(
+    subs: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, sub_m: gpd.GeoDataFrame
+) -> list[dict]:
+    """Validation rows: each district's sub-districts tile it (areas) without overlaps."""
+    rows = []
+    sub_area = pd.Series(geodesic_area(subs).to_numpy() / 1e6, index=subs.index)
+    dist_area = pd.Series(
+        geodesic_area(districts).to_numpy() / 1e6, index=districts["code"].astype(str)
+    )
+    codes = subs["district_code"].astype(str)
+    for code in sorted(set(codes) | set(dist_area.index)):
+        here = (codes == code).to_numpy()
+        total = float(sub_area[here].sum())
+        official_v = float(dist_area.get(code, 0.0))
+        name = official.DISTRICTS.get(code, (code,))[0]
+        passed = official_v > 0 and abs(total - official_v) <= TILING_TOLERANCE * official_v
+        geoms = sub_m.geometry.values[here]
+        union = shapely.union_all(geoms).area if len(geoms) else 0.0
+        overlap = max(0.0, (float(shapely.area(geoms).sum()) - union) / max(union, 1.0))
+        rows.append(
+            {
+                "check": "sub-districts tile their district",
+                "subject": f"{name} ({int(here.sum())} sub-districts)",
+                "official": official_v,
+                "measured": total,
+                "unit": "km2",
+                "difference": total - official_v,
+                "rel_difference": (total - official_v) / official_v if official_v else None,
+                "tolerance": TILING_TOLERANCE,
+                "passed": bool(passed and overlap <= TILING_TOLERANCE),
+                "note": f"geodesic area sum against the district; overlap share {overlap:.1e}",
+            }
+        )
+    return rows
+
+
 _NORMALIZERS = {
+    "subdistricts": _normalize_subdistricts,
     "cities": _match_cities,
     "corridor": _normalize_corridor,
     "axis": _normalize_axis,
@@ -846,7 +936,7 @@ def load_layout(
     replace : mapping, optional
         Layer name to a file path, GeoDataFrame or GeoSeries that replaces the bundled
         layer, e.g. ``{"cities": "authoritative_cities.gpkg"}``.  Applied in the order
-        districts, city, axis, cities, corridor, circles, each re-validated (see
+        districts, subdistricts, city, axis, cities, corridor, circles, each re-validated (see
         :meth:`CorridorLayout.replace`).
     datums : mapping, optional
         Layer name to the declared datum of its replacement (``"GCJ02"`` ...).
@@ -873,10 +963,12 @@ def load_layout(
     axis = _bundled("axis.geojson")
     cities = _bundled("cities.geojson")
     circles = _bundled("circles.geojson")
+    subdistricts = _bundled("subdistricts.geojson")
     corridor = _corridor_from_cities(cities, status=STATUS_INDICATIVE)
     # Measured values always describe the geometry as loaded (stored to 1e-7 degree).
     districts.insert(3, "area_km2", (geodesic_area(districts) / 1e6).to_numpy())
     cities["area_km2"] = (geodesic_area(cities) / 1e6).to_numpy()
+    subdistricts["area_km2"] = (geodesic_area(subdistricts) / 1e6).to_numpy()
     axis["length_km"] = (geodesic_length(axis) / 1000).to_numpy()
     layers = {
         "corridor": corridor,
@@ -884,13 +976,14 @@ def load_layout(
         "circles": circles,
         "axis": axis,
         "districts": districts,
+        "subdistricts": subdistricts,
         "city": city,
     }
     sources = dict.fromkeys(
         layers, "bundled (indicative); see corridor_geo.datasets.sources_text()"
     )
     layout = CorridorLayout(layers, sources)
-    for name in ("districts", "city", "axis", "cities", "corridor", "circles"):
+    for name in ("districts", "subdistricts", "city", "axis", "cities", "corridor", "circles"):
         if name in replace:
             layout = layout.replace(name, replace[name], datum=datums.get(name))
     return layout

@@ -131,6 +131,7 @@ LAYOUT_STYLE = {
     "circles": {"color": "#ae017e", "weight": 1.5, "fillOpacity": 0.08, "dashArray": "4 4"},
     "axis": {"color": "#e31a1c", "weight": 4},
     "districts": {"color": "#636363", "weight": 1, "fill": False},
+    "subdistricts": {"color": "#969696", "weight": 0.7, "fill": False, "dashArray": "3 3"},
 }
 CITY_COLORS = {"ocean": "#1f78b4", "youth": "#33a02c", "digital": "#ff7f00"}
 
@@ -435,7 +436,9 @@ def explore_layout(
     lang : {"zh", "en", "both"}
         Language of tooltips and legend labels.
     layers : iterable of str
-        Which layers to draw, bottom to top.
+        Which layers to draw, bottom to top.  ``subdistricts`` (街道/镇, 135 outlines) is
+        optional and off by default: list it to draw it (it adds about 0.8 MB to the page),
+        e.g. ``layers=("subdistricts", "districts", "corridor", "cities", "axis")``.
     assets : {"inline", "cdn"}
     width, height : str or int
     simplify_deg : float
@@ -461,7 +464,7 @@ def explore_layout(
     zh_first = lang != "en"
     for name in layers:
         frame = _for_map(m, layout[name], f"layer {name}")
-        if name in ("districts", "city") and simplify_deg > 0:
+        if name in ("districts", "subdistricts", "city") and simplify_deg > 0:
             # Display only: district outlines are dense; 1e-4 degree is about 10 m.
             frame = frame.assign(geometry=frame.geometry.simplify(simplify_deg))
         style = LAYOUT_STYLE.get(name, {})
@@ -508,6 +511,7 @@ def explore_layout(
                 "corridor": _bilingual("科创大走廊", "corridor", lang),
                 "axis": _bilingual("滨海大道 (轴线)", "Binhai Avenue (axis)", lang),
                 "districts": _bilingual("区(市)界", "districts", lang),
+                "subdistricts": _bilingual("街道/镇界", "sub-districts", lang),
                 "city": _bilingual("青岛市", "Qingdao", lang),
             }.get(name, name)
             _add_geojson(
@@ -517,7 +521,7 @@ def explore_layout(
                 fields=fields,
                 aliases=aliases,
                 style=style,
-                show=name != "districts" or True,
+                show=True,
             )
             if name in ("corridor", "axis"):
                 m.corridor_geo_legend.append(("line", style["color"], label))

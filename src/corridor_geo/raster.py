@@ -27,6 +27,7 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
+from ._atomic import write_atomic
 from ._errors import InputError, MissingCRSError
 from .crs import ANALYSIS_CRS, datum_of, to_datum
 
@@ -171,11 +172,10 @@ def write_geotiff(
     path = Path(path)
     if path.suffix.lower() not in (".tif", ".tiff"):
         raise InputError(f"write_geotiff writes .tif files; got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     nodata = -9999.0 if raster.nodata is None or not np.isfinite(raster.nodata) else raster.nodata
     data = np.where(raster.valid(), raster.values, nodata).astype(dtype)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.tif")
-    try:
+
+    def write(tmp: Path) -> None:
         with rasterio.open(
             tmp,
             "w",
@@ -192,10 +192,8 @@ def write_geotiff(
             dst.write(data, 1)
             if raster.tags:
                 dst.update_tags(**{str(k): str(v) for k, v in raster.tags.items()})
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+    write_atomic(path, write)
     return path
 
 

@@ -27,7 +27,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,7 @@ class Report:
     sections: list[str]
     seconds: float
     problems: dict[str, str] = field(default_factory=dict)
+    failed_checks: list[str] = field(default_factory=list)
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{esc(s)}</li>" for s in self.sections)
@@ -233,19 +234,24 @@ def build_report(
     resources: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
     datum: str | None = None,
     base: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    graph: str | os.PathLike[str] | None = None,
+    graph: str | os.PathLike[str] | Any = None,
     crs: str = "WGS84",
     progress: bool = False,
     title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
     basemap: str = "blank",
     tianditu_key: str | None = None,
+    neutralize_formulas: bool = True,
 ) -> Report:
     """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
 
     Parameters
     ----------
     out_dir : path-like
-        Folder to write into (created if missing).
+        Folder to write; it is replaced as a whole when the run completes, so a run that
+        fails or is killed leaves the previous report intact.  It must be new, empty or
+        an earlier corridor_geo output (a marker file says so): a folder holding other
+        files is refused, never overwritten.  A second run into the same folder while
+        one is running is refused.
     layout : CorridorLayout, optional
         Defaults to :func:`corridor_geo.load_layout`.
     resources : path or GeoDataFrame, optional
@@ -255,8 +261,9 @@ def build_report(
         (WGS84, CGCS2000, GCJ02, BD09).
     base : path or GeoDataFrame, optional
         The same resources at the base year, for the plan's +15 % growth targets.
-    graph : path, optional
-        An OSM (``.osm``/``.pbf``) or GraphML road network; defaults to the schematic
+    graph : path or networkx.MultiDiGraph, optional
+        An OSM (``.osm``/``.pbf``) or GraphML road network, or a graph (e.g. from
+        :func:`corridor_geo.online.graph_from_layout`); defaults to the schematic
         network (indicative).
     crs : str
         CRS of the exported GeoPackage.
@@ -268,13 +275,18 @@ def build_report(
         default ``"blank"`` keeps the report usable offline.
     tianditu_key : str, optional
         Key of the Tianditu basemaps; it is then written into ``report.html``.
+    neutralize_formulas : bool
+        Quote text cells of the CSV tables that a spreadsheet would run as formulas
+        (see :func:`corridor_geo.io.neutralize_formula`); the GeoPackage keeps them
+        verbatim.
 
     Returns
     -------
     Report
-        Paths written, section titles, the run time, and ``problems``: the sections the
+        Paths written, section titles, the run time, ``problems``: the sections the
         inputs could not support (e.g. a road network that does not reach the axis), each
-        with its error, also shown in the report in place of the section.
+        with its error, also shown in the report in place of the section, and
+        ``failed_checks``: the layout checks against the plan that failed.
 
     Examples
     --------
@@ -283,16 +295,53 @@ def build_report(
     >>> rep.html_path.name, rep.gpkg_path.name
     ('report.html', 'corridor_report.gpkg')
     """
+    from ._outdir import output_folder
+
+    with output_folder(out_dir, option="out_dir", command="report") as folder:
+        report = _build(
+            folder.path,
+            layout=layout,
+            resources=resources,
+            datum=datum,
+            base=base,
+            graph=graph,
+            crs=crs,
+            progress=progress,
+            title=title,
+            neutralize_formulas=neutralize_formulas,
+            maps={"basemap": basemap, "tianditu_key": tianditu_key}
+            if basemap != "blank"
+            else None,
+        )
+    return replace(
+        report,
+        html_path=folder.published(report.html_path),
+        gpkg_path=folder.published(report.gpkg_path),
+        tables={k: folder.published(v) for k, v in report.tables.items()},
+    )
+
+
+def _build(
+    out: Path,
+    *,
+    layout,
+    resources,
+    datum,
+    base,
+    graph,
+    crs: str,
+    progress: bool,
+    title: str,
+    neutralize_formulas: bool,
+    maps: dict[str, Any] | None = None,
+) -> Report:
+    """Compute every section and write the files into ``out`` (a staging folder)."""
     from tqdm.auto import tqdm
 
     from .io import write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout
 
     start = time.perf_counter()
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{str(out)!r} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     layout = layout if layout is not None else load_layout()
     inputs = {
         "layout": "bundled indicative layers"
@@ -304,7 +353,6 @@ def build_report(
         ),
         "road network": _describe(graph, "schematic network (indicative)"),
     }
-    maps = {"basemap": basemap, "tianditu_key": tianditu_key} if basemap != "blank" else None
     steps: list[tuple[str, Callable[[], Section]]] = [
         ("layout", lambda: section_layout(layout, maps=maps))
     ]
@@ -341,7 +389,9 @@ def build_report(
     for section in sections:
         for key, table in section.tables.items():
             tables[f"{section.key}_{key}"] = write_table_atomic(
-                table, out / "tables" / f"{section.key}_{key}.csv"
+                table,
+                out / "tables" / f"{section.key}_{key}.csv",
+                neutralize_formulas=neutralize_formulas,
             )
     layers: dict[str, gpd.GeoDataFrame] = {}
     for section in sections:
@@ -351,7 +401,11 @@ def build_report(
     elapsed = time.perf_counter() - start
     page = _page(title, sections, elapsed=elapsed, gpkg=gpkg.name)
     html_path = write_text_atomic(page, out / "report.html")
-    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems)
+    validation = next(s.tables["validation"] for s in sections if s.key == "layout")
+    failed = [
+        f"{row.check} {row.subject}" for row in validation.itertuples() if not bool(row.passed)
+    ]
+    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems, failed)
 
 
 def _describe(value: Any, default: str) -> str:
@@ -359,6 +413,9 @@ def _describe(value: Any, default: str) -> str:
         return default
     if isinstance(value, (str, os.PathLike)):
         return f"file {Path(value).name}"
+    meta = getattr(value, "graph", None)  # a road graph says where it comes from
+    if isinstance(meta, dict) and meta.get("source"):
+        return str(meta["source"])
     source = getattr(value, "source", None)  # a ResourceTable remembers its file
     if isinstance(source, str) and source:
         return f"file {Path(source).name}" if os.sep in source else source
@@ -595,10 +652,13 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
             "only: resources outside it lie beyond the snap distance and are reported as "
             "such.</span>"
         )
-    else:
+    elif isinstance(graph, (str, os.PathLike)):
         path = Path(graph)
         G = graph_from_graphml(path) if path.suffix.lower() == ".graphml" else graph_from_osm(path)
         graph_note = f"<p class='note'>Road network: {esc(path.name)}.</p>"
+    else:  # a graph object, e.g. from corridor_geo.online.graph_from_layout
+        G = graph
+        graph_note = f"<p class='note'>Road network: {esc(_describe(graph, ''))}.</p>"
     times = time_to_axis(inputs.current, G, layout=layout)
     cities = assign_zones(inputs.current, layout=layout, layers=("cities",))
     city_col = next(c for c in cities.columns if "cit" in c)
@@ -637,7 +697,13 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     site = anchors.reset_index(drop=True)
     iso.insert(1, "site_zh", iso["point"].map(site["site_zh"]))
     iso.insert(2, "site_en", iso["point"].map(site["site_en"]))
-    iso["network"] = "schematic (indicative)" if graph is None else Path(graph).name
+    iso["network"] = (
+        "schematic (indicative)"
+        if graph is None
+        else Path(graph).name
+        if isinstance(graph, (str, os.PathLike))
+        else _describe(graph, "")
+    )
     iso["buffer_m"] = buffer_m
     body = (
         graph_note

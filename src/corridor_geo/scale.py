@@ -51,13 +51,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._atomic import clean_stale, dir_mode, temporary_name
 from ._compat import renamed_function
 from ._errors import InputError
 from ._partition import (
@@ -341,7 +341,9 @@ def write_synthetic_parquet(
     n_files = max(int(np.ceil(n / rows_per_file)), 1)
     streams = np.random.SeedSequence(seed).spawn(n_files)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    clean_stale(target.parent)
+    tmp = temporary_name(target, suffix="")
+    tmp.mkdir(mode=0o700)
     try:
         for k in range(n_files):
             start = k * rows_per_file
@@ -379,6 +381,7 @@ def write_synthetic_parquet(
                 geometry_encoding="geoarrow",
             )
             log.info("wrote part %d of %d (%d rows)", k + 1, n_files, m)
+        os.chmod(tmp, dir_mode())  # private while written; now the mode os.mkdir gives
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

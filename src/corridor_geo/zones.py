@@ -12,6 +12,8 @@ layer                     zones (identifier)
                           may lie in several circles
 ``circle_kinds``          the six kinds, each the union of its sites (``"<kind>"``)
 ``districts``             Qingdao's ten districts (administrative code, ``"370212"``)
+``subdistricts``          Qingdao's 135 sub-districts, 街道/镇 (``"<district code>/<name_zh>"``,
+                          e.g. ``"370212/金家岭街道"``; most have no published code)
 ``city``                  the municipality (``"370200"``)
 ========================  ==========================================================
 
@@ -83,7 +85,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ZONE_LAYERS = ("corridor", "cities", "circles", "circle_kinds", "districts", "city")
+ZONE_LAYERS = (
+    "corridor",
+    "cities",
+    "circles",
+    "circle_kinds",
+    "districts",
+    "subdistricts",
+    "city",
+)
 """Every zone layer :func:`zone_table` can build."""
 
 DEFAULT_LAYERS = ("corridor", "cities", "circles", "districts")
@@ -182,6 +192,11 @@ def _zone_table(layout: Any, names: list[str]) -> gpd.GeoDataFrame:
             f = layout.districts
             rows = pd.DataFrame(
                 {"zone": f["code"].astype(str), "name_zh": f["name_zh"], "name_en": f["name_en"]}
+            )
+        elif name == "subdistricts":
+            f = layout.subdistricts
+            rows = pd.DataFrame(
+                {"zone": f["key"], "name_zh": f["name_zh"], "name_en": f["name_en"]}
             )
         else:  # city
             f = layout.city

@@ -3,13 +3,70 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .._errors import CorridorGeoError
+from .._errors import CorridorGeoError, InputError
+
+OUT_HELP = (
+    "output folder: created, or replaced as a whole when the run completes (only a "
+    "folder an earlier run wrote, or an empty one; see docs/reliability.md)"
+)
+KEEP_FORMULAS_HELP = (
+    "write text beginning with = + - @ (or a tab or CR) as it is in CSV/XLSX tables; by "
+    "default it gets a leading ' so that spreadsheets do not run it as a formula"
+)
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number greater than zero.
+
+    Examples
+    --------
+    >>> positive_float("500")
+    500.0
+    >>> positive_float("nan")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'nan' is not a finite positive number
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite positive number")
+    return value
+
+
+def h3_resolution(text: str) -> int:
+    """An argparse type: an H3 resolution, 0 to 15.
+
+    Examples
+    --------
+    >>> h3_resolution("8")
+    8
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 15:
+        raise argparse.ArgumentTypeError(f"H3 resolutions run from 0 to 15, got {value}")
+    return value
+
+
+def add_out_argument(p: argparse.ArgumentParser, *, default: str | None = None) -> None:
+    """``--out`` and ``--keep-formulas``, the same in every command."""
+    if default is None:
+        p.add_argument("--out", required=True, help=OUT_HELP)
+    else:
+        p.add_argument("--out", default=default, help=f"{OUT_HELP}; default {default}")
+    p.add_argument("--keep-formulas", action="store_true", help=KEEP_FORMULAS_HELP)
 
 
 def add_resource_arguments(
@@ -64,7 +121,7 @@ def add_crs_argument(p: argparse.ArgumentParser) -> None:
 
 
 def add_output_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    add_out_argument(p)
     p.add_argument(
         "--format",
         choices=["csv", "xlsx"],
@@ -124,19 +181,22 @@ def read(
     return table
 
 
-def write_table(table: pd.DataFrame, out: Path, stem: str, fmt: str) -> Path:
+def write_table(
+    table: pd.DataFrame, out: Path, stem: str, fmt: str, *, keep_formulas: bool = False
+) -> Path:
     from ..io import write_table_atomic
 
-    out.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(table)
     if "geometry" in frame.columns:
         frame = frame.drop(columns="geometry")
-    return write_table_atomic(frame, out / f"{stem}.{fmt}")
+    return write_table_atomic(frame, out / f"{stem}.{fmt}", neutralize_formulas=not keep_formulas)
 
 
-def write_rejected(res: Any, out: Path, fmt: str, stem: str = "rejected") -> Path:
+def write_rejected(
+    res: Any, out: Path, fmt: str, stem: str = "rejected", *, keep_formulas: bool = False
+) -> Path:
     """The rejected rows with their reasons (every row read is accepted or here)."""
-    return write_table(res.rejected, out, stem, fmt)
+    return write_table(res.rejected, out, stem, fmt, keep_formulas=keep_formulas)
 
 
 def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
@@ -201,5 +261,38 @@ def layout_from_args(args: argparse.Namespace):
     for name, path in replace.items():
         if not Path(path).exists():
             raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
+        check_vector_file(path, f"--replace {name}")
     datums = key_value_pairs(args.layer_datum, "--layer-datum")
     return load_layout(replace=replace, datums=datums)
+
+
+def check_vector_file(path: str, what: str) -> None:
+    """Refuse, with one clear line, a file that is not a readable layer with geometries.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> table = pathlib.Path(tempfile.mkdtemp()) / "cities.csv"
+    >>> _ = table.write_text("name,lon,lat\\nA,120.4,36.1\\n")
+    >>> check_vector_file(str(table), "--replace cities")
+    Traceback (most recent call last):
+    ...
+    corridor_geo._errors.InputError: --replace cities: cities.csv is a table without ...
+    """
+    import pyogrio
+
+    name = Path(path).name
+    if Path(path).is_dir() and not any(Path(path).glob("*.shp")):
+        raise InputError(f"{what}: {path!r} is a folder, not a layer file")
+    try:
+        info = pyogrio.read_info(path)
+    except Exception as exc:  # GDAL's reasons are many; say which file and why
+        raise InputError(
+            f"{what}: cannot read {name} as a layer ({' '.join(str(exc).split())}): give a "
+            "GeoPackage, GeoJSON or Shapefile"
+        ) from exc
+    if info.get("geometry_type") in (None, "None"):
+        raise InputError(
+            f"{what}: {name} is a table without geometries: give a GeoPackage, GeoJSON or "
+            "Shapefile layer"
+        )

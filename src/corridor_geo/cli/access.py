@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import CorridorGeoError
+from .._errors import CorridorGeoError, InputError
 from . import _common as common
 
 ORDER = 30
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from ._common import add_out_argument, positive_float
     from ._online import add_network_arguments
 
     p = sub.add_parser(
@@ -61,7 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "layout's ecosystem circles",
     )
     p.add_argument("--facilities-datum", help="datum of the facilities' coordinates")
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    add_out_argument(p)
     p.add_argument(
         "--isochrones",
         metavar="MINUTES",
@@ -69,7 +70,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-snap",
-        type=float,
+        type=positive_float,
         default=500.0,
         metavar="METRES",
         help="largest distance from a point to the network (default 500 m)",
@@ -100,7 +101,7 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
         )
         return G, f"OpenStreetMap file {Path(args.osm).name} ({args.network_type})"
     if args.graphml:
-        G = network.graph_from_graphml(args.graphml)
+        G = read_graph_file(args.graphml)
         if args.largest_component:
             G = network.largest_component(G)
         return G, f"GraphML file {Path(args.graphml).name}"
@@ -120,28 +121,60 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
     )
 
 
+def read_graph_file(path: str) -> Any:
+    """A GraphML road graph, or one clear error naming the file and the attribute."""
+    from .. import network
+
+    name = Path(path).name
+    try:
+        G = network.graph_from_graphml(path)
+    except CorridorGeoError:
+        raise
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(
+            f"cannot read the road graph {name}: {' '.join(str(exc).split())} (OSMnx "
+            "GraphML: length in metres and travel_time in seconds must be numbers)"
+        ) from exc
+    for u, v, data in G.edges(data=True):
+        for key in ("length", "travel_time", "speed_kph"):
+            value = data.get(key)
+            if value is not None and (
+                not isinstance(value, (int, float)) or isinstance(value, bool) or value != value
+            ):
+                raise InputError(
+                    f"{name}: edge {u}->{v} has {key}={value!r}, not a number; fix the file, "
+                    f"or remove {key} and corridor_geo derives it"
+                )
+    return G
+
+
+def _minutes(text: str) -> list[float]:
+    """``--isochrones 5,10,15`` as finite positive minutes, or one clear error."""
+    try:
+        bands = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise CorridorGeoError(
+            f"--isochrones takes minutes such as 5,10,15, got {text!r}"
+        ) from None
+    if not bands or not all(np.isfinite(b) and b > 0 for b in bands):
+        raise CorridorGeoError(
+            f"--isochrones needs finite positive minutes, e.g. 5,10,15, got {text!r}"
+        )
+    return bands
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import access, network
+    from .._outdir import check_target, output_folder
     from ..axis import chainage
     from ..io import write_table_atomic, write_vector_atomic
     from ..resources import read_points
 
+    check_target(args.out, option="--out")
     layout = common.layout_from_args(args)
     if not (np.isfinite(args.max_snap) and args.max_snap > 0):
         raise CorridorGeoError("--max-snap must be a positive distance in metres")
-    bands = None
-    if args.isochrones:
-        try:
-            bands = [float(v) for v in args.isochrones.split(",") if v.strip()]
-        except ValueError:
-            raise CorridorGeoError(
-                f"--isochrones takes minutes such as 5,10,15, got {args.isochrones!r}"
-            ) from None
-        if not bands or not all(np.isfinite(b) and b > 0 for b in bands):
-            raise CorridorGeoError(
-                "--isochrones needs positive, finite minutes, e.g. 5,10,15; got "
-                f"{args.isochrones!r}"
-            )
+    bands = _minutes(args.isochrones) if args.isochrones else None
 
     res = common.read(args, layout=layout, categories_required=False)
     points = res.accepted
@@ -221,18 +254,24 @@ def run(args: argparse.Namespace) -> int:
     rejected = rejected.drop(columns=[c for c in ("geometry",) if c in rejected.columns])
     source_row = res.column("source_row")
     out = pd.concat([out, rejected], ignore_index=True).sort_values(source_row, kind="stable")
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write_table_atomic(out, out_dir / "access.csv")]
-    if bands is not None:
-        iso = access.isochrones(
-            facilities, G, cutoffs=bands, max_distance=args.max_snap, layout=layout
-        )
-        name_of = dict(zip(facilities.index, f_names))
-        iso.insert(1, "facility", [name_of[p] for p in iso["point"]])
-        written.append(
-            write_vector_atomic(iso, out_dir / "isochrones.gpkg", layer="isochrones", crs=args.crs)
-        )
+    with output_folder(args.out, option="--out", command="access") as folder:
+        written = [
+            write_table_atomic(
+                out, folder.path / "access.csv", neutralize_formulas=not args.keep_formulas
+            )
+        ]
+        if bands is not None:
+            iso = access.isochrones(
+                facilities, G, cutoffs=bands, max_distance=args.max_snap, layout=layout
+            )
+            name_of = dict(zip(facilities.index, f_names))
+            iso.insert(1, "facility", [name_of[p] for p in iso["point"]])
+            written.append(
+                write_vector_atomic(
+                    iso, folder.path / "isochrones.gpkg", layer="isochrones", crs=args.crs
+                )
+            )
+    written = [folder.published(p) for p in written]
 
     routed = np.isfinite(axis_time) & np.isfinite(fac_time)
     n_bad = int((~routed).sum()) + len(res.rejected)

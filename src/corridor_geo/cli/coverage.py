@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="use the anchors of one kind of ecosystem circle (环大学, university, ...)",
     )
     p.add_argument("--facilities-datum", help="datum of a facilities table (WGS84, GCJ02...)")
-    p.add_argument("--radius", type=float, default=1000.0, help="reach in metres (1000)")
+    p.add_argument(
+        "--radius", type=common.positive_float, default=1000.0, help="reach in metres (1000)"
+    )
     p.add_argument(
         "--population",
         help="raster of people per cell (GeoTIFF) or polygons with a 'population' column; "
@@ -57,11 +59,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from .._errors import CorridorGeoError
+    from .._outdir import check_target, output_folder
     from ..coverage import circle_anchors, coverage
     from ..io import write_vector_atomic
 
-    if args.radius <= 0:
-        raise CorridorGeoError("--radius must be positive")
+    check_target(args.out, option="--out")
     layout = common.layout_from_args(args)
     if args.facilities:
         if not Path(args.facilities).exists():
@@ -83,13 +85,18 @@ def run(args: argparse.Namespace) -> int:
         resources=res,
         datum=args.facilities_datum,
     )
-    out = Path(args.out)
-    written = [
-        common.write_table(cov, out, "coverage", args.format),
-        write_vector_atomic(cov, out / "coverage.gpkg", layer="coverage", crs=args.crs or "WGS84"),
-    ]
-    if res is not None:
-        written.append(common.write_rejected(res, out, args.format))
+    keep = args.keep_formulas
+    with output_folder(args.out, option="--out", command="coverage") as folder:
+        out = folder.path
+        written = [
+            common.write_table(cov, out, "coverage", args.format, keep_formulas=keep),
+            write_vector_atomic(
+                cov, out / "coverage.gpkg", layer="coverage", crs=args.crs or "WGS84"
+            ),
+        ]
+        if res is not None:
+            written.append(common.write_rejected(res, out, args.format, keep_formulas=keep))
+    written = [folder.published(p) for p in written]
     if not args.quiet:
         if res is not None:
             print(res.summary())

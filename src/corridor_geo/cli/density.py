@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from . import _common as common
 
@@ -36,16 +35,24 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="square",
         help="grid of cells: square (EPSG:4549, --cell-size), hex (H3, --resolution) or none",
     )
-    p.add_argument("--cell-size", type=float, default=500.0, help="square cell side, m (500)")
-    p.add_argument("--resolution", type=int, default=8, help="H3 resolution (8)")
-    p.add_argument("--bandwidth", type=float, default=500.0, help="KDE bandwidth, m (500)")
+    p.add_argument(
+        "--cell-size", type=common.positive_float, default=500.0, help="square cell side, m (500)"
+    )
+    p.add_argument(
+        "--resolution", type=common.h3_resolution, default=8, help="H3 resolution, 0-15 (8)"
+    )
+    p.add_argument(
+        "--bandwidth", type=common.positive_float, default=500.0, help="KDE bandwidth, m (500)"
+    )
     p.add_argument(
         "--kernel",
         choices=["gaussian", "quartic"],
         default="gaussian",
         help="KDE kernel: gaussian (default) or quartic (biweight, zero beyond the bandwidth)",
     )
-    p.add_argument("--kde-cell", type=float, default=50.0, help="KDE cell size, m (50)")
+    p.add_argument(
+        "--kde-cell", type=common.positive_float, default=50.0, help="KDE cell size, m (50)"
+    )
     p.add_argument("--no-kde", action="store_true", help="do not write the KDE raster")
     common.add_layout_arguments(p)
     common.add_output_arguments(p)
@@ -55,42 +62,46 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._errors import CorridorGeoError
+    from .._outdir import check_target, output_folder
     from ..density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
     from ..io import export_raster, write_vector_atomic
 
-    if args.bandwidth <= 0 or args.kde_cell <= 0 or args.cell_size <= 0:
-        raise CorridorGeoError("--bandwidth, --kde-cell and --cell-size must be positive")
+    check_target(args.out, option="--out")
     layout = common.layout_from_args(args)
     res = common.read(args, layout=layout)
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
-    out = Path(args.out)
     table = density_by_zone(res, layout=layout, layers=layers)
-    written = [
-        common.write_table(table, out, "density_by_zone", args.format),
-        common.write_rejected(res, out, args.format),
-    ]
-    if args.grid != "none":
-        grid = (
-            square_grid(cell_size_m=args.cell_size, layout=layout)
-            if args.grid == "square"
-            else hex_grid(resolution=args.resolution, layout=layout)
-        )
-        cells = aggregate_to_grid(res, grid, by="category")
-        written.append(
-            write_vector_atomic(cells, out / "grid.gpkg", layer="grid", crs=args.crs or "WGS84")
-        )
-    surf = None
-    if not args.no_kde:
-        surf = kernel_density(
-            res,
-            bandwidth_m=args.bandwidth,
-            cell_size_m=args.kde_cell,
-            kernel=args.kernel,
-            weight="weight" if args.weight else None,
-            layout=layout,
-        )
-        written.append(export_raster(surf, out / "kde.tif", crs=args.crs or "EPSG:4549"))
+    keep = args.keep_formulas
+    with output_folder(args.out, option="--out", command="density") as folder:
+        out = folder.path
+        written = [
+            common.write_table(table, out, "density_by_zone", args.format, keep_formulas=keep),
+            common.write_rejected(res, out, args.format, keep_formulas=keep),
+        ]
+        if args.grid != "none":
+            grid = (
+                square_grid(cell_size_m=args.cell_size, layout=layout)
+                if args.grid == "square"
+                else hex_grid(resolution=args.resolution, layout=layout)
+            )
+            cells = aggregate_to_grid(res, grid, by="category")
+            written.append(
+                write_vector_atomic(
+                    cells, out / "grid.gpkg", layer="grid", crs=args.crs or "WGS84"
+                )
+            )
+        surf = None
+        if not args.no_kde:
+            surf = kernel_density(
+                res,
+                bandwidth_m=args.bandwidth,
+                cell_size_m=args.kde_cell,
+                kernel=args.kernel,
+                weight="weight" if args.weight else None,
+                layout=layout,
+            )
+            written.append(export_raster(surf, out / "kde.tif", crs=args.crs or "EPSG:4549"))
+    written = [folder.published(p) for p in written]
     if not args.quiet:
         print(res.summary())
         rows = table.loc[table["category"] == "ALL"]

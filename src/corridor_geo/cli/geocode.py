@@ -14,6 +14,8 @@ _ENV = {"amap": "AMAP_KEY", "baidu": "BAIDU_AK", "tianditu": "TIANDITU_TK"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from ._common import add_output_arguments
+
     p = sub.add_parser(
         "geocode",
         help="geocode an address list (Amap, Baidu or Tianditu) into WGS84 points",
@@ -34,7 +36,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("table", metavar="ADDRESSES", help="CSV (UTF-8 or GBK) or XLSX table")
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--address", help="address column (found by common names otherwise)")
     p.add_argument(
         "--provider", choices=sorted(_ENV), default="amap", help="the service (default amap)"
@@ -70,13 +71,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--name", dest="name_column", help="name column")
     p.add_argument("--weight", help="weight column (patents, people...); 1 per row otherwise")
     p.add_argument("--encoding", help="text encoding of a CSV (detected: UTF-8 or GB18030)")
-    p.add_argument(
-        "--format",
-        choices=["csv", "xlsx"],
-        default="csv",
-        help="format of the tables (default csv, UTF-8 with BOM for Excel)",
-    )
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    add_output_arguments(p)
     p.set_defaults(func=run)
     return p
 
@@ -84,9 +79,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from .._outdir import check_target, output_folder
     from ..online.geocoding import geocode
-    from ._common import write_table
+    from ._common import write_rejected, write_table
 
+    check_target(args.out, option="--out")  # before any request is sent
     if not Path(args.table).is_file():
         raise CorridorGeoError(f"no such file: {args.table!r}")
     env = args.key_env or _ENV[args.provider]
@@ -120,11 +117,13 @@ def run(args: argparse.Namespace) -> int:
     accepted.insert(0, "lat", res.accepted.geometry.y.to_numpy())
     accepted.insert(0, "lon", res.accepted.geometry.x.to_numpy())
     accepted["datum"] = "WGS84"
-    out = Path(args.out)
-    written = [
-        write_table(accepted, out, "geocoded", args.format),
-        write_table(res.rejected, out, "rejected", args.format),
-    ]
+    keep = args.keep_formulas
+    with output_folder(args.out, option="--out", command="geocode") as folder:
+        written = [
+            write_table(accepted, folder.path, "geocoded", args.format, keep_formulas=keep),
+            write_rejected(res, folder.path, args.format, keep_formulas=keep),
+        ]
+    written = [folder.published(p) for p in written]
     n_bad = len(res.rejected)
     if not args.quiet or n_bad:
         print(res.summary())

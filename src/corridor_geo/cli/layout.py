@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 ORDER = 10
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ._common import add_layout_arguments
+    from ._common import add_layout_arguments, add_out_argument
 
     p = sub.add_parser(
         "layout",
@@ -19,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog="example: corridor-geo layout --out corridor-output --crs CGCS2000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    add_out_argument(p)
     p.add_argument(
         "--crs",
         default="WGS84",
@@ -38,21 +37,27 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._outdir import check_target, output_folder
     from ..io import write_table_atomic
     from ._common import layout_from_args
 
+    check_target(args.out, option="--out")
     layout = layout_from_args(args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.format == "gpkg":
-        written = layout.to_file(out / "corridor_layout.gpkg", crs=args.crs)
-    else:
-        written = layout.to_file(out / "layers", crs=args.crs, fmt=args.format)
-    table = layout.validate()
-    written.append(write_table_atomic(table, out / "validation.csv"))
+    with output_folder(args.out, option="--out", command="layout") as folder:
+        out = folder.path
+        if args.format == "gpkg":
+            written = layout.to_file(out / "corridor_layout.gpkg", crs=args.crs)
+        else:
+            written = layout.to_file(out / "layers", crs=args.crs, fmt=args.format)
+        table = layout.validate()
+        written.append(
+            write_table_atomic(
+                table, out / "validation.csv", neutralize_formulas=not args.keep_formulas
+            )
+        )
     if not args.quiet:
         print(layout.summary())
         print()
         for path in written:
-            print(f"wrote {path}")
+            print(f"wrote {folder.published(path)}")
     return 0 if table["passed"].all() else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from .._errors import CorridorGeoError
@@ -11,7 +12,7 @@ ORDER = 5
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from ._common import add_layout_arguments, add_resource_arguments
+    from ._common import add_layout_arguments, add_out_argument, add_resource_arguments
     from ._online import add_basemap_arguments, add_network_arguments
 
     p = sub.add_parser(
@@ -22,8 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "write OUT/report.html (self-contained, opens offline), OUT/corridor_report.gpkg "
         "and OUT/tables/*.csv. Without --resources the quantitative sections use a "
         "seeded synthetic data set, labelled as such; without --osm/--graphml/--network osm "
-        "the travel times use the schematic network (indicative). With --network osm the "
-        "fetched road network is also written as OUT/network_osm.graphml.",
+        "the travel times use the schematic network (indicative).",
         epilog="examples:\n"
         "  corridor-geo report --out corridor-report\n"
         "  corridor-geo report --out r2026 --resources labs_2026.csv --base labs_2024.csv "
@@ -32,9 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "  corridor-geo report --out r --resources geocoded/geocoded.csv --network osm",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument(
-        "--out", default="corridor-report", help="output folder (default corridor-report)"
-    )
+    add_out_argument(p, default="corridor-report")
     add_resource_arguments(p, required=False)
     p.add_argument("--base", help="the same resources at the base year (for the +15%% targets)")
     net = p.add_mutually_exclusive_group()
@@ -54,9 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._outdir import check_target
     from ..report import build_report
     from ._common import layout_from_args, read
     from ._online import osm_graph, tianditu_key
+
+    check_target(args.out, option="--out")  # before the inputs are read
 
     for option in ("osm", "graphml", "base"):
         value = getattr(args, option)
@@ -70,11 +71,7 @@ def run(args: argparse.Namespace) -> int:
     base = read(args, path=args.base, layout=layout) if args.base else None
     graph = args.osm or args.graphml
     if args.network == "osm":
-        from ..network import graph_to_graphml
-
-        G, _ = osm_graph(args, layout)
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        graph = str(graph_to_graphml(G, Path(args.out) / "network_osm.graphml"))
+        graph, _ = osm_graph(args, layout)
     report = build_report(
         args.out,
         layout=layout,
@@ -85,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         basemap=args.basemap,
         tianditu_key=key,
+        neutralize_formulas=not args.keep_formulas,
     )
     if not args.quiet:
         print(f"report: {report.html_path} ({report.seconds:.1f} s)")
@@ -92,5 +90,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"tables: {len(report.tables)} CSV files in {report.html_path.parent / 'tables'}")
         for title in report.sections:
             print(f"  - {title}")
+    if report.failed_checks:
+        # As `layout` does: the layout does not match the plan's figures.
+        print(
+            f"corridor-geo: {len(report.failed_checks)} layout check(s) failed: "
+            + "; ".join(report.failed_checks[:5])
+            + ("; ..." if len(report.failed_checks) > 5 else "")
+            + " (see the report's section 1)",
+            file=sys.stderr,
+        )
     # Sections the inputs could not support were logged as warnings; say it in the code.
-    return 1 if report.problems else 0
+    return 1 if report.problems or report.failed_checks else 0

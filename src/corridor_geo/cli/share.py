@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from . import _common as common
 
@@ -42,9 +41,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._outdir import check_target, output_folder
     from ..indicators import target_status
     from ..zones import share_of_city
 
+    check_target(args.out, option="--out")
     layout = common.layout_from_args(args)
     res = common.read(args, layout=layout)
     base = common.read(args, args.base, layout=layout) if args.base else None
@@ -53,14 +54,19 @@ def run(args: argparse.Namespace) -> int:
     status = target_status(
         res, layout=layout, base=base.accepted if base else None, categories=args.categories
     )
-    out = Path(args.out)
-    written = [
-        common.write_table(table, out, "share_of_city", args.format),
-        common.write_table(status, out, "targets", args.format),
-        common.write_rejected(res, out, args.format),
-    ]
-    if base is not None:
-        written.append(common.write_rejected(base, out, args.format, "rejected_base"))
+    keep = args.keep_formulas
+    with output_folder(args.out, option="--out", command="share") as folder:
+        out = folder.path
+        written = [
+            common.write_table(table, out, "share_of_city", args.format, keep_formulas=keep),
+            common.write_table(status, out, "targets", args.format, keep_formulas=keep),
+            common.write_rejected(res, out, args.format, keep_formulas=keep),
+        ]
+        if base is not None:
+            written.append(
+                common.write_rejected(base, out, args.format, "rejected_base", keep_formulas=keep)
+            )
+    written = [folder.published(p) for p in written]
     if not args.quiet:
         print(res.summary())
         if base is not None:

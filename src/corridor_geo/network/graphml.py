@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import networkx as nx
 import shapely
 import shapely.ops
 
+from .._atomic import write_atomic
 from .._errors import InputError
 from .._graph import (
     check_crs_present,
@@ -178,13 +178,5 @@ def graph_to_graphml(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
             for key, val in data.items()
         }
         H.add_edge(u, v, key=k, **attrs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".graphml", dir=path.parent)
-    os.close(fd)
-    try:
-        nx.write_graphml(H, tmp, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    write_atomic(path, lambda tmp: nx.write_graphml(H, tmp, encoding="utf-8"))
     return path
