@@ -44,6 +44,22 @@ out.controlLabels = Array.from(
   document.querySelectorAll('.leaflet-control-layers-overlays label')
 ).map(e => e.innerText.trim());
 out.legend = Array.from(document.querySelectorAll('.corridor-geo-legend')).map(e => e.innerText);
+// Where each map and its legend are (page pixels) and what the map shows.
+const box = e => {
+  const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom];
+};
+out.views = keys.map(k => {
+  const m = window[k], c = m.getContainer(), b = m.getBounds();
+  const legend = c.querySelector('.corridor-geo-legend');
+  const attribution = c.querySelector('.leaflet-control-attribution');
+  return {
+    zoom: m.getZoom(), size: [m.getSize().x, m.getSize().y], box: box(c),
+    bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()],
+    legend: legend ? box(legend) : null,
+    attribution: attribution ? box(attribution) : null,
+  };
+});
 out.xss = window.__xss === undefined ? null : window.__xss;
 out.sections = Array.from(document.querySelectorAll('section[id]')).map(e => e.id);
 out.imgs = Array.from(document.querySelectorAll('img')).map(

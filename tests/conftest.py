@@ -39,3 +39,36 @@ def layout_builders():
     if str(scripts) not in sys.path:
         sys.path.insert(0, str(scripts))
     return importlib.import_module("layout_builders")
+
+
+@pytest.fixture(scope="session")
+def styled_report(tmp_path_factory):
+    """One default report, built as on a machine without a Chinese font.
+
+    Returns ``(report, warnings)``: the :class:`~corridor_geo.report.Report` and the
+    messages ``corridor_geo.plotting`` logged during the run.  Used by the QGIS checks,
+    the browser checks of the report's maps and the one-font-warning-per-process test.
+    """
+    import logging
+
+    from corridor_geo import plotting, report
+
+    class Capture(logging.Handler):
+        def __init__(self):
+            super().__init__(level=logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    capture = Capture()
+    logger = logging.getLogger("corridor_geo.plotting")
+    logger.addHandler(capture)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plotting, "cjk_font", lambda: None)
+        mp.setitem(plotting._warned, "no_cjk_font", False)  # as in a fresh process
+        try:
+            rep = report.build_report(tmp_path_factory.mktemp("styled_report"))
+        finally:
+            logger.removeHandler(capture)
+    return rep, capture.messages

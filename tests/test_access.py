@@ -617,7 +617,7 @@ def test_cli_access_on_the_schematic_default(layout, tmp_path, capsys):
     )
     ref = time_to_axis(pts.iloc[:-2], G, layout=layout)
     np.testing.assert_allclose(table["axis_time_min"].iloc[:-2], ref["travel_time_min"], rtol=1e-9)
-    iso = gpd.read_file(out / "isochrones.gpkg")
+    iso = gpd.read_file(out / "isochrones.gpkg", layer="isochrones")
     assert set(iso["minutes"]) == {5.0, 10.0} and iso.crs.to_epsg() == 4326
 
 
@@ -698,7 +698,7 @@ def test_cli_access_facilities_with_a_bad_row_keep_their_names(layout, tmp_path,
     argv = ["access", "--resources", str(path), "--datum", "WGS84", "--facilities", str(fac_path)]
     rc = cli.main([*argv, "--out", str(out), "--isochrones", "3"])
     assert rc == 1  # the resource far away
-    iso = gpd.read_file(out / "isochrones.gpkg")
+    iso = gpd.read_file(out / "isochrones.gpkg", layer="isochrones")
     assert sorted(iso["facility"]) == ["north stop", "south stop"]
     north = iso.loc[iso["facility"] == "north stop"].to_crs(4549).geometry.iloc[0]
     assert north.distance(sites.to_crs(4549).iloc[1]) < 600

@@ -54,7 +54,7 @@ def test_density_writes_raster_and_grid(tmp_path, capsys):
         assert src.crs.to_epsg() == 4549 and src.tags()["bandwidth_m"] == "800"
         assert src.tags()["units"] == "weight per km2"
         assert np.nanmax(src.read(1, masked=True)) > 0
-    grid = gpd.read_file(tmp_path / "grid.gpkg")
+    grid = gpd.read_file(tmp_path / "grid.gpkg", layer="grid")
     assert "h3" in grid.columns and grid["count"].sum() >= 1
     table = pd.read_csv(tmp_path / "density_by_zone.csv", encoding="utf-8-sig")
     assert {"count_per_km2", "area_km2"} <= set(table.columns)
@@ -65,7 +65,7 @@ def test_coverage_from_circles_and_file(tmp_path, capsys):
                "--resources", CSV, *READ])  # fmt: skip
     assert rc == 0
     assert "within 1000 m" in capsys.readouterr().out
-    cov = gpd.read_file(tmp_path / "coverage.gpkg")
+    cov = gpd.read_file(tmp_path / "coverage.gpkg", layer="coverage")
     assert cov.crs.to_epsg() == 4326 and (cov["area_share"] <= 1).all()
     stations = pd.DataFrame({"name": ["苗岭路", "会展中心"], "lng_gcj02": [120.464755, 120.474065],
                              "lat_gcj02": [36.100452, 36.102961]})  # fmt: skip
@@ -126,7 +126,7 @@ def test_density_and_coverage_write_in_the_asked_crs(tmp_path):
     assert (out / "kde_gcj02.tif").is_file() and (out / "grid_gcj02.gpkg").is_file()
     with rasterio.open(out / "kde_gcj02.tif") as r:
         assert cg_crs.datum_of(r.crs.to_wkt()) == "GCJ02"
-    assert cg_crs.datum_of(gpd.read_file(out / "grid_gcj02.gpkg")) == "GCJ02"
+    assert cg_crs.datum_of(gpd.read_file(out / "grid_gcj02.gpkg", layer="grid")) == "GCJ02"
     out2 = tmp_path / "c"
     assert (
         cli.main(
@@ -145,4 +145,4 @@ def test_density_and_coverage_write_in_the_asked_crs(tmp_path):
         )
         == 0
     )
-    assert gpd.read_file(out2 / "coverage.gpkg").crs.to_epsg() == 4549
+    assert gpd.read_file(out2 / "coverage.gpkg", layer="coverage").crs.to_epsg() == 4549

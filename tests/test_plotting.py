@@ -70,6 +70,7 @@ def test_north_arrow_follows_meridian_convergence(layout):
 
 def test_fallback_to_english_without_cjk_font(layout, monkeypatch, caplog):
     monkeypatch.setattr(plotting, "cjk_font", lambda: None)
+    monkeypatch.setitem(plotting._warned, "no_cjk_font", False)  # warned once per process
     with caplog.at_level(logging.WARNING, logger="corridor_geo.plotting"):
         fig = plotting.plot_layout(layout, lang="zh", labels=True, circles=False)
     assert "no Chinese font found" in caplog.text

@@ -74,7 +74,7 @@ def test_report_geopackage_has_layout_and_results(default_report, layout):
     assert {"corridor", "cities", "circles", "axis", "districts", "city"} <= names
     assert "access_isochrones" in names
     cities = gpd.read_file(default_report.gpkg_path, layer="cities")
-    assert cities.crs.to_epsg() == 4326 and len(cities) == 3
+    assert cities.crs.to_epsg() == 4549 and len(cities) == 3  # CGCS2000 GK CM 120E
 
 
 def test_user_resources_are_escaped_everywhere(tmp_path, layout):

@@ -201,7 +201,11 @@ class ParquetPoints:
         if weight is not None and weight in self.columns and weight not in wanted:
             wanted.append(weight)
         geom_cols = [self.geometry] if self.geometry else list(self.xy or ())
-        table = pq.ParquetFile(path).read_row_groups(list(groups), columns=[*wanted, *geom_cols])
+        # Group columns come as dictionaries (categoricals): no Python string per row.
+        text = [c for c in columns if c in self.columns]
+        table = pq.ParquetFile(path, read_dictionary=text).read_row_groups(
+            list(groups), columns=[*wanted, *geom_cols]
+        )
         if self.encoding == "xy":
             assert self.xy is not None
             sx = _column_floats(table.column(self.xy[0]))
@@ -212,7 +216,14 @@ class ParquetPoints:
             sx, sy = _wkb_xy(table.column(self.geometry))
         x, y = transform_xy(sx, sy, source=self.crs, target=ANALYSIS_CRS)
         frame = table.select(wanted).to_pandas() if wanted else pd.DataFrame(index=range(len(x)))
-        data: dict[str, np.ndarray] = {c: frame[c].to_numpy(dtype=object) for c in columns}
+        data: dict[str, Any] = {
+            c: (
+                frame[c].array
+                if isinstance(frame[c].dtype, pd.CategoricalDtype)
+                else frame[c].to_numpy(dtype=object)
+            )
+            for c in columns
+        }
         data["__weight__"] = weights(frame, weight, what=f"{path.name}")
         bad = ~(np.isfinite(x) & np.isfinite(y))
         if bad.any():

@@ -72,6 +72,7 @@ from pyproj.exceptions import CRSError
 
 from . import _atomic
 from ._errors import InputError
+from ._qgis import store_styles, style_files
 from .crs import datum_of, normalize_datum, to_datum
 
 __all__ = [
@@ -382,6 +383,7 @@ def write_layers(
                     frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
                 except DataLayerError as exc:
                     raise InputError(f"layer name {name!r}: GDAL refuses it ({exc})") from exc
+            store_styles(tmp, prepared)  # QGIS opens each layer styled (layer_styles table)
 
         return [_atomic.write_atomic(target, write_gpkg)]
     suffix = _EXTENSION[kind]
@@ -404,6 +406,11 @@ def write_layers(
                 geometry_to_columns(frame), target, neutralize_formulas=neutralize_formulas
             )
         written.append(target)
+        if kind in ("geojson", "shp"):  # QGIS loads <name>.qml beside the file as its style
+            columns = [c for c in frame.columns if c != frame.geometry.name]
+            fields = shapefile_field_names(columns) if kind == "shp" else None
+            for suffix, text in style_files(name, frame, fields=fields).items():
+                write_text_atomic(text, target.with_suffix(suffix))
     return written
 
 

@@ -3,8 +3,10 @@
 Start with :func:`explore_layout` (or ``layout.explore()``), then add results with
 :func:`add_points`, :func:`add_zones` (choropleth), :func:`add_raster` (e.g. a kernel
 density GeoTIFF), :func:`add_isochrones` and :func:`add_axis_markers`.  Every ``add_*``
-function keeps one layer control and one legend at the top of the map, so layers can be
-added in any order, and returns the same ``folium.Map`` (it displays in Jupyter).
+function keeps one layer control and one legend (a control at the bottom right, inside the
+map frame), so layers can be added in any order, and returns the same ``folium.Map`` (it
+displays in Jupyter).  Maps zoom in tenths of a level, so :func:`fit_to` (used by
+:func:`explore_layout` for the corridor) fills the frame with what it fits.
 
 Basemaps
 --------
@@ -56,6 +58,20 @@ import pandas as pd
 
 from ._errors import InputError
 from ._html import esc
+from ._styles import (
+    CIRCLE_COLOR,
+    CIRCLE_KIND_COLORS,
+    CITY_COLORS,
+    ISOCHRONE_CMAP,
+    ISOCHRONE_OPACITY,
+    LAYOUT_STYLE,
+    POINT_COLOR,
+    RASTER_OPACITY,
+    ZONE_CMAP,
+    ZONE_OPACITY,
+    band_colors,
+    ramp_colors,
+)
 from .crs import ANALYSIS_CRS, datum_of, to_datum
 
 __all__ = [
@@ -68,6 +84,7 @@ __all__ = [
     "esc",
     "explore_layout",
     "explore_object",
+    "fit_to",
     "map_to_html",
     "new_map",
     "save_map",
@@ -125,15 +142,9 @@ BASEMAPS: dict[str, dict[str, Any]] = {
 
 _VENDOR = Path(__file__).resolve().parent / "_vendor" / "leaflet"
 _CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/"
-LAYOUT_STYLE = {
-    "corridor": {"color": "#08306b", "weight": 3, "fill": False},
-    "cities": {"color": "#2171b5", "weight": 1, "fillOpacity": 0.25},
-    "circles": {"color": "#ae017e", "weight": 1.5, "fillOpacity": 0.08, "dashArray": "4 4"},
-    "axis": {"color": "#e31a1c", "weight": 4},
-    "districts": {"color": "#636363", "weight": 1, "fill": False},
-    "subdistricts": {"color": "#969696", "weight": 0.7, "fill": False, "dashArray": "3 3"},
-}
-CITY_COLORS = {"ocean": "#1f78b4", "youth": "#33a02c", "digital": "#ff7f00"}
+ZOOM_SNAP = 0.1
+"""Maps zoom in steps of 0.1 level, so a map fitted to the corridor fills its frame."""
+FIT_PADDING_PX = 12
 
 
 def _folium():
@@ -216,6 +227,7 @@ def new_map(
         height=height,
         control_scale=True,
         max_zoom=spec["max_zoom"],
+        zoom_snap=ZOOM_SNAP,
     )
     if assets == "inline":
         js, css = _inline_assets()
@@ -317,14 +329,32 @@ def _legend_class():
     from jinja2 import Template
 
     class Legend(MacroElement):
+        # A Leaflet control in the map's bottom-right corner: inside the map frame, above
+        # the attribution, never against the page; at most half the map's height (it
+        # scrolls beyond that), and clicks or wheel turns on it do not move the map.
         _template = Template(
             """
-            {% macro html(this, kwargs) %}
-            <div class="corridor-geo-legend" style="position: absolute; bottom: 40px; right: 10px;
-                 z-index: 1000; background: rgba(255,255,255,0.92); padding: 6px 10px;
-                 border-radius: 4px; font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px #888;">
-              {{ this.body }}
-            </div>
+            {% macro header(this, kwargs) %}
+            <style>
+            .corridor-geo-legend { background: rgba(255,255,255,0.92); padding: 6px 10px;
+              border-radius: 4px; font: 12px/1.4 sans-serif; box-shadow: 0 1px 4px #888;
+              overflow-y: auto; max-width: 360px; box-sizing: border-box; }
+            </style>
+            {% endmacro %}
+            {% macro script(this, kwargs) %}
+            (function () {
+              var map = {{ this._parent.get_name() }};
+              var legend = L.control({position: "bottomright"});
+              legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "corridor-geo-legend");
+                div.innerHTML = {{ this.body_js }};
+                div.style.maxHeight = Math.max(80, 0.5 * map.getSize().y) + "px";
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+              };
+              legend.addTo(map);
+            })();
             {% endmacro %}
             """
         )
@@ -341,10 +371,19 @@ def _legend_class():
                 )
                 rows.append(
                     f'<div style="display:flex;gap:6px;align-items:flex-start">'
-                    f'<span style="display:inline-block;width:18px;{shape}"></span>'
+                    f'<span style="display:inline-block;flex:none;width:18px;{shape}"></span>'
                     f"<span>{esc(label)}</span></div>"
                 )
             self.body = "".join(rows)
+            # A JavaScript string; "<" and ">" escaped so that nothing in it can close the
+            # script element (the labels themselves are HTML-escaped already).
+            self.body_js = (
+                json.dumps(self.body, ensure_ascii=False)
+                .replace("<", "\\u003c")
+                .replace(">", "\\u003e")
+                .replace("\u2028", "\\u2028")
+                .replace("\u2029", "\\u2029")
+            )
 
     return Legend
 
@@ -494,6 +533,11 @@ def explore_layout(
             kind_fields, kind_aliases = _name_fields(frame, lang, zh="kind_zh", en="kind_en")
             fields = kind_fields + fields + ["radius_m", "anchor_zh"]
             aliases = [f"{a} (kind)" for a in kind_aliases] + aliases + ["radius m", "anchor"]
+            by_kind = "kind" in frame.columns
+            colors = {**CIRCLE_KIND_COLORS}
+            if by_kind:
+                for kind in frame["kind"].astype(str):
+                    colors.setdefault(kind, CIRCLE_COLOR)
             _add_geojson(
                 m,
                 frame,
@@ -501,10 +545,17 @@ def explore_layout(
                 fields=fields,
                 aliases=aliases,
                 style=style,
+                style_column="kind" if by_kind else None,
+                colors=colors if by_kind else None,
             )
-            m.corridor_geo_legend.append(
-                ("area", style["color"], _bilingual("生态圈", "ecosystem circle", lang))
-            )
+            if by_kind:
+                for _, row in frame.drop_duplicates("kind").iterrows():
+                    label = _bilingual(row.get("kind_zh"), row.get("kind_en"), lang)
+                    m.corridor_geo_legend.append(("line", colors[str(row["kind"])], label))
+            else:
+                m.corridor_geo_legend.append(
+                    ("area", style["color"], _bilingual("生态圈", "ecosystem circle", lang))
+                )
         else:
             fields, aliases = _name_fields(frame, lang)
             label = {
@@ -525,9 +576,27 @@ def explore_layout(
             )
             if name in ("corridor", "axis"):
                 m.corridor_geo_legend.append(("line", style["color"], label))
-    bounds = _for_map(m, layout.corridor, "corridor").total_bounds
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    fit_to(m, layout.corridor)
     _refresh_controls(m)
+    return m
+
+
+def fit_to(m, frame: gpd.GeoDataFrame | gpd.GeoSeries, *, padding: int = FIT_PADDING_PX):
+    """Open the map on the bounds of ``frame`` (e.g. the corridor), filling the frame.
+
+    Maps zoom in tenths of a level (:data:`ZOOM_SNAP`), so the bounds fill the map's
+    frame to within ``padding`` pixels on their longer side, not to the nearest whole
+    zoom level (which can leave half of the frame empty).
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> m = fit_to(new_map(basemap="blank"), load_layout().corridor)
+    >>> "fitBounds" in m.get_root().render()
+    True
+    """
+    bounds = _for_map(m, frame, "the bounds to fit").total_bounds
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(padding, padding))
     return m
 
 
@@ -546,7 +615,7 @@ def add_points(
     name: str,
     label_column: str | None = None,
     popup_columns: Sequence[str] | None = None,
-    color: str = "#d62728",
+    color: str = POINT_COLOR,
     color_column: str | None = None,
     colors: dict[str, str] | None = None,
     radius: float = 5,
@@ -628,17 +697,7 @@ def add_points(
 
 
 def _ramp(values: np.ndarray, cmap: str, vmin: float, vmax: float) -> list[str]:
-    import matplotlib
-    from matplotlib import colors as mcolors
-
-    colormap = matplotlib.colormaps[cmap]
-    span = (vmax - vmin) or 1.0
-    return [
-        mcolors.to_hex(colormap(float(np.clip((v - vmin) / span, 0, 1))))
-        if np.isfinite(v)
-        else "#cccccc"
-        for v in values
-    ]
+    return ramp_colors(values, cmap, vmin, vmax)
 
 
 def add_zones(
@@ -648,9 +707,9 @@ def add_zones(
     *,
     name: str,
     label_column: str | None = None,
-    cmap: str = "YlOrRd",
+    cmap: str = ZONE_CMAP,
     legend: str | None = None,
-    opacity: float = 0.6,
+    opacity: float = ZONE_OPACITY,
 ):
     """Add polygons coloured by a numeric column (a choropleth of density, share...).
 
@@ -717,10 +776,13 @@ def add_isochrones(
     *,
     name: str = "isochrones",
     band_column: str = "minutes",
-    cmap: str = "viridis_r",
-    opacity: float = 0.35,
+    cmap: str = ISOCHRONE_CMAP,
+    opacity: float = ISOCHRONE_OPACITY,
 ):
     """Add isochrone polygons, one colour per band (e.g. 5/10/15 minutes).
+
+    The shortest band takes the colormap's top end (dark purple for ``viridis_r``), as in
+    the report's figures and the QGIS styles.
 
     Examples
     --------
@@ -736,9 +798,7 @@ def add_isochrones(
     if band_column not in frame.columns:
         raise InputError(f"isochrones have no column {band_column!r}")
     bands = sorted(pd.unique(frame[band_column]), reverse=True)
-    colors = dict(
-        zip(map(str, bands), _ramp(np.asarray(bands, float), cmap, min(bands), max(bands)))
-    )
+    colors = {str(band): color for band, color in band_colors(bands, cmap).items()}
     # Largest band first so smaller ones draw on top.
     frame = frame.assign(_band=frame[band_column].astype(str)).sort_values(
         band_column, ascending=False
@@ -764,7 +824,7 @@ def add_raster(
     raster: str | Path,
     *,
     name: str,
-    opacity: float = 0.6,
+    opacity: float = RASTER_OPACITY,
     cmap: str = "magma",
     legend: str | None = None,
 ):

@@ -25,6 +25,16 @@ import numpy as np
 import pandas as pd
 
 from ._errors import InputError
+from ._styles import (
+    AXIS_COLOR,
+    CIRCLE_COLOR,
+    CIRCLE_KIND_COLORS,
+    CITY_COLORS,
+    CORRIDOR_COLOR,
+    DENSITY_CMAP,
+    ISOCHRONE_CMAP,
+    band_colors,
+)
 from .crs import ANALYSIS_CRS, to_crs
 
 __all__ = [
@@ -41,7 +51,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CITY_COLORS = {"ocean": "#1f78b4", "youth": "#33a02c", "digital": "#ff7f00"}
 _CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -108,13 +117,19 @@ def cjk_font() -> str | None:
     return None
 
 
+_warned = {"no_cjk_font": False}  # one warning per process, however many figures
+
+
 def _resolve_lang(lang: str) -> str:
     if lang not in ("zh", "en", "both"):
         raise InputError(f"lang must be 'zh', 'en' or 'both', got {lang!r}")
     if lang != "en" and cjk_font() is None:
-        log.warning(
-            "no Chinese font found (install e.g. fonts-noto-cjk); labels fall back to English"
-        )
+        if not _warned["no_cjk_font"]:
+            _warned["no_cjk_font"] = True
+            log.warning(
+                "no Chinese font found (install e.g. fonts-noto-cjk); labels fall back to "
+                "English in every figure of this session"
+            )
         return "en"
     return lang
 
@@ -276,12 +291,28 @@ def plot_layout(
         gpd.GeoSeries([row.geometry], crs=cities.crs).plot(
             ax=ax, color=CITY_COLORS.get(row["key"], "#888888"), alpha=0.55, zorder=3
         )
+    kinds: dict[str, str] = {}  # circle kind -> label, in the layer's order
     if circles:
-        layout.metric("circles").boundary.plot(
-            ax=ax, color="#ae017e", linewidth=0.9, linestyle="--", zorder=4
-        )
-    layout.metric("corridor").boundary.plot(ax=ax, color="#08306b", linewidth=1.2, zorder=5)
-    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=2.2, zorder=6)
+        circ = layout.metric("circles")
+        key = circ["kind"].astype(str) if "kind" in circ else pd.Series("", index=circ.index)
+        for kind, part in circ.groupby(key, sort=False):
+            part.boundary.plot(
+                ax=ax,
+                color=CIRCLE_KIND_COLORS.get(kind, CIRCLE_COLOR),
+                linewidth=0.9,
+                linestyle="--",
+                zorder=4,
+            )
+            first = part.iloc[0]
+            kinds[kind] = (
+                _label(first.get("kind_zh", kind), first.get("kind_en", kind), lang).replace(
+                    "\n", " "
+                )
+                if kind
+                else _label("生态圈", "ecosystem circle", lang)
+            )
+    layout.metric("corridor").boundary.plot(ax=ax, color=CORRIDOR_COLOR, linewidth=1.2, zorder=5)
+    layout.metric("axis").plot(ax=ax, color=AXIS_COLOR, linewidth=2.2, zorder=6)
     font = _font_kwargs(lang)
     if labels:
         x0, x1 = ax.get_xlim()
@@ -326,17 +357,17 @@ def plot_layout(
         if r["key"] in CITY_COLORS
     ]
     handles.append(
-        Line2D([], [], color="#e31a1c", lw=2.2, label=_label("滨海大道", "Binhai Avenue", lang))
+        Line2D([], [], color=AXIS_COLOR, lw=2.2, label=_label("滨海大道", "Binhai Avenue", lang))
     )
-    if circles:
+    for kind, text in kinds.items():
         handles.append(
             Line2D(
                 [],
                 [],
-                color="#ae017e",
+                color=CIRCLE_KIND_COLORS.get(kind, CIRCLE_COLOR),
                 lw=0.9,
                 ls="--",
-                label=_label("生态圈", "ecosystem circle", lang),
+                label=text,
             )
         )
     ax.legend(
@@ -361,7 +392,7 @@ def plot_density(
     *,
     ax=None,
     lang: str = "zh",
-    cmap: str = "magma_r",
+    cmap: str = DENSITY_CMAP,
     figsize: tuple[float, float] = (8, 10),
     title: str | None = None,
     label: str | None = None,
@@ -414,8 +445,8 @@ def plot_density(
         )
         units = src.tags().get("units", "")
     image = ax.imshow(np.ma.masked_invalid(data), extent=extent, cmap=cmap, zorder=2, alpha=0.85)
-    layout.metric("corridor").boundary.plot(ax=ax, color="#08306b", linewidth=1.0, zorder=5)
-    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=1.2, zorder=6)
+    layout.metric("corridor").boundary.plot(ax=ax, color=CORRIDOR_COLOR, linewidth=1.0, zorder=5)
+    layout.metric("axis").plot(ax=ax, color=AXIS_COLOR, linewidth=1.2, zorder=6)
     bar = fig.colorbar(image, ax=ax, shrink=0.6)
     bar.set_label(label or units or "density", **_font_kwargs(lang))
     _finish_map(
@@ -436,7 +467,7 @@ def plot_isochrones(
     origins: gpd.GeoDataFrame | None = None,
     ax=None,
     lang: str = "zh",
-    cmap: str = "viridis_r",
+    cmap: str = ISOCHRONE_CMAP,
     figsize: tuple[float, float] = (8, 10),
     title: str | None = None,
 ):
@@ -458,15 +489,15 @@ def plot_isochrones(
     fig, ax, _ = _base_axes(layout, ax, figsize, pad_m=3000)
     iso = to_crs(isochrones, ANALYSIS_CRS)
     bands = sorted(pd.unique(iso[band_column]))
-    colormap = __import__("matplotlib").colormaps[cmap]
+    colors = band_colors(bands, cmap)  # as on the report's maps and in QGIS
     from matplotlib.patches import Patch
 
     handles = []
     for i, band in enumerate(reversed(bands)):
-        color = colormap(1 - (len(bands) - 1 - i) / max(len(bands) - 1, 1))
+        color = colors[band]
         iso.loc[iso[band_column] == band].plot(ax=ax, color=color, alpha=0.45, zorder=3 + i)
         handles.append(Patch(color=color, alpha=0.45, label=f"≤ {band:g} min"))
-    layout.metric("axis").plot(ax=ax, color="#e31a1c", linewidth=1.5, zorder=10)
+    layout.metric("axis").plot(ax=ax, color=AXIS_COLOR, linewidth=1.5, zorder=10)
     if origins is not None:
         to_crs(origins, ANALYSIS_CRS).plot(ax=ax, color="black", markersize=12, zorder=11)
     ax.legend(handles=list(reversed(handles)), loc="lower right", fontsize=8)

@@ -9,7 +9,13 @@ resources, boundaries and road network) and writes into one folder:
     share-of-city and the plan's 2027 targets, density, the axis profile, accessibility
     along Binhai Avenue, data and provenance.
 ``corridor_report.gpkg``
-    Every layout layer and every spatial result, in one GeoPackage (WGS84 unless asked).
+    Every layout layer and every spatial result, in one GeoPackage, in CGCS2000 /
+    3-degree Gauss-Kruger CM 120E (EPSG:4549, metres: what Chinese GIS desks work in)
+    unless another CRS is asked for (``crs="WGS84"``).  Each layer carries its QGIS style
+    (the report's colours) in the ``layer_styles`` table, so it opens styled in QGIS.
+``corridor_report.qgz``
+    A QGIS project of those layers and the density surface, in the report's drawing
+    order, opening on the corridor.
 ``tables/``
     Each table of the report as CSV.
 
@@ -139,6 +145,7 @@ class Section:
     body: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    rasters: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -152,6 +159,7 @@ class Report:
     seconds: float
     problems: dict[str, str] = field(default_factory=dict)
     failed_checks: list[str] = field(default_factory=list)
+    project_path: Path | None = None
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{esc(s)}</li>" for s in self.sections)
@@ -235,7 +243,7 @@ def build_report(
     datum: str | None = None,
     base: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
     graph: str | os.PathLike[str] | Any = None,
-    crs: str = "WGS84",
+    crs: str = "EPSG:4549",
     progress: bool = False,
     title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
     basemap: str = "blank",
@@ -266,7 +274,9 @@ def build_report(
         :func:`corridor_geo.online.graph_from_layout`); defaults to the schematic
         network (indicative).
     crs : str
-        CRS of the exported GeoPackage.
+        CRS of the exported GeoPackage: ``"EPSG:4549"`` (default; CGCS2000 / 3-degree
+        Gauss-Kruger CM 120E, metres), ``"WGS84"``, ``"CGCS2000"`` (EPSG:4490, degrees),
+        ``"GCJ02"`` or any CRS pyproj knows.
     progress : bool
         Show a progress bar (tqdm) over the steps.
     title : str
@@ -283,10 +293,11 @@ def build_report(
     Returns
     -------
     Report
-        Paths written, section titles, the run time, ``problems``: the sections the
-        inputs could not support (e.g. a road network that does not reach the axis), each
-        with its error, also shown in the report in place of the section, and
-        ``failed_checks``: the layout checks against the plan that failed.
+        Paths written (``project_path`` is the QGIS project), section titles, the run
+        time, ``problems``: the sections the inputs could not support (e.g. a road
+        network that does not reach the axis), each with its error, also shown in the
+        report in place of the section, and ``failed_checks``: the layout checks against
+        the plan that failed.
 
     Examples
     --------
@@ -318,6 +329,7 @@ def build_report(
         html_path=folder.published(report.html_path),
         gpkg_path=folder.published(report.gpkg_path),
         tables={k: folder.published(v) for k, v in report.tables.items()},
+        project_path=folder.published(report.project_path) if report.project_path else None,
     )
 
 
@@ -338,7 +350,7 @@ def _build(
     """Compute every section and write the files into ``out`` (a staging folder)."""
     from tqdm.auto import tqdm
 
-    from .io import write_layers, write_table_atomic, write_text_atomic
+    from .io import write_bytes_atomic, write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout
 
     start = time.perf_counter()
@@ -398,14 +410,34 @@ def _build(
         for key, frame in section.layers.items():
             layers[key if section.key == "layout" else f"{section.key}_{key}"] = frame
     (gpkg,) = write_layers(layers, out / "corridor_report.gpkg", crs=crs)
+    project = _qgis_project(gpkg, layers, sections, title=title, write=write_bytes_atomic)
     elapsed = time.perf_counter() - start
-    page = _page(title, sections, elapsed=elapsed, gpkg=gpkg.name)
+    where = f"{gpkg.name} ({crs}; QGIS project {project.name})"
+    page = _page(title, sections, elapsed=elapsed, gpkg=where)
     html_path = write_text_atomic(page, out / "report.html")
     validation = next(s.tables["validation"] for s in sections if s.key == "layout")
     failed = [
         f"{row.check} {row.subject}" for row in validation.itertuples() if not bool(row.passed)
     ]
-    return Report(html_path, gpkg, tables, [s.title for s in sections], elapsed, problems, failed)
+    return Report(
+        html_path,
+        gpkg,
+        tables,
+        [s.title for s in sections],
+        elapsed,
+        problems,
+        failed_checks=failed,
+        project_path=project,
+    )
+
+
+def _qgis_project(gpkg: Path, layers, sections: list[Section], *, title: str, write) -> Path:
+    """The QGIS project beside the GeoPackage: its layers and the rasters, styled."""
+    from ._qgis import project_qgz
+
+    rasters = [path for s in sections for path in s.rasters.values()]
+    data = project_qgz(gpkg, layers, raster=rasters[0] if rasters else None, title=title)
+    return write(data, gpkg.with_suffix(".qgz"))
 
 
 def _describe(value: Any, default: str) -> str:
@@ -555,7 +587,9 @@ def section_density(
     layout, inputs: _Inputs, out: Path, *, maps: dict[str, Any] | None = None
 ) -> Section:
     """Density per zone and a kernel density surface written as GeoTIFF."""
+    from ._qgis import raster_qml
     from .density import density_by_zone, kernel_density
+    from .io import write_text_atomic
     from .maps import add_points, add_raster, explore_layout
     from .plotting import plot_density
 
@@ -566,6 +600,7 @@ def section_density(
         inputs.current, bandwidth_m=KDE_BANDWIDTH_M, cell_size_m=KDE_CELL_M, layout=layout
     )
     tif = kde.to_geotiff(out / "density_kde.tif")
+    write_text_atomic(raster_qml(tif), tif.with_suffix(".qml"))  # QGIS opens it styled
     # One row per zone: the "ALL" rows (every category), not their sum with the categories.
     group_col = "category" if "category" in zones.columns else "group"
     totals = zones.loc[
@@ -593,7 +628,7 @@ def section_density(
         + "<h3>Resources per km² by zone</h3>"
         + table_html(totals.sort_values(["layer", "per_km2"], ascending=[True, False]))
     )
-    return Section("density", "3. Density", body, {"density_by_zone": zones})
+    return Section("density", "3. Density", body, {"density_by_zone": zones}, rasters={"kde": tif})
 
 
 def section_profile(layout, inputs: _Inputs) -> Section:

@@ -21,7 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Run every analysis (layout against the plan, share of the city and the "
         "2027 targets, density, the axis profile, accessibility along Binhai Avenue) and "
         "write OUT/report.html (self-contained, opens offline), OUT/corridor_report.gpkg "
-        "and OUT/tables/*.csv. Without --resources the quantitative sections use a "
+        "(every layer, styled for QGIS, in EPSG:4549 unless --crs says otherwise), "
+        "OUT/corridor_report.qgz (a QGIS project of those layers) and OUT/tables/*.csv. "
+        "Without --resources the quantitative sections use a "
         "seeded synthetic data set, labelled as such; without --osm/--graphml/--network osm "
         "the travel times use the schematic network (indicative).",
         epilog="examples:\n"
@@ -29,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "  corridor-geo report --out r2026 --resources labs_2026.csv --base labs_2024.csv "
         "--datum GCJ02 --osm qingdao.osm.pbf\n"
         "  corridor-geo report --out r --replace cities=cities_bureau.gpkg\n"
+        "  corridor-geo report --out r --crs WGS84   # the GeoPackage in longitude/latitude\n"
         "  corridor-geo report --out r --resources geocoded/geocoded.csv --network osm",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,8 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_basemap_arguments(p)
     p.add_argument(
         "--crs",
-        default="WGS84",
-        help="CRS of the exported GeoPackage: WGS84 (default), CGCS2000, EPSG:4549 or GCJ02",
+        default="EPSG:4549",
+        help="CRS of the exported GeoPackage: EPSG:4549 (default; CGCS2000 / 3-degree "
+        "Gauss-Kruger CM 120E, metres, as Chinese GIS desks use), WGS84, CGCS2000 "
+        "(EPSG:4490, degrees) or GCJ02",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=run)
