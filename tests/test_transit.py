@@ -368,7 +368,7 @@ def test_catchment_coverage_by_hand():
         crs=4549,
         geometry=[shapely.box(X0 - 1000, Y0 - 900, X0 + 1000, Y0 + 1100)],
     )
-    cov = catchment_coverage(G, zone, minutes=[5, 10], cell_m=20, barriers=None)
+    cov = catchment_coverage(G, zone, cutoffs=[5, 10], cell_m=20, barriers=None)
     for band, share in zip([5, 10], cov["area_share"]):
         r = band * V / DETOUR
         assert share == pytest.approx(np.pi * r**2 / 4e6, rel=0.01)
@@ -379,7 +379,7 @@ def test_catchment_coverage_by_hand():
 # The planner's question, on the bundled metro network
 # --------------------------------------------------------------------------------------
 def test_share_of_ocean_city_within_20_30_40_minutes(layout):
-    table = transit_access_by_city(layout, minutes=[20, 30, 40], cell_m=200)
+    table = transit_access_by_city(layout, cutoffs=[20, 30, 40], cell_m=200)
     ocean = table[table["city"] == "海洋科技城"].set_index("minutes")
     # independently: the same 200 m cells, timed with networkx and brute-force walks
     city = layout.cities.to_crs(4549)
@@ -415,7 +415,7 @@ def test_access_by_city_with_resources_and_streets(layout):
 
     res = sample_resources()
     G = multimodal_graph(schematic_network(layout))
-    table = transit_access_by_city(layout, minutes=[15, 30], G=G, resources=res, cell_m=300)
+    table = transit_access_by_city(layout, cutoffs=[15, 30], G=G, resources=res, cell_m=300)
     assert {"resources", "resources_within", "resources_share"} <= set(table.columns)
     assert (table["resources_within"] <= table["resources"]).all()
     by_city = table.groupby("city")["resources_within"].apply(lambda s: s.is_monotonic_increasing)

@@ -34,7 +34,7 @@ def test_one_command_answers_the_planners_question(layout, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "海洋科技城: 20 min" in printed and "CC BY 4.0" in printed
     table = pd.read_csv(out / "transit_by_city.csv", encoding="utf-8-sig")
-    ref = transit_access_by_city(layout, minutes=[20, 30, 40], cell_m=250)
+    ref = transit_access_by_city(layout, cutoffs=[20, 30, 40], cell_m=250)
     np.testing.assert_allclose(table["area_share"], ref["area_share"], rtol=1e-12)
     assert table["city"].tolist() == ref["city"].tolist()
 

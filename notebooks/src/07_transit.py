@@ -14,7 +14,7 @@
 import corridor_geo as cg
 
 layout = cg.load_layout()
-table = cg.transit_access_by_city(layout, minutes=(20, 30, 40))
+table = cg.transit_access_by_city(layout, cutoffs=(20, 30, 40))
 table[["city", "minutes", "area_km2", "area_within_km2", "area_share"]].round(3)
 
 # %%
@@ -56,7 +56,7 @@ print(ours, by_hand, by_networkx)
 # ## How the share grows with the time allowed
 
 # %%
-sweep = cg.transit_access_by_city(layout, minutes=range(10, 65, 5), cell_m=200)
+sweep = cg.transit_access_by_city(layout, cutoffs=range(10, 65, 5), cell_m=200)
 shares = sweep.pivot(index="minutes", columns="city_en", values="area_share")
 ax = shares.plot(marker="o", figsize=(6, 3.5), ylabel="share of the city's area", grid=True)
 ax.axvline(30, color="grey", lw=0.8)
@@ -73,15 +73,15 @@ shares.round(2).T
 streets = cg.schematic_network(layout)
 M = cg.multimodal_graph(streets)
 print(len(M.graph["stations_without_street_link"]), "of 177 stations have no street link")
-on_streets = cg.transit_access_by_city(layout, minutes=(20, 30, 40), G=M, cell_m=200)
+on_streets = cg.transit_access_by_city(layout, cutoffs=(20, 30, 40), G=M, cell_m=200)
 on_streets.pivot(index="city", columns="minutes", values="area_share").round(2)
 
 # %% [markdown]
 # ## Station catchments: 5, 10, 15 minutes on foot, and what they cover
 
 # %%
-catchments = cg.station_catchments(G, minutes=(5, 10, 15), layout=layout)
-cover = cg.catchment_coverage(G, layout.cities, minutes=(5, 10, 15), layout=layout)
+catchments = cg.station_catchments(G, cutoffs=(5, 10, 15), layout=layout)
+cover = cg.catchment_coverage(G, layout.cities, cutoffs=(5, 10, 15), layout=layout)
 cover.pivot(index="zone", columns="minutes", values="area_share").round(2)
 
 # %% [markdown]

@@ -8,7 +8,8 @@ The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``c
 ``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``transit``,
 ``measures``, ``scale``, ``maps``, ``plotting``, ``report``) and their main functions are
 available from the package and imported on first use, so ``import corridor_geo`` stays
-fast.
+fast.  ``corridor_geo.online`` (OpenStreetMap through OSMnx, Chinese geocoders and POIs)
+is loaded the same way and touches the network only when one of its functions is called.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -54,6 +55,7 @@ _LAZY_MODULES = (
     "measures",
     "metro",
     "network",
+    "online",
     "plotting",
     "population",
     "raster",

@@ -906,7 +906,7 @@ def transit_isochrones(
 def station_catchments(
     G: nx.MultiDiGraph,
     *,
-    minutes: Sequence[float] = (5, 10, 15),
+    cutoffs: Sequence[float] = (5, 10, 15),
     stations: Sequence[Any] | None = None,
     buffer_m: float = 50.0,
     barriers: Any = "auto",
@@ -923,8 +923,8 @@ def station_catchments(
     ----------
     G : networkx.MultiDiGraph
         From :func:`corridor_geo.network.multimodal_graph`.
-    minutes : sequence of float
-        The walking bands (default 5, 10, 15).
+    cutoffs : sequence of float
+        The walking bands, minutes (default 5, 10, 15).
     stations : sequence, optional
         Station ids or names (``"苗岭路"``) to keep; all by default.
     buffer_m, barriers, layout
@@ -945,7 +945,7 @@ def station_catchments(
     >>> c["minutes"].tolist(), c["area_km2"].round(2).tolist()
     ([5.0, 10.0, 15.0], [0.3, 1.19, 2.67])
     """
-    bands = _check_bands(minutes, "minutes")
+    bands = _check_bands(cutoffs, "cutoffs")
     if not (buffer_m > 0 and math.isfinite(buffer_m)):
         raise InputError(f"buffer_m must be a positive number of metres, got {buffer_m}")
     net = _net(G)
@@ -1125,7 +1125,7 @@ def catchment_coverage(
     G: nx.MultiDiGraph,
     zones: gpd.GeoDataFrame,
     *,
-    minutes: Sequence[float] = (5, 10, 15),
+    cutoffs: Sequence[float] = (5, 10, 15),
     cell_m: float = 100.0,
     resources: Any = None,
     resources_col: str | None = None,
@@ -1148,8 +1148,8 @@ def catchment_coverage(
         From :func:`corridor_geo.network.multimodal_graph`.
     zones : GeoDataFrame
         Polygons with a CRS: ``layout.cities``, ``layout.districts``...
-    minutes : sequence of float
-        Walking bands (default 5, 10, 15).
+    cutoffs : sequence of float
+        Walking bands, minutes (default 5, 10, 15).
     cell_m : float
         Grid spacing for the area shares, metres (default 100).
     resources : ResourceTable, GeoDataFrame, optional
@@ -1174,13 +1174,13 @@ def catchment_coverage(
     >>> from corridor_geo.network import multimodal_graph
     >>> layout = load_layout()
     >>> cov = catchment_coverage(multimodal_graph(), layout.cities, layout=layout,
-    ...                          minutes=[10], cell_m=250)
+    ...                          cutoffs=[10], cell_m=250)
     >>> cov["zone"].tolist()
     ['海洋科技城', '青年科创城', '数智产业城']
     >>> bool((cov["area_share"] > 0).all() and (cov["area_share"] < 1).all())
     True
     """
-    bands = _check_bands(minutes, "minutes")
+    bands = _check_bands(cutoffs, "cutoffs")
     net = _net(G)
     bars = resolve_barriers(barriers, layout)
 
@@ -1223,7 +1223,7 @@ def catchment_coverage(
 def transit_access_by_city(
     layout: Any = None,
     *,
-    minutes: Sequence[float] = (15, 30),
+    cutoffs: Sequence[float] = (15, 30),
     G: nx.MultiDiGraph | None = None,
     target: str = "stations",
     resources: Any = None,
@@ -1245,8 +1245,8 @@ def transit_access_by_city(
     ----------
     layout : CorridorLayout, optional
         The cities and the axis; the bundled layout by default.
-    minutes : sequence of float
-        The bands (default 15 and 30).
+    cutoffs : sequence of float
+        The bands, minutes (default 15 and 30).
     G : networkx.MultiDiGraph, optional
         A graph from :func:`corridor_geo.network.multimodal_graph`; by default the
         bundled metro with straight-line walking (``multimodal_graph()``: 4.8 km/h,
@@ -1274,7 +1274,7 @@ def transit_access_by_city(
 
     Examples
     --------
-    >>> t = transit_access_by_city(minutes=[20, 30, 40], cell_m=250)
+    >>> t = transit_access_by_city(cutoffs=[20, 30, 40], cell_m=250)
     >>> ocean = t[t["city"] == "海洋科技城"]
     >>> ocean["minutes"].tolist()
     [20.0, 30.0, 40.0]
@@ -1282,7 +1282,7 @@ def transit_access_by_city(
     True
     """
     layout = default_layout(layout)
-    bands = _check_bands(minutes, "minutes")
+    bands = _check_bands(cutoffs, "cutoffs")
     if G is None:
         from .network import multimodal_graph
 

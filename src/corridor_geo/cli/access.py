@@ -27,16 +27,18 @@ log = logging.getLogger(__name__)
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from ._common import add_out_argument, positive_float
+    from ._online import add_network_arguments
 
     p = sub.add_parser(
         "access",
         help="travel time from resources to Binhai Avenue and to the nearest facility",
         description="Network travel time from each resource to the nearest access node of "
         "Binhai Avenue (with that node's chainage) and to the nearest facility, on an "
-        "OpenStreetMap extract, an OSMnx GraphML file, or the built-in schematic network "
-        "(indicative only). Writes OUT/access.csv and, with --isochrones, "
-        "OUT/isochrones.gpkg around the facilities. Exit code 1 when some resources "
-        "cannot be routed (they are in the table, with the reason).\n\n"
+        "OpenStreetMap extract, an OSMnx GraphML file, OpenStreetMap fetched through OSMnx "
+        "(--network osm), or the built-in schematic network (indicative only). Writes "
+        "OUT/access.csv and, with --isochrones, OUT/isochrones.gpkg around the facilities. "
+        "Exit code 1 when some resources cannot be routed (they are in the table, with the "
+        "reason).\n\n"
         "--mode transit routes by metro and walking instead (the bundled Qingdao metro, or "
         "a GTFS feed with --gtfs; walking in straight lines x 1.3, on the schematic "
         "streets with --streets schematic, or on --osm/--graphml streets) and writes "
@@ -49,7 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--facilities metro.csv --facilities-datum GCJ02 --out out --isochrones 5,10,15\n"
         "  corridor-geo access --mode transit --minutes 20,30,40 --out out\n"
         "  corridor-geo access --mode transit --resources labs.csv --datum GCJ02 "
-        "--gtfs qingdao_gtfs.zip --catchments 5,10,15 --out out",
+        "--gtfs qingdao_gtfs.zip --catchments 5,10,15 --out out\n"
+        "  corridor-geo access --resources geocoded/geocoded.csv --network osm --out out",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -62,11 +65,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap file (.osm.pbf, .osm) to build the network from")
     net.add_argument("--graphml", help="road graph saved by OSMnx (save_graphml) or corridor_geo")
+    add_network_arguments(p, net)
     p.add_argument(
         "--network-type",
         choices=["drive", "walk", "bike", "all"],
         default="drive",
-        help="ways kept from --osm (default drive)",
+        help="ways kept from --osm or fetched by --network osm (default drive)",
     )
     p.add_argument(
         "--largest-component",
@@ -114,7 +118,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         choices=["straight", "schematic"],
         default="straight",
         help="walking in straight lines x 1.3 (default) or on the schematic streets; "
-        "--osm/--graphml give real streets",
+        "--osm, --graphml or --network osm give real streets",
     )
     t.add_argument("--gtfs", help="a GTFS feed (zip or folder) replacing the bundled metro")
     t.add_argument("--gtfs-date", metavar="YYYYMMDD", help="the day of the feed's services")
@@ -181,11 +185,19 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
         if args.largest_component:
             G = network.largest_component(G)
         return G, f"GraphML file {Path(args.graphml).name}"
+    if args.network == "osm":
+        from ._online import osm_graph
+
+        G, source = osm_graph(args, layout, network_type=args.network_type)
+        if args.largest_component:
+            G = network.largest_component(G)
+        return G, source
     G = network.schematic_network(layout)
     return G, (
         "the built-in schematic network (indicative only: Binhai Avenue at "
         f"{G.graph['arterial_kph']:g} km/h plus a {G.graph['grid_m']:g} m lattice of local "
-        f"streets at {G.graph['local_kph']:g} km/h; load a real network with --osm)"
+        f"streets at {G.graph['local_kph']:g} km/h; load a real network with --osm or "
+        "--network osm)"
     )
 
 
@@ -403,7 +415,7 @@ def _transit_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
             raise CorridorGeoError(
                 f"--headway {key}={value!r}: minutes must be a number"
             ) from None
-    if args.osm or args.graphml or args.streets == "schematic":
+    if args.osm or args.graphml or args.network == "osm" or args.streets == "schematic":
         streets, street_source = _load_graph(args, layout)
     else:
         streets, street_source = None, "straight lines x 1.3 (no street graph)"
@@ -433,7 +445,7 @@ def _run_transit(args: argparse.Namespace) -> int:
     points = res.accepted if res is not None else None
     table = tr.transit_access_by_city(
         layout,
-        minutes=bands,
+        cutoffs=bands,
         G=G,
         target=args.target,
         resources=points if points is not None and len(points) else None,
@@ -524,7 +536,7 @@ def _run_transit(args: argparse.Namespace) -> int:
                 )
             )
         if catch_bands is not None:
-            catch = tr.station_catchments(G, minutes=catch_bands, layout=layout)
+            catch = tr.station_catchments(G, cutoffs=catch_bands, layout=layout)
             written.append(
                 write_vector_atomic(
                     catch,
@@ -536,7 +548,7 @@ def _run_transit(args: argparse.Namespace) -> int:
             cover = tr.catchment_coverage(
                 G,
                 layout.cities,
-                minutes=catch_bands,
+                cutoffs=catch_bands,
                 cell_m=args.cell,
                 max_distance=args.max_snap,
                 layout=layout,
