@@ -300,8 +300,7 @@ def multimodal_graph(
 
     # ---- walking on the streets ---------------------------------------------------
     if streets is not None:
-        for n, data in streets.nodes(data=True):
-            G.add_node(n, **{**data, "mode": "street"})
+        G.add_nodes_from((n, {**data, "mode": "street"}) for n, data in streets.nodes(data=True))
         _add_walk_edges(G, streets, sgeo, speed)
 
     # ---- stations and platforms ---------------------------------------------------
@@ -448,7 +447,7 @@ def multimodal_graph(
             G.add_edge(sa, sb, mode="walk", length=d_m, travel_time=d_m / speed)
             G.add_edge(sb, sa, mode="walk", length=d_m, travel_time=d_m / speed)
     G.graph["stations_without_street_link"] = unlinked
-    log.debug("multimodal graph: %d nodes, %d edges", G.number_of_nodes(), G.number_of_edges())
+    log.debug("multimodal graph: %d nodes", G.number_of_nodes())
     return G
 
 
@@ -456,23 +455,24 @@ def _add_walk_edges(G: nx.MultiDiGraph, streets: nx.MultiDiGraph, geo: Any, spee
     """Every street edge both ways at walking speed (edges keep name and geometry)."""
     keep = ("name", "highway", "osmid", "geometry", "schematic", "source")
     missing = 0
+    edges = []
+    succ = streets._succ if streets.is_directed() else streets._adj
     for u, v, data in streets.edges(data=True):
         length = data.get("length")
         if length is None or not (isinstance(length, (int, float)) and math.isfinite(length)):
             a, b = geo.xy[geo.index[u]], geo.xy[geo.index[v]]
             length = float(math.hypot(*(a - b)))
             missing += 1
+        length = float(length)
         attrs = {k: data[k] for k in keep if k in data}
-        G.add_edge(
-            u, v, mode="walk", length=float(length), travel_time=float(length) / speed, **attrs
-        )
-        if not streets.has_edge(v, u):
+        attrs.update(mode="walk", length=length, travel_time=length / speed)
+        edges.append((u, v, attrs))
+        if u not in succ.get(v, ()):  # a one-way street: pedestrians walk it both ways
             back = dict(attrs)
             if isinstance(back.get("geometry"), shapely.LineString):
                 back["geometry"] = shapely.reverse(back["geometry"])
-            G.add_edge(
-                v, u, mode="walk", length=float(length), travel_time=float(length) / speed, **back
-            )
+            edges.append((v, u, back))
+    G.add_edges_from(edges)
     if missing:
         log.info(
             "%d street edges had no length: straight distance between their ends used", missing
