@@ -164,6 +164,7 @@ def run_peer(
     headways_min: dict,
     day: str = "tuesday",
     timerange: tuple[str, str] = ("07:00:00", "09:00:00"),
+    timeout: float = 3600.0,
 ) -> dict:
     """Run urbanaccess + pandana in ``python`` on the feed and the streets (see the script)."""
     import pandas as pd
@@ -200,6 +201,7 @@ def run_peer(
             capture_output=True,
             text=True,
             check=False,
+            timeout=timeout,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"the peer failed:\n{proc.stderr[-3000:]}")
@@ -443,9 +445,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--side", type=int, default=FULL_SIDE)
     parser.add_argument("--points", type=int, default=FULL_POINTS)
     parser.add_argument("--peer-python", help="a Python with urbanaccess and pandana")
+    parser.add_argument("--matrix-side", type=int, default=200, help="street grid of part 2")
+    parser.add_argument("--origins", type=int, default=300)
+    parser.add_argument("--destinations", type=int, default=60)
     parser.add_argument("--smoke", action="store_true", help="small sizes for CI")
     args = parser.parse_args(argv)
-    sizes = SMOKE if args.smoke else {"side": args.side, "n_points": args.points}
+    sizes = (
+        SMOKE
+        if args.smoke
+        else {
+            "side": args.side,
+            "n_points": args.points,
+            "matrix_side": args.matrix_side,
+            "n_origins": args.origins,
+            "n_destinations": args.destinations,
+        }
+    )
     res = run(**sizes, peer=args.peer_python, smoke=args.smoke)
     return 0 if report(res) else 1
 

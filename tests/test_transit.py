@@ -450,9 +450,59 @@ def test_two_step_fca_reports_stations_it_cannot_route(layout, caplog):
     assert len(out) == len(demand) and {"reachable", "reason"} <= set(out.columns)
 
 
-def test_metro_attribution_travels(schematic_multimodal):
-    assert schematic_multimodal.graph["attribution"] == metro_graph().graph["attribution"]
+def test_metro_attribution_travels(schematic_multimodal, layout):
+    credit = metro_graph().graph["attribution"]
+    assert schematic_multimodal.graph["attribution"] == credit
+    one = _random_points(layout, 3, seed=1)
+    assert (
+        transit_time_to_axis(one, schematic_multimodal, layout=layout).attrs["attribution"]
+        == credit
+    )
+    assert (
+        transit_isochrones(one, schematic_multimodal, cutoffs=[5], layout=layout).attrs[
+            "attribution"
+        ]
+        == credit
+    )
     assert schematic_multimodal.graph["street_status"] == "schematic"
     assert (
         pd.Series(dict(schematic_multimodal.nodes(data="mode"))).value_counts()["station"] == 177
     )
+
+
+def test_grid_search_finds_the_kdtree_nearest_node():
+    """The compiled grid search used without barriers equals a KD-tree's answer."""
+    from scipy.spatial import cKDTree
+
+    from corridor_geo.transit import _build_grid, _grid_nearest
+
+    rng = np.random.default_rng(7)
+    for n, m in [(1, 50), (40, 2000), (20_000, 20_000)]:
+        nodes = rng.uniform(0, 20_000, (n, 2))
+        nodes[: n // 10] = nodes[: n // 10].round(-3)  # clustered nodes on shared cells
+        pts = rng.uniform(-3000, 23_000, (m, 2))  # some outside the nodes' box
+        order, start, dims, minx, miny, cell = _build_grid(nodes)
+        for max_d in (300.0, 1e9):
+            idx, dist = _grid_nearest(
+                pts[:, 0].copy(),
+                pts[:, 1].copy(),
+                nodes[:, 0].copy(),
+                nodes[:, 1].copy(),
+                order,
+                start,
+                dims,
+                minx,
+                miny,
+                cell,
+                max_d,
+            )
+            ref_d, ref_i = cKDTree(nodes).query(pts)
+            within = ref_d <= max_d
+            assert np.array_equal(idx >= 0, within)
+            np.testing.assert_allclose(dist[within], ref_d[within], rtol=0, atol=1e-9)
+            same = idx[within] == ref_i[within]
+            # a different index only where two nodes are exactly as near
+            assert np.allclose(
+                np.hypot(*(nodes[idx[within][~same]] - pts[within][~same]).T),
+                ref_d[within][~same],
+            )

@@ -28,7 +28,9 @@ What "Binhai Avenue" means (``target=``)
   straight-line walking, the nearest point of the axis line.
 
 Units are minutes throughout; unreachable values are inf, and every row that cannot be
-routed stays in the result with its reason (``attrs["summary"]`` counts them).
+routed stays in the result with its reason (``attrs["summary"]`` counts them).  Every
+result carries the transit data's credit in ``attrs["attribution"]`` (the bundled metro
+is CC BY 4.0: show it with the results).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numba
 import numpy as np
 import pandas as pd
 import shapely
@@ -88,6 +91,8 @@ class _Net:
     labels: np.ndarray  # node labels by engine position (object array)
     _walk: Any = field(default=None, repr=False)
     _street_tree: Any = field(default=None, repr=False)
+    _street_grid: Any = field(default=None, repr=False)
+    _street_xy: Any = field(default=None, repr=False)
     fields: dict[Any, Any] = field(default_factory=dict, repr=False)
     _walk_edges: Any = field(default=None, repr=False)
     _station_tree: Any = field(default=None, repr=False)
@@ -112,7 +117,9 @@ class _Net:
 
     @property
     def street_xy(self) -> np.ndarray:
-        return self.eng.geo.xy[self.street_pos]
+        if self._street_xy is None:
+            self._street_xy = np.ascontiguousarray(self.eng.geo.xy[self.street_pos])
+        return self._street_xy
 
     def street_tree(self) -> Any:
         if self._street_tree is None:
@@ -120,6 +127,17 @@ class _Net:
 
             self._street_tree = cKDTree(self.street_xy)
         return self._street_tree
+
+    def street_grid(self) -> tuple[Any, ...]:
+        """The street nodes bucketed on a square grid, and their x and y arrays."""
+        if self._street_grid is None:
+            sxy = self.street_xy
+            self._street_grid = (
+                *_build_grid(sxy),
+                np.ascontiguousarray(sxy[:, 0]),
+                np.ascontiguousarray(sxy[:, 1]),
+            )
+        return self._street_grid
 
     def station_tree(self) -> Any:
         if self._station_tree is None:
@@ -288,6 +306,86 @@ def _legs(
     )
 
 
+def _build_grid(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, float]:
+    """Nodes sorted by grid cell (about two nodes a cell), with each cell's first index."""
+    minx, miny = xy.min(axis=0)
+    span = np.maximum(xy.max(axis=0) - xy.min(axis=0), 1.0)
+    cell = float(max(np.sqrt(span[0] * span[1] * 2.0 / max(len(xy), 1)), 1.0))
+    nx_, ny_ = (np.floor(span / cell).astype(np.int64) + 1).tolist()
+    cx = np.minimum(((xy[:, 0] - minx) / cell).astype(np.int64), nx_ - 1)
+    cy = np.minimum(((xy[:, 1] - miny) / cell).astype(np.int64), ny_ - 1)
+    cid = cy * nx_ + cx
+    order = np.argsort(cid, kind="stable")
+    start = np.zeros(nx_ * ny_ + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cid, minlength=nx_ * ny_), out=start[1:])
+    dims = np.array([nx_, ny_], dtype=np.int64)
+    return order.astype(np.int64), start, dims, float(minx), float(miny), cell
+
+
+@numba.njit(parallel=True, cache=True)
+def _grid_nearest(
+    px: np.ndarray,
+    py: np.ndarray,
+    nodes_x: np.ndarray,
+    nodes_y: np.ndarray,
+    order: np.ndarray,
+    start: np.ndarray,
+    dims: np.ndarray,
+    minx: float,
+    miny: float,
+    cell: float,
+    max_d: float,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Nearest node within ``max_d`` of each point (-1 beyond), searching rings of cells.
+
+    After ring r of cells around the point's cell is searched, every unsearched node is
+    at least ``r * cell`` away: the search stops once the best distance is below that.
+    Ties go to the smallest node index.
+    """
+    n = len(px)
+    best_i = np.full(n, -1, dtype=np.int64)
+    best_d = np.full(n, np.inf)
+    nx_, ny_ = dims[0], dims[1]
+    for k in numba.prange(n):
+        cx = int(np.floor((px[k] - minx) / cell))
+        cy = int(np.floor((py[k] - miny) / cell))
+        cx = min(max(cx, 0), nx_ - 1)
+        cy = min(max(cy, 0), ny_ - 1)
+        bd2 = np.inf
+        bi = -1
+        r = 0
+        while True:
+            for gy in range(cy - r, cy + r + 1):
+                if gy < 0 or gy >= ny_:
+                    continue
+                ring_row = gy == cy - r or gy == cy + r
+                step = 1 if ring_row else 2 * r
+                gx = cx - r
+                while gx <= cx + r:
+                    if 0 <= gx < nx_:
+                        c = gy * nx_ + gx
+                        for j in range(start[c], start[c + 1]):
+                            node = order[j]
+                            dx = nodes_x[node] - px[k]
+                            dy = nodes_y[node] - py[k]
+                            d2 = dx * dx + dy * dy
+                            if d2 < bd2 or (d2 == bd2 and node < bi):
+                                bd2 = d2
+                                bi = node
+                    gx += step if step > 0 else 1
+            bound = r * cell
+            if bi >= 0 and bd2 <= bound * bound:
+                break
+            if bound > max_d or (r > nx_ and r > ny_):
+                break
+            r += 1
+        d = np.sqrt(bd2)
+        best_d[k] = d
+        if d <= max_d:
+            best_i[k] = bi
+    return best_i, best_d
+
+
 def _snap_streets(
     net: _Net, xy: np.ndarray, *, max_distance: float, barriers: Any, candidates: int = 8
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -300,6 +398,26 @@ def _snap_streets(
     if not (math.isfinite(max_distance) and max_distance > 0):
         raise InputError(f"max_distance must be a positive distance in metres, got {max_distance}")
     water = barrier_geometry(barriers, net.metric_crs)
+    if water is None:
+        # no barrier: the nearest node only, from a compiled grid search (as a KD-tree
+        # finds it, several times faster on 100,000 points)
+        order, start, dims, minx, miny, cell, gx, gy = net.street_grid()
+        chosen, chosen_d = _grid_nearest(
+            np.ascontiguousarray(xy[:, 0]),
+            np.ascontiguousarray(xy[:, 1]),
+            gx,
+            gy,
+            order,
+            start,
+            dims,
+            minx,
+            miny,
+            cell,
+            float(max_distance),
+        )
+        reason = np.full(len(xy), "", dtype=object)
+        reason[chosen < 0] = "beyond max_distance"
+        return chosen, chosen_d, reason
     tree = net.street_tree()
     n_nodes = len(net.street_pos)
     k = 1 if water is None else int(max(1, min(candidates, n_nodes)))
@@ -576,12 +694,13 @@ def transit_time_to_axis(
             "node": node,
             "snap_distance_m": legs.snap_m,
             "reachable": reachable,
-            "reason": reason.astype(str),
+            "reason": reason,
         },
         index=index,
     )
     out.attrs["targets"] = how
     out.attrs["summary"] = _summary(reachable, reason)
+    out.attrs["attribution"] = G.graph.get("attribution", "")
     if not reachable.all():
         log.info(
             "transit_time_to_axis: %d of %d points cannot reach the axis: %s",
@@ -745,6 +864,7 @@ def transit_travel_time_matrix(
     out.attrs["origins_not_snapped"] = int(np.sum(o_bad))
     out.attrs["destinations_not_snapped"] = int(np.sum(d_bad))
     out.attrs["unreachable_pairs"] = int((~np.isfinite(cost)).sum())
+    out.attrs["attribution"] = G.graph.get("attribution", "")
     out.attrs["origin_reasons"] = {o_index[i]: str(lo.reason[i]) for i in np.flatnonzero(o_bad)}
     out.attrs["destination_reasons"] = {
         d_index[j]: str(ld.reason[j]) for j in np.flatnonzero(d_bad)
@@ -900,7 +1020,9 @@ def transit_isochrones(
         crs=net.metric_crs,
     )
     frame.insert(2, "area_km2", frame.geometry.area / 1e6)
-    return to_crs(frame, WGS84)
+    out = to_crs(frame, WGS84)
+    out.attrs["attribution"] = G.graph.get("attribution", "")
+    return out
 
 
 def station_catchments(
@@ -1010,7 +1132,9 @@ def station_catchments(
         crs=net.metric_crs,
     )
     frame.insert(4, "area_km2", frame.geometry.area / 1e6)
-    return to_crs(frame, WGS84)
+    out = to_crs(frame, WGS84)
+    out.attrs["attribution"] = G.graph.get("attribution", "")
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -1217,6 +1341,7 @@ def catchment_coverage(
         resources_col=resources_col,
     )
     out.attrs["summary"] = summary
+    out.attrs["attribution"] = G.graph.get("attribution", "")
     return out
 
 
