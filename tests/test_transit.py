@@ -453,7 +453,9 @@ def test_two_step_fca_reports_stations_it_cannot_route(layout, caplog):
 def test_metro_attribution_travels(schematic_multimodal, layout):
     credit = metro_graph().graph["attribution"]
     assert schematic_multimodal.graph["attribution"] == credit
-    one = _random_points(layout, 3, seed=1)
+    from corridor_geo.axis import point_at_chainage
+
+    one = point_at_chainage([10.0], layout=layout)
     assert (
         transit_time_to_axis(one, schematic_multimodal, layout=layout).attrs["attribution"]
         == credit
