@@ -202,6 +202,7 @@ def run_peer(
             text=True,
             check=False,
             timeout=timeout,
+            cwd=root,  # urbanaccess writes its logs/ and data/ folders where it runs
         )
         if proc.returncode != 0:
             raise RuntimeError(f"the peer failed:\n{proc.stderr[-3000:]}")
