@@ -47,6 +47,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._errors import InputError
 from ._html import esc
@@ -235,15 +236,16 @@ def _geojson_data(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, 
             props[col] = [esc(f"{v:,.4g}") if pd.notna(v) else "" for v in values]
         else:
             props[col] = [esc(v) for v in values]
-    features = []
-    for (_, row), geom in zip(props.iterrows(), frame.geometry):
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {k: row[k] for k in columns},
-                "geometry": json.loads(gpd.GeoSeries([geom]).to_json())["features"][0]["geometry"],
-            }
-        )
+    geometries = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
+    records = props.to_dict("records")
+    features = [
+        {
+            "type": "Feature",
+            "properties": {k: record[k] for k in columns},
+            "geometry": json.loads(geometry),
+        }
+        for record, geometry in zip(records, geometries)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
