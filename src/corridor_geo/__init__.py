@@ -7,7 +7,9 @@ layout as validated geometries and computes what planners ask of it.
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
 ``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``, ``maps``,
 ``plotting``, ``report``) and their main functions are available from the package and
-imported on first use, so ``import corridor_geo`` stays fast.
+imported on first use, so ``import corridor_geo`` stays fast.  ``corridor_geo.online``
+(OpenStreetMap through OSMnx, Chinese geocoders and POIs) is loaded the same way and
+touches the network only when one of its functions is called.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -52,6 +54,7 @@ _LAZY_MODULES = (
     "maps",
     "metro",
     "network",
+    "online",
     "plotting",
     "population",
     "raster",

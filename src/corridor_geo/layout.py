@@ -269,11 +269,17 @@ class CorridorLayout:
         if name not in LAYER_NAMES:
             raise LayoutError(f"unknown layer name {name!r}: use one of {', '.join(LAYER_NAMES)}")
         frame, source = _read_layer(data, layer=layer)
+        if len(frame) == 0:
+            raise LayoutError(
+                f"the {name} layer from {source} has no features: it cannot replace the "
+                f"bundled {name} layer"
+            )
         frame = _declare(frame, datum, what=f"the {name} layer")
         check_geometries(frame, f"the {name} layer")
         declared = datum is not None and normalize_datum(datum) in ("GCJ02", "BD09")
         if not declared:
-            reference = self.layers["axis"] if name == "axis" else self.layers["city"]
+            # The districts' internal borders and coast (or the axis) as the reference.
+            reference = self.layers["axis"] if name == "axis" else self.layers["districts"]
             warn_if_gcj02_mislabel(frame, reference, f"the {name} layer")
         frame = to_datum(frame, "WGS84") if datum_of(frame) != "WGS84" else frame.copy()
         frame = _NORMALIZERS[name](frame, self)
@@ -668,6 +674,11 @@ def _read_layer(data: Any, *, layer: str | None) -> tuple[gpd.GeoDataFrame, str]
             frame = gpd.read_file(path, layer=layer)
         except Exception as exc:
             raise InputError(f"cannot read {str(path)!r} as a vector layer: {exc}") from exc
+        if not isinstance(frame, gpd.GeoDataFrame) or (frame.geometry.isna().all() and len(frame)):
+            raise LayoutError(
+                f"{path.name} is a table without geometry, not a layer: give a GeoPackage, "
+                "GeoJSON or Shapefile (read point tables with corridor_geo.read_points)"
+            )
         return frame, str(path)
     raise InputError(
         f"a layer must be a file path, GeoDataFrame or GeoSeries, got {type(data).__name__}"
@@ -703,6 +714,11 @@ def _match_cities(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.GeoDataF
     keys = [c.key for c in found]
     if len(set(keys)) != len(keys):
         raise LayoutError(f"the cities layer names a city twice: {keys}")
+    absent = [f"{c.name_zh} ({c.key})" for c in official.CITIES if c.key not in keys]
+    if absent:
+        raise LayoutError(
+            "the cities layer must hold all three cities; it lacks " + ", ".join(absent)
+        )
     out = gpd.GeoDataFrame(
         {
             "key": keys,
@@ -953,10 +969,15 @@ def load_layout(
     """
     replace = dict(replace or {})
     datums = dict(datums or {})
-    unknown = sorted(set(replace) - set(LAYER_NAMES)) + sorted(set(datums) - set(replace))
+    unknown = sorted(set(replace) - set(LAYER_NAMES))
     if unknown:
+        raise LayoutError(f"unknown layer name(s) {unknown}: use {', '.join(LAYER_NAMES)}")
+    orphans = sorted(set(datums) - set(replace))
+    if orphans:
         raise LayoutError(
-            f"unknown layer name(s) {unknown}: replace/datums take {', '.join(LAYER_NAMES)}"
+            f"a datum is declared for {orphans} but no replacement file is given for "
+            f"{'it' if len(orphans) == 1 else 'them'}: a datum (--layer-datum) goes with a "
+            "replacement (--replace LAYER=FILE) of the same layer"
         )
     districts = _bundled("districts.geojson")
     city = _bundled("city.geojson")

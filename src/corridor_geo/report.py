@@ -460,7 +460,12 @@ def section_layout(ctx: ReportContext) -> Section:
             ctx.tr("interactive layout map", "交互式布局地图"),
         )
         + '<p class="note">Interactive map: hover for names and figures; the layer control '
-        "switches layers. No basemap tiles, so it works offline.</p>"
+        + (
+            "switches layers. No basemap tiles, so it works offline.</p>"
+            if ctx.map_options.get("basemap", "blank") == "blank"
+            else f"switches layers. Basemap: {esc(ctx.map_options['basemap'])} (its tiles "
+            "need the internet).</p>"
+        )
     )
     layers = {
         name: layout[name]
@@ -1920,6 +1925,8 @@ def build_report(
     lang: str | None = None,
     facilities: FacilitySpec | str | gpd.GeoDataFrame | None = None,
     inputs: Mapping[str, Any] | None = None,
+    basemap: str = "blank",
+    tianditu_key: str | None = None,
 ) -> Report:
     """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
 
@@ -1942,8 +1949,9 @@ def build_report(
     base : path or GeoDataFrame, optional
         The same resources at the base year, for the plan's +15 % growth targets.
     graph : path or networkx.MultiDiGraph, optional
-        An OSM (``.osm``/``.pbf``) or GraphML road network, or a graph; defaults to the
-        schematic network (indicative).
+        An OSM (``.osm``/``.pbf``) or GraphML road network, or a graph (e.g. from
+        :func:`corridor_geo.online.graph_from_layout`); defaults to the schematic
+        network (indicative).
     crs : str, optional
         CRS of the exported GeoPackage: ``"EPSG:4549"`` (the default; CGCS2000 /
         3-degree Gauss-Kruger CM 120E, metres), ``"WGS84"``, ``"CGCS2000"`` (EPSG:4490,
@@ -1971,6 +1979,11 @@ def build_report(
     inputs : mapping, optional
         Named inputs of sections that need more than the built-in ones (see
         :class:`SectionSpec`).
+    basemap : str
+        Tiles under the report's interactive maps (see :mod:`corridor_geo.maps`); the
+        default ``"blank"`` keeps the report usable offline.
+    tianditu_key : str, optional
+        Key of the Tianditu basemaps; it is then written into ``report.html``.
 
     Returns
     -------
@@ -2010,6 +2023,9 @@ def build_report(
             inputs=named,
             progress=progress,
             neutralize_formulas=neutralize_formulas,
+            map_options={"basemap": basemap, "tianditu_key": tianditu_key}
+            if basemap != "blank"
+            else {"basemap": "blank"},
         )
     return replace(
         report,
@@ -2095,6 +2111,7 @@ def _build(
     inputs: dict[str, Any],
     progress: bool,
     neutralize_formulas: bool,
+    map_options: dict[str, Any] | None = None,
 ) -> Report:
     """Compute every section and write the files into ``out`` (a staging folder)."""
     from tqdm.auto import tqdm
@@ -2104,7 +2121,9 @@ def _build(
 
     start = time.perf_counter()
     layout = layout if layout is not None else load_layout()
-    ctx = ReportContext(layout, config, out, inputs)
+    ctx = ReportContext(
+        layout, config, out, inputs, map_options=dict(map_options or {"basemap": "blank"})
+    )
     keys = _chosen(config, inputs)
     ctx.cache["used_inputs"] = _describe_inputs(ctx, keys)
     ctx.cache["credits"] = []

@@ -62,6 +62,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         add_resource_arguments,
         positive_float,
     )
+    from ._online import add_basemap_arguments, add_network_arguments
 
     p = sub.add_parser(
         "report",
@@ -73,7 +74,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "layers) and OUT/tables/*.csv. The metro, register and sub-district sections run on "
             "the bundled real data; without --resources the share, density, profile and "
             "access sections use a seeded synthetic data set, labelled as such; without "
-            "--osm/--graphml the travel times use the schematic network (indicative).",
+            "--osm/--graphml/--network osm the travel times use the schematic network "
+            "(indicative).",
             width=88,
         )
         + "\n\nsections (--sections, or sections = [...] in --config):\n"
@@ -84,6 +86,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--datum GCJ02 --osm qingdao.osm.pbf\n"
         "  corridor-geo report --out r --replace cities=cities_bureau.gpkg\n"
         "  corridor-geo report --out r --crs WGS84   # the GeoPackage in longitude/latitude\n"
+        "  corridor-geo report --out r --resources geocoded/geocoded.csv --network osm\n"
         "  corridor-geo report --out r --lang zh --sections metro,register,subdistricts\n"
         "  corridor-geo report --out r --facilities metro:11 --sections access,catchment\n"
         "  corridor-geo report --out r --config report.toml\n\n"
@@ -96,7 +99,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm) for travel times")
     net.add_argument("--graphml", help="road graph saved by OSMnx or corridor_geo")
+    add_network_arguments(p, net)
     add_layout_arguments(p)
+    add_basemap_arguments(p)
     p.add_argument(
         "--crs",
         default="EPSG:4549",
@@ -166,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     from .._outdir import check_target
     from ..report import build_report
     from ._common import layout_from_args, read
+    from ._online import osm_graph, tianditu_key
 
     check_target(args.out, option="--out")  # before the inputs are read
 
@@ -177,14 +183,20 @@ def run(args: argparse.Namespace) -> int:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
     config = _config(args)  # a wrong key fails here, before anything is read or written
     layout = layout_from_args(args)
+    key = tianditu_key(args)
     resources = read(args, layout=layout) if args.resources else None
     base = read(args, path=args.base, layout=layout) if args.base else None
+    graph = args.osm or args.graphml
+    if args.network == "osm":
+        graph, _ = osm_graph(args, layout)
     report = build_report(
         args.out,
         layout=layout,
         resources=resources,
         base=base,
-        graph=args.osm or args.graphml,
+        graph=graph,
+        basemap=args.basemap,
+        tianditu_key=key,
         crs=args.crs if args.crs_given or not args.config else None,
         progress=not args.quiet,
         neutralize_formulas=not args.keep_formulas,
