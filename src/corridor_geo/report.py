@@ -740,9 +740,11 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
         title=legend_title,
     )
     # The credit the licence asks for, under the map (it travels with the image).
+    fig.canvas.draw()  # the equal-aspect map's final frame, to put the credit under it
+    frame = ax.get_position()
     fig.text(
         0.5,
-        0.0,
+        frame.y0 - 0.01,
         "\n".join(textwrap.wrap(credit, 130)),
         ha="center",
         va="top",
