@@ -186,7 +186,11 @@ def run(args: argparse.Namespace) -> int:
     key = tianditu_key(args)
     resources = read(args, layout=layout) if args.resources else None
     base = read(args, path=args.base, layout=layout) if args.base else None
-    graph = args.osm or args.graphml
+    graph = args.osm
+    if args.graphml:  # a bad file is the user's input: one line and exit 2, not a section
+        from ..network import graph_from_graphml
+
+        graph = graph_from_graphml(args.graphml)
     if args.network == "osm":
         graph, _ = osm_graph(args, layout)
     report = build_report(
