@@ -236,27 +236,21 @@ def test_osm_coast_is_gcj_shifted_and_inner_borders_agree(layout, osm_comparison
 
 
 def test_replacing_with_osm_districts(layout, osm_districts):
-    # Strict (default): the cities stick out of OSM's districts by 0.2-3.1 %; the datum
-    # warning says only part of the boundary is shifted, not "probably GCJ-02".
+    # Strict (default): the cities stick out of OSM's districts by 0.2-3.1 %, and OSM's
+    # districts, GCJ-02-shifted only along the coast, get no claim of being GCJ-02 data.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with pytest.raises(LayoutError, match="outside its district"):
             layout.replace("districts", osm_districts)
-    datum = [str(w.message) for w in caught if issubclass(w.category, DatumMislabelWarning)]
-    assert len(datum) == 1
-    assert "not GCJ-02 data as a whole" in datum[0] and "probably Amap" not in datum[0]
+    assert not [w for w in caught if issubclass(w.category, DatumMislabelWarning)]
     # With a tolerance the replacement goes through (the official-figure checks still warn).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DatumMislabelWarning)
-        with pytest.warns(LayoutWarning, match="sub-districts tile their district"):
-            tolerant = layout.replace("districts", osm_districts, tolerance=0.05)
+    with pytest.warns(LayoutWarning, match="sub-districts tile their district"):
+        tolerant = layout.replace("districts", osm_districts, tolerance=0.05)
     assert tolerant.sources["districts"] == "GeoDataFrame supplied by the caller"
     # Report mode: no error at the default tolerance; the report holds the failed
     # containment checks and one boundary row per district.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DatumMislabelWarning)
-        with pytest.warns(LayoutWarning, match="replaced in report mode"):
-            reported = layout.replace("districts", osm_districts, mode="report")
+    with pytest.warns(LayoutWarning, match="replaced in report mode"):
+        reported = layout.replace("districts", osm_districts, mode="report")
     report = reported.reports["districts"]
     failed = report.loc[~report["passed"] & (report["check"] == "inside its district")]
     assert set(failed["subject"]) == {
@@ -266,7 +260,9 @@ def test_replacing_with_osm_districts(layout, osm_districts):
     }
     rows = report.loc[report["check"] == "boundary against the replaced layer"]
     assert len(rows) == 10 and rows["measured"].between(0.8, 1.0).all()
-    assert "GCJ-02" in report.attrs["verdict"]
+    # ...and its verdict names the part that is GCJ-02-shifted.
+    assert "Part of the new districts layer's boundary" in report.attrs["verdict"]
+    assert "as the GCJ-02 shift would move it" in report.attrs["verdict"]
     assert not reported.reports.get("cities")
 
 

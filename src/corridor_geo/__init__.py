@@ -8,7 +8,9 @@ The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``c
 ``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``,
 ``monitoring``, ``scenarios``, ``spillover``, ``maps``, ``plotting``, ``report``) and their
 main functions are available from the package and imported on first use, so
-``import corridor_geo`` stays fast.
+``import corridor_geo`` stays fast.  ``corridor_geo.online`` (OpenStreetMap through OSMnx,
+Chinese geocoders and POIs) is loaded the same way and touches the network only when one
+of its functions is called.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -54,6 +56,7 @@ _LAZY_MODULES = (
     "metro",
     "monitoring",
     "network",
+    "online",
     "plotting",
     "population",
     "raster",

@@ -201,7 +201,11 @@ class ParquetPoints:
         if weight is not None and weight in self.columns and weight not in wanted:
             wanted.append(weight)
         geom_cols = [self.geometry] if self.geometry else list(self.xy or ())
-        table = pq.ParquetFile(path).read_row_groups(list(groups), columns=[*wanted, *geom_cols])
+        # Group columns come as dictionaries (categoricals): no Python string per row.
+        text = [c for c in columns if c in self.columns]
+        table = pq.ParquetFile(path, read_dictionary=text).read_row_groups(
+            list(groups), columns=[*wanted, *geom_cols]
+        )
         if self.encoding == "xy":
             assert self.xy is not None
             sx = _column_floats(table.column(self.xy[0]))
@@ -212,7 +216,14 @@ class ParquetPoints:
             sx, sy = _wkb_xy(table.column(self.geometry))
         x, y = transform_xy(sx, sy, source=self.crs, target=ANALYSIS_CRS)
         frame = table.select(wanted).to_pandas() if wanted else pd.DataFrame(index=range(len(x)))
-        data: dict[str, np.ndarray] = {c: frame[c].to_numpy(dtype=object) for c in columns}
+        data: dict[str, Any] = {
+            c: (
+                frame[c].array
+                if isinstance(frame[c].dtype, pd.CategoricalDtype)
+                else frame[c].to_numpy(dtype=object)
+            )
+            for c in columns
+        }
         data["__weight__"] = weights(frame, weight, what=f"{path.name}")
         bad = ~(np.isfinite(x) & np.isfinite(y))
         if bad.any():
@@ -311,52 +322,9 @@ def read_parquet_frame(
 ) -> Any:
     """Open (Geo)Parquet points as a partitioned dask-geopandas GeoDataFrame (lazy).
 
-    Public as :func:`corridor_geo.scale.read_parquet_points`.
-
-    Parameters
-    ----------
-    path : path-like
-        A Parquet file or a folder of them (a partitioned dataset).  GeoParquet carries
-        its geometry and CRS; plain Parquet needs coordinate columns and ``crs``.
-    columns : sequence of str, optional
-        Columns to read (the geometry is always read); all by default.  The analyses
-        read only the columns they need anyway.
-    index : str, optional
-        A column to use as the index.  Without it, the index stored in the files is
-        used (``to_parquet(index=True)``, as :func:`write_synthetic_parquet` writes);
-        data written without one is numbered from 0 within each partition.
-    split_row_groups : bool, int or "infer"
-        Partitioning (dask's ``read_parquet``): ``True`` one partition per row group,
-        an integer that many row groups per partition, ``"infer"`` (default) dask's
-        choice from the file sizes.
-    crs : str, int or pyproj.CRS, optional
-        CRS of plain Parquet coordinates (required there): ``"EPSG:4326"``, a datum name
-        (``"GCJ02"`` for Amap coordinates)...  For GeoParquet it must match the file's
-        CRS, or supply one when the file has none.
-    xy : (str, str), optional
-        Coordinate columns of plain Parquet; by default the first pair found among
-        ``lon``/``lat``, ``lng``/``lat``, ``longitude``/``latitude``, ``x``/``y``.
-
-    Returns
-    -------
-    dask_geopandas.GeoDataFrame
-
-    Raises
-    ------
-    DataFileError
-        If the path does not exist or holds no Parquet file.
-    MissingCRSError
-        If plain Parquet is read without ``crs`` (a CRS is never guessed).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from corridor_geo.resources import synthetic_resources
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "labs.parquet"
-    >>> synthetic_resources(1000, seed=1).to_parquet(path, row_group_size=250)
-    >>> frame = read_parquet_frame(path, columns=["category"], split_row_groups=True)
-    >>> frame.npartitions, list(frame.columns), frame.crs.to_epsg()
-    (4, ['category', 'geometry'], 4326)
+    The implementation of :func:`corridor_geo.scale.read_parquet_points` (its docstring
+    has the parameters); raises ``DataFileError`` for a missing path and
+    ``MissingCRSError`` for plain Parquet without ``crs``.
     """
     require_dask()
     import dask.dataframe as dd

@@ -55,14 +55,14 @@ from .crs import (
 
 log = logging.getLogger(__name__)
 
-LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "东经", "x")
+LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "經度", "东经", "東經", "x")
 """Longitude column names, without a datum suffix (case and spaces ignored).
 
 ``X坐标``/``Y坐标`` are deliberately absent: in Chinese survey tables they are projected
 Gauss-Krüger coordinates, with X the northing.  Name such columns explicitly after
 converting them, or read them as a GeoDataFrame with their CRS."""
 
-LAT_NAMES = ("lat", "latitude", "纬度", "北纬", "y")
+LAT_NAMES = ("lat", "latitude", "纬度", "緯度", "北纬", "北緯", "y")
 """Latitude column names, without a datum suffix."""
 
 DATUM_TOKENS = {
@@ -86,10 +86,23 @@ DATUM_TOKENS = {
 DATUM_NAMES = ("datum", "坐标系", "crs", "coord_sys", "coordinate_system")
 """Columns giving each row's datum."""
 
-CATEGORY_NAMES = ("category", "类别", "类型", "资源类别", "type", "kind")
+CATEGORY_NAMES = ("category", "类别", "類別", "类型", "類型", "资源类别", "type", "kind")
 """Category column names."""
 
-NAME_NAMES = ("name", "名称", "机构名称", "单位名称", "企业名称", "name_zh", "site_zh", "title")
+NAME_NAMES = (
+    "name",
+    "名称",
+    "名稱",
+    "机构名称",
+    "機構名稱",
+    "单位名称",
+    "單位名稱",
+    "企业名称",
+    "企業名稱",
+    "name_zh",
+    "site_zh",
+    "title",
+)
 """Display-name column names."""
 
 LIBRARY_COLUMNS = (
@@ -428,7 +441,17 @@ def coordinate_role(name: Any) -> tuple[str | None, str | None]:
     if len(parts) < 2:
         # Chinese forms such as 经度gcj02 / 高德经度
         for token, datum in DATUM_TOKENS.items():
-            for base in ("lon", "lng", "longitude", "经度", "lat", "latitude", "纬度"):
+            for base in (
+                "lon",
+                "lng",
+                "longitude",
+                "经度",
+                "經度",
+                "lat",
+                "latitude",
+                "纬度",
+                "緯度",
+            ):
                 if n in (base + token, token + base):
                     return ("lon" if base in LON_NAMES else "lat"), datum
         return None, None

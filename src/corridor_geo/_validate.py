@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -14,10 +15,11 @@ import pandas as pd
 import shapely
 
 from ._errors import DatumMislabelWarning, GeometryError, InputError
-from .crs import datum_of, to_analysis_crs
+from .crs import ANALYSIS_CRS, datum_of, to_analysis_crs
 
 __all__ = [
     "check_columns",
+    "check_gcj02_mislabel",
     "check_geometries",
     "check_has_crs",
     "gcj02_mislabel_score",
@@ -118,29 +120,97 @@ def gcj02_mislabel_score(
     return score(frame), score(shifted), unit
 
 
+@dataclass(frozen=True)
+class MislabelCheck:
+    """How a layer labelled WGS84 fits a reference, as labelled and read as GCJ-02.
+
+    Distances are medians, in metres, from the layer's vertices to the reference's
+    boundaries (a districts layer: internal borders and coast).  ``alternative`` is the
+    best fit among the same displacement turned to five other directions: a layer whose
+    fault is something else (wrong areas, another source) fits those about as well as
+    the GCJ-02 reading, and is not called GCJ-02.
+    """
+
+    as_labelled: float
+    as_gcj02: float
+    alternative: float
+    verdict: str  # "gcj02", "fits", "misfit"
+    confidence: str  # "strong", "moderate" or "" (no verdict of GCJ-02)
+
+    def describe(self) -> str:
+        """One sentence for a message."""
+        return (
+            f"its vertices lie a median {self.as_labelled:.0f} m from the reference "
+            f"boundaries as labelled, {self.as_gcj02:.0f} m if read as GCJ-02, and "
+            f"{self.alternative:.0f} m at best for the same shift in another direction"
+        )
+
+
+MISFIT_M = 100.0
+"""Median distance (m) beyond which a layer does not fit its reference as labelled."""
+
+
+def check_gcj02_mislabel(
+    frame: gpd.GeoDataFrame | gpd.GeoSeries,
+    reference: gpd.GeoDataFrame | gpd.GeoSeries,
+) -> MislabelCheck:
+    """Tell GCJ-02 data labelled WGS84 from other misfits, and say how sure (see MislabelCheck).
+
+    The reading as GCJ-02 must fit at least twice as well as the reading as labelled, and
+    clearly better (by 40 %, "moderate"; by 70 %, "strong") than the same displacement
+    applied in five other directions; otherwise the verdict is "misfit" (the layer does not
+    follow the reference, for some other reason) or "fits".
+    """
+    from .crs import transform_xy
+
+    ref = to_analysis_crs(reference)
+    lines = shapely.union_all(shapely.boundary(np.asarray(ref.geometry.values, dtype=object)))
+    shapely.prepare(lines)
+    geographic = frame.to_crs(frame.crs.geodetic_crs) if not frame.crs.is_geographic else frame
+    lonlat = _vertices(geographic)
+    x, y = transform_xy(lonlat[:, 0], lonlat[:, 1], source=geographic.crs, target=ANALYSIS_CRS)
+    gx, gy = transform_xy(lonlat[:, 0], lonlat[:, 1], source="GCJ02", target=ANALYSIS_CRS)
+    dx, dy = gx - x, gy - y
+
+    def fit(sx: np.ndarray, sy: np.ndarray) -> float:
+        return float(np.median(shapely.distance(shapely.points(sx, sy), lines)))
+
+    as_is = fit(x, y)
+    as_gcj = fit(gx, gy)
+    alternatives = []
+    for deg in (60, 120, 180, 240, 300):
+        c, s_ = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+        alternatives.append(fit(x + c * dx - s_ * dy, y + s_ * dx + c * dy))
+    alt = min(alternatives)
+    verdict, confidence = "fits", ""
+    if as_is > MISFIT_M:
+        verdict = "misfit"
+        if as_gcj < 0.5 * as_is and as_gcj < 0.6 * alt:
+            verdict = "gcj02"
+            confidence = "strong" if as_gcj < 0.3 * alt else "moderate"
+    return MislabelCheck(as_is, as_gcj, alt, verdict, confidence)
+
+
 def warn_if_gcj02_mislabel(
     frame: gpd.GeoDataFrame | gpd.GeoSeries,
     reference: gpd.GeoDataFrame | gpd.GeoSeries,
     what: str,
-) -> bool:
-    """Warn when data labelled WGS84/CGCS2000 fit the reference far better as GCJ-02."""
+) -> MislabelCheck | None:
+    """Warn when data labelled WGS84/CGCS2000 fit the reference far better as GCJ-02.
+
+    Only a GCJ-02 verdict warns, and the warning says how sure the check is; a layer
+    that does not fit for another reason gets no GCJ-02 claim.
+    """
     if datum_of(frame) not in ("WGS84", "CGCS2000"):
-        return False
-    as_is, as_gcj, unit = gcj02_mislabel_score(frame, reference)
-    threshold = 0.002 if unit == "share of area" else 150.0
-    if as_is > threshold and as_gcj < 0.5 * as_is:
-        fit = (
-            f"{as_is:.1%} of its area falls outside the reference boundaries, "
-            f"{as_gcj:.1%} if read as GCJ-02"
-            if unit == "share of area"
-            else f"it sits {as_is:.0f} m from the reference, {as_gcj:.0f} m if read as GCJ-02"
-        )
+        return None
+    check = check_gcj02_mislabel(frame, reference)
+    if check.verdict == "gcj02":
         warnings.warn(
-            f"{what} is labelled {frame.crs.name} but {fit}: it is probably Amap/Tencent "
-            "(GCJ-02) data mislabelled as WGS84, about 450 m east of where it should be. "
-            "Declare it with datum='GCJ02' (or corridor_geo.crs.set_datum(data, 'GCJ02')).",
+            f"{what} is labelled {frame.crs.name} but {check.describe()}: it is probably "
+            f"Amap/Tencent (GCJ-02) data mislabelled as WGS84 ({check.confidence} evidence), "
+            "about 450 m east of where it should be. Declare it with datum='GCJ02' (or "
+            "corridor_geo.crs.set_datum(data, 'GCJ02')).",
             DatumMislabelWarning,
             stacklevel=3,
         )
-        return True
-    return False
+    return check

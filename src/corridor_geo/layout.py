@@ -31,7 +31,7 @@ import shapely
 
 from . import datasets, official
 from ._cache import cached
-from ._errors import DatumMislabelWarning, GeometryError, InputError, LayoutError, LayoutWarning
+from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
     ANALYSIS_CRS,
@@ -286,10 +286,10 @@ class CorridorLayout:
         Notes
         -----
         Data labelled WGS84 or CGCS2000 that fit Qingdao far better read as GCJ-02 give a
-        :class:`~corridor_geo.DatumMislabelWarning`.  For polygons the new boundary is
-        then compared with the layer it replaces, segment by segment: when only part of
-        it (a coast, an outer border) is offset like the GCJ-02 shift while the rest
-        agrees, the warning says so, and says not to declare the whole layer GCJ-02.
+        :class:`~corridor_geo.DatumMislabelWarning`.  A layer only part of which is
+        GCJ-02-shifted (OpenStreetMap's districts: their coast, not their inner borders)
+        gets no such claim; in report mode the boundary comparison finds that part,
+        segment by segment, and the report's verdict names it.
 
         Examples
         --------
@@ -318,28 +318,21 @@ class CorridorLayout:
         if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
             raise InputError(f"tolerance must be a share of area in [0, 1), got {tolerance!r}")
         frame, source = _read_layer(data, layer=layer)
+        if len(frame) == 0:
+            raise LayoutError(
+                f"the {name} layer from {source} has no features: it cannot replace the "
+                f"bundled {name} layer"
+            )
         frame = _declare(frame, datum, what=f"the {name} layer")
         check_geometries(frame, f"the {name} layer")
         declared = datum is not None and normalize_datum(datum) in ("GCJ02", "BD09")
-        suspect: list[warnings.WarningMessage] = []
         if not declared:
-            reference = self.layers["axis"] if name == "axis" else self.layers["city"]
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                warn_if_gcj02_mislabel(frame, reference, f"the {name} layer")
-            suspect = list(caught)
+            # The districts' internal borders and coast (or the axis) as the reference.
+            reference = self.layers["axis"] if name == "axis" else self.layers["districts"]
+            warn_if_gcj02_mislabel(frame, reference, f"the {name} layer")
         frame = to_datum(frame, "WGS84") if datum_of(frame) != "WGS84" else frame.copy()
         frame = _NORMALIZERS[name](frame, self)
-        boundary = None
-        polygonal = name not in ("axis",)
-        if polygonal and (mode == "report" or suspect):
-            boundary = self._compare_with(name, frame, fine=mode == "report")
-        for caught_warning in suspect:
-            message = str(caught_warning.message)
-            category = caught_warning.category
-            if boundary is not None and issubclass(category, DatumMislabelWarning):
-                message = _partial_shift_message(name, boundary) or message
-            warnings.warn(message, category, stacklevel=2)
+        boundary = self._compare_with(name, frame) if mode == "report" and name != "axis" else None
         layers = dict(self.layers)
         layers[name] = frame
         if name == "cities":
@@ -366,7 +359,7 @@ class CorridorLayout:
         reports[name] = report
         return CorridorLayout(layers, sources, reports)
 
-    def _compare_with(self, name: str, frame: gpd.GeoDataFrame, *, fine: bool) -> Any:
+    def _compare_with(self, name: str, frame: gpd.GeoDataFrame) -> Any:
         """The new layer's boundary against the layer it replaces (see _boundary)."""
         from ._boundary import compare_polygons
 
@@ -378,7 +371,6 @@ class CorridorLayout:
             frame,
             key_a=keys[0],
             key_b=keys[1],
-            step_m=50.0 if fine else 100.0,
             labels=(f"the current {name} layer", f"the new {name} layer"),
         )
 
@@ -749,23 +741,6 @@ def _failed_check(r: Any) -> str:
     return what
 
 
-def _partial_shift_message(name: str, boundary: Any) -> str | None:
-    """The datum warning when only part of a new boundary is offset like GCJ-02."""
-    shares = boundary.shares
-    shifted, agree = shares["b_gcj02"], shares["agrees"]
-    if shifted < 0.02 or agree < 0.3:
-        return None  # wholly shifted (the usual warning holds) or no GCJ-02-like part
-    return (
-        f"the {name} layer is labelled WGS84 and, read as a whole, fits Qingdao better as "
-        f"GCJ-02; but against the current {name} layer only {shifted:.0%} of its boundary "
-        f"length (a coast or an outer border) is offset like the GCJ-02 shift, while "
-        f"{agree:.0%} agrees within 50 m. It is not GCJ-02 data as a whole: do not declare "
-        "datum='GCJ02' (that would move the borders that agree); its shifted edges were "
-        "most likely digitised from GCJ-02 maps. corridor_geo.scenarios.compare_boundaries "
-        "lists the segments; replace(..., mode='report') uses the layer and reports."
-    )
-
-
 def _replace_report(checks: pd.DataFrame, boundary: Any, name: str) -> pd.DataFrame:
     """The checks of a report-mode replacement plus one boundary row per feature."""
     rows = []
@@ -842,6 +817,11 @@ def _read_layer(data: Any, *, layer: str | None) -> tuple[gpd.GeoDataFrame, str]
             frame = gpd.read_file(path, layer=layer)
         except Exception as exc:
             raise InputError(f"cannot read {str(path)!r} as a vector layer: {exc}") from exc
+        if not isinstance(frame, gpd.GeoDataFrame) or (frame.geometry.isna().all() and len(frame)):
+            raise LayoutError(
+                f"{path.name} is a table without geometry, not a layer: give a GeoPackage, "
+                "GeoJSON or Shapefile (read point tables with corridor_geo.read_points)"
+            )
         return frame, str(path)
     raise InputError(
         f"a layer must be a file path, GeoDataFrame or GeoSeries, got {type(data).__name__}"
@@ -877,6 +857,11 @@ def _match_cities(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.GeoDataF
     keys = [c.key for c in found]
     if len(set(keys)) != len(keys):
         raise LayoutError(f"the cities layer names a city twice: {keys}")
+    absent = [f"{c.name_zh} ({c.key})" for c in official.CITIES if c.key not in keys]
+    if absent:
+        raise LayoutError(
+            "the cities layer must hold all three cities; it lacks " + ", ".join(absent)
+        )
     out = gpd.GeoDataFrame(
         {
             "key": keys,
@@ -1133,10 +1118,15 @@ def load_layout(
     """
     replace = dict(replace or {})
     datums = dict(datums or {})
-    unknown = sorted(set(replace) - set(LAYER_NAMES)) + sorted(set(datums) - set(replace))
+    unknown = sorted(set(replace) - set(LAYER_NAMES))
     if unknown:
+        raise LayoutError(f"unknown layer name(s) {unknown}: use {', '.join(LAYER_NAMES)}")
+    orphans = sorted(set(datums) - set(replace))
+    if orphans:
         raise LayoutError(
-            f"unknown layer name(s) {unknown}: replace/datums take {', '.join(LAYER_NAMES)}"
+            f"a datum is declared for {orphans} but no replacement file is given for "
+            f"{'it' if len(orphans) == 1 else 'them'}: a datum (--layer-datum) goes with a "
+            "replacement (--replace LAYER=FILE) of the same layer"
         )
     districts = _bundled("districts.geojson")
     city = _bundled("city.geojson")

@@ -16,6 +16,13 @@ Basemaps
     Amap (高德) tiles.  Chinese web maps draw in **GCJ-02**: with these basemaps every layer
     is shifted into GCJ-02 with :func:`corridor_geo.crs.to_datum` before drawing, so it lines
     up with the streets of the tiles.  The map remembers this in ``m.corridor_geo_datum``.
+``"tianditu"``, ``"tianditu-satellite"``
+    Tianditu (天地图, the national platform) vector or imagery tiles with their Chinese
+    labels, drawn in CGCS2000, which agrees with WGS84 to about a metre: no shift.  They
+    need a key (``tianditu_key=``), and every tile URL carries it, so **the key is written
+    into the map's HTML**: a saved file or a notebook's output shows it.  The key is never
+    read from the environment for this: pass it explicitly to accept that, preferably a
+    browser key restricted to your domain in Tianditu's console; a warning repeats it.
 ``"blank"``
     No tiles at all: for offline use and reproducible screenshots.
 
@@ -39,6 +46,7 @@ import base64
 import io
 import json
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +92,13 @@ __all__ = [
     "save_map",
 ]
 
+# Tianditu WMTS tiles in Web Mercator ("_w" layers); {tk} is the key.
+_TIANDITU = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={{tk}}"
+)
+
 BASEMAPS: dict[str, dict[str, Any]] = {
     "osm": {
         "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -104,6 +119,24 @@ BASEMAPS: dict[str, dict[str, Any]] = {
         "datum": "GCJ02",
         "subdomains": "1234",
         "max_zoom": 18,
+    },
+    "tianditu": {
+        "tiles": _TIANDITU.format(layer="vec"),
+        "overlay": _TIANDITU.format(layer="cva"),
+        "attr": "&copy; 天地图 Tianditu (CGCS2000)",
+        "datum": "WGS84",
+        "subdomains": "01234567",
+        "max_zoom": 18,
+        "key": "tianditu_key",
+    },
+    "tianditu-satellite": {
+        "tiles": _TIANDITU.format(layer="img"),
+        "overlay": _TIANDITU.format(layer="cia"),
+        "attr": "&copy; 天地图 Tianditu (CGCS2000)",
+        "datum": "WGS84",
+        "subdomains": "01234567",
+        "max_zoom": 18,
+        "key": "tianditu_key",
     },
     "blank": {"tiles": None, "attr": "", "datum": "WGS84", "max_zoom": 19},
 }
@@ -147,6 +180,7 @@ def new_map(
     assets: str = "inline",
     width: str | int = "100%",
     height: str | int = "100%",
+    tianditu_key: str | None = None,
 ):
     """An empty folium Map with the chosen basemap, ready for the ``add_*`` functions.
 
@@ -155,10 +189,12 @@ def new_map(
     location : (lat, lon)
         Initial centre in WGS84; shifted to GCJ-02 for Chinese basemaps.
     zoom_start : int
-    basemap : {"osm", "amap", "amap-satellite", "blank"}
+    basemap : {"osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "blank"}
     assets : {"inline", "cdn"}
         Embed Leaflet in the page (works offline) or link it from a CDN.
     width, height : str or int
+    tianditu_key : str, optional
+        Key of the Tianditu basemaps; written into the page (see the module notes).
 
     Returns
     -------
@@ -177,6 +213,9 @@ def new_map(
     if assets not in ("inline", "cdn"):
         raise InputError(f"assets must be 'inline' or 'cdn', got {assets!r}")
     spec = BASEMAPS[basemap]
+    tiles, overlay = spec["tiles"], spec.get("overlay")
+    if spec.get("key") == "tianditu_key":
+        tiles, overlay = _tianditu_urls(tiles, overlay, tianditu_key, basemap)
     lat, lon = location
     if spec["datum"] == "GCJ02":
         from .crs import wgs84_to_gcj02
@@ -198,20 +237,43 @@ def new_map(
         js, css = _CDN + "leaflet.js", _CDN + "leaflet.css"
     m.default_js = [("leaflet", js)]
     m.default_css = [("leaflet_css", css)]
-    if spec["tiles"] is not None:
-        kwargs = {"subdomains": spec["subdomains"]} if "subdomains" in spec else {}
-        folium.TileLayer(
-            tiles=spec["tiles"],
-            attr=spec["attr"],
-            name=esc(f"basemap: {basemap}"),
-            max_zoom=spec["max_zoom"],
-            control=False,
-            **kwargs,
-        ).add_to(m)
+    kwargs = {"subdomains": spec["subdomains"]} if "subdomains" in spec else {}
+    for url, part in ((tiles, "basemap"), (overlay, "labels")):
+        if url is not None:
+            folium.TileLayer(
+                tiles=url,
+                attr=spec["attr"],
+                name=esc(f"{part}: {basemap}"),
+                max_zoom=spec["max_zoom"],
+                control=False,
+                overlay=part == "labels",
+                **kwargs,
+            ).add_to(m)
     m.corridor_geo_datum = spec["datum"]
     m.corridor_geo_basemap = basemap
     m.corridor_geo_legend = []
     return m
+
+
+def _tianditu_urls(tiles: str, overlay: str, key: str | None, basemap: str) -> tuple[str, str]:
+    if not key or not str(key).strip():
+        raise InputError(
+            f"basemap {basemap!r} needs a Tianditu key: every tile URL carries it, so it is "
+            "written into the map's HTML (saved files, notebook outputs). Pass "
+            "tianditu_key=... to accept that (a browser key restricted to your domain is "
+            "safest), or use basemap='osm'"
+        )
+    warnings.warn(
+        "the Tianditu key is written into this map's HTML (every tile URL carries it): "
+        "do not publish the saved map or the notebook output unless the key is "
+        "restricted to your domain",
+        UserWarning,
+        stacklevel=3,
+    )
+    from urllib.parse import quote
+
+    tk = quote(str(key).strip(), safe="")
+    return tiles.replace("{tk}", tk), overlay.replace("{tk}", tk)
 
 
 def _datum_of_map(m) -> str:
@@ -403,14 +465,15 @@ def explore_layout(
     width: str | int = "100%",
     height: str | int = 600,
     simplify_deg: float = 1e-4,
+    tianditu_key: str | None = None,
 ):
     """An interactive map of the corridor's layout.
 
     Parameters
     ----------
     layout : CorridorLayout
-    basemap : {"osm", "amap", "amap-satellite", "blank"}
-        See the module notes; Chinese basemaps shift every layer into GCJ-02.
+    basemap : {"osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "blank"}
+        See the module notes; Amap basemaps shift every layer into GCJ-02.
     lang : {"zh", "en", "both"}
         Language of tooltips and legend labels.
     layers : iterable of str
@@ -422,6 +485,8 @@ def explore_layout(
     simplify_deg : float
         Display simplification of the district outlines, in degrees (0 to draw them
         exactly).
+    tianditu_key : str, optional
+        Key of the Tianditu basemaps, written into the page (see the module notes).
 
     Returns
     -------
@@ -434,7 +499,9 @@ def explore_layout(
     >>> "海洋科技城" in m.get_root().render()
     True
     """
-    m = new_map(basemap=basemap, assets=assets, width=width, height=height)
+    m = new_map(
+        basemap=basemap, assets=assets, width=width, height=height, tianditu_key=tianditu_key
+    )
     zh_first = lang != "en"
     for name in layers:
         frame = _for_map(m, layout[name], f"layer {name}")

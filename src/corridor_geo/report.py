@@ -169,7 +169,7 @@ class Report:
         )
 
 
-def section_layout(layout) -> Section:
+def section_layout(layout, *, maps: dict[str, Any] | None = None) -> Section:
     """The layout against the plan's official figures, with maps."""
     from .maps import explore_layout
     from .plotting import plot_layout
@@ -192,15 +192,26 @@ def section_layout(layout) -> Section:
         "geodesic (WGS 84 ellipsoid).</p>"
         + table_html(shown, passed_column="passed")
         + figure_html(plot_layout(layout, lang="both", figsize=(7, 9)), "The layout (EPSG:4549)")
-        + map_html(explore_layout(layout, basemap="blank", height=540), "interactive layout map")
+        + map_html(
+            explore_layout(layout, height=540, **_map_options(maps)), "interactive layout map"
+        )
         + '<p class="note">Interactive map: hover for names and figures; the layer control '
-        "switches layers. No basemap tiles, so it works offline.</p>"
+        + (
+            "switches layers. No basemap tiles, so it works offline.</p>"
+            if _map_options(maps)["basemap"] == "blank"
+            else f"switches layers. Basemap: {esc(_map_options(maps)['basemap'])} (its tiles "
+            "need the internet).</p>"
+        )
     )
     layers = {
         name: layout[name]
         for name in ("corridor", "cities", "circles", "axis", "districts", "city")
     }
     return Section("layout", "1. Layout against the plan", body, {"validation": table}, layers)
+
+
+def _map_options(maps: dict[str, Any] | None) -> dict[str, Any]:
+    return {"basemap": "blank", **(maps or {})}
 
 
 def section_provenance(layout, inputs: dict[str, str]) -> Section:
@@ -231,10 +242,12 @@ def build_report(
     resources: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
     datum: str | None = None,
     base: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
-    graph: str | os.PathLike[str] | None = None,
+    graph: str | os.PathLike[str] | Any = None,
     crs: str = "EPSG:4549",
     progress: bool = False,
     title: str = "青岛科创大走廊 · Qingdao Science and Technology Innovation Corridor",
+    basemap: str = "blank",
+    tianditu_key: str | None = None,
     neutralize_formulas: bool = True,
 ) -> Report:
     """Run the yearly analyses and write the HTML report, the GeoPackage and the tables.
@@ -256,8 +269,9 @@ def build_report(
         (WGS84, CGCS2000, GCJ02, BD09).
     base : path or GeoDataFrame, optional
         The same resources at the base year, for the plan's +15 % growth targets.
-    graph : path, optional
-        An OSM (``.osm``/``.pbf``) or GraphML road network; defaults to the schematic
+    graph : path or networkx.MultiDiGraph, optional
+        An OSM (``.osm``/``.pbf``) or GraphML road network, or a graph (e.g. from
+        :func:`corridor_geo.online.graph_from_layout`); defaults to the schematic
         network (indicative).
     crs : str
         CRS of the exported GeoPackage: ``"EPSG:4549"`` (default; CGCS2000 / 3-degree
@@ -266,6 +280,11 @@ def build_report(
     progress : bool
         Show a progress bar (tqdm) over the steps.
     title : str
+    basemap : str
+        Tiles under the report's interactive maps (see :mod:`corridor_geo.maps`); the
+        default ``"blank"`` keeps the report usable offline.
+    tianditu_key : str, optional
+        Key of the Tianditu basemaps; it is then written into ``report.html``.
     neutralize_formulas : bool
         Quote text cells of the CSV tables that a spreadsheet would run as formulas
         (see :func:`corridor_geo.io.neutralize_formula`); the GeoPackage keeps them
@@ -301,6 +320,9 @@ def build_report(
             progress=progress,
             title=title,
             neutralize_formulas=neutralize_formulas,
+            maps={"basemap": basemap, "tianditu_key": tianditu_key}
+            if basemap != "blank"
+            else None,
         )
     return replace(
         report,
@@ -323,6 +345,7 @@ def _build(
     progress: bool,
     title: str,
     neutralize_formulas: bool,
+    maps: dict[str, Any] | None = None,
 ) -> Report:
     """Compute every section and write the files into ``out`` (a staging folder)."""
     from tqdm.auto import tqdm
@@ -342,9 +365,11 @@ def _build(
         ),
         "road network": _describe(graph, "schematic network (indicative)"),
     }
-    steps: list[tuple[str, Callable[[], Section]]] = [("layout", lambda: section_layout(layout))]
+    steps: list[tuple[str, Callable[[], Section]]] = [
+        ("layout", lambda: section_layout(layout, maps=maps))
+    ]
     steps += _analysis_steps(
-        layout, resources=resources, datum=datum, base=base, graph=graph, out=out
+        layout, resources=resources, datum=datum, base=base, graph=graph, out=out, maps=maps
     )
     steps.append(("provenance", lambda: section_provenance(layout, inputs)))
 
@@ -420,6 +445,9 @@ def _describe(value: Any, default: str) -> str:
         return default
     if isinstance(value, (str, os.PathLike)):
         return f"file {Path(value).name}"
+    meta = getattr(value, "graph", None)  # a road graph says where it comes from
+    if isinstance(meta, dict) and meta.get("source"):
+        return str(meta["source"])
     source = getattr(value, "source", None)  # a ResourceTable remembers its file
     if isinstance(source, str) and source:
         return f"file {Path(source).name}" if os.sep in source else source
@@ -555,7 +583,9 @@ def section_share(layout, inputs: _Inputs) -> Section:
     return Section("share", "2. Share of the city and the 2027 targets", body, tables)
 
 
-def section_density(layout, inputs: _Inputs, out: Path) -> Section:
+def section_density(
+    layout, inputs: _Inputs, out: Path, *, maps: dict[str, Any] | None = None
+) -> Section:
     """Density per zone and a kernel density surface written as GeoTIFF."""
     from ._qgis import raster_qml
     from .density import density_by_zone, kernel_density
@@ -577,7 +607,7 @@ def section_density(layout, inputs: _Inputs, out: Path) -> Section:
         zones[group_col] == "ALL", ["layer", "zone", "name_zh", "count", "area_km2"]
     ].copy()
     totals["per_km2"] = totals["count"] / totals["area_km2"]
-    m = explore_layout(layout, basemap="blank", layers=("corridor", "axis"), height=480)
+    m = explore_layout(layout, layers=("corridor", "axis"), height=480, **_map_options(maps))
     add_raster(m, tif, name="kernel density (per km²)", cmap="magma_r")
     if 0 < len(inputs.points) <= 2000:
         add_points(
@@ -657,10 +687,13 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
             "only: resources outside it lie beyond the snap distance and are reported as "
             "such.</span>"
         )
-    else:
+    elif isinstance(graph, (str, os.PathLike)):
         path = Path(graph)
         G = graph_from_graphml(path) if path.suffix.lower() == ".graphml" else graph_from_osm(path)
         graph_note = f"<p class='note'>Road network: {esc(path.name)}.</p>"
+    else:  # a graph object, e.g. from corridor_geo.online.graph_from_layout
+        G = graph
+        graph_note = f"<p class='note'>Road network: {esc(_describe(graph, ''))}.</p>"
     times = time_to_axis(inputs.current, G, layout=layout)
     cities = assign_zones(inputs.current, layout=layout, layers=("cities",))
     city_col = next(c for c in cities.columns if "cit" in c)
@@ -699,7 +732,13 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
     site = anchors.reset_index(drop=True)
     iso.insert(1, "site_zh", iso["point"].map(site["site_zh"]))
     iso.insert(2, "site_en", iso["point"].map(site["site_en"]))
-    iso["network"] = "schematic (indicative)" if graph is None else Path(graph).name
+    iso["network"] = (
+        "schematic (indicative)"
+        if graph is None
+        else Path(graph).name
+        if isinstance(graph, (str, os.PathLike))
+        else _describe(graph, "")
+    )
     iso["buffer_m"] = buffer_m
     body = (
         graph_note
@@ -728,7 +767,7 @@ def section_access(layout, inputs: _Inputs, graph) -> Section:
 
 
 def _analysis_steps(
-    layout, *, resources, datum, base, graph, out: Path
+    layout, *, resources, datum, base, graph, out: Path, maps: dict[str, Any] | None = None
 ) -> list[tuple[str, Callable[[], Section]]]:
     """The analysis sections, in order; inputs are resolved once by the first step."""
     state: dict[str, Any] = {}
@@ -745,7 +784,7 @@ def _analysis_steps(
 
     return [
         ("share of city", lambda: section_share(layout, inputs())),
-        ("density", lambda: section_density(layout, inputs(), out)),
+        ("density", lambda: section_density(layout, inputs(), out, maps=maps)),
         ("axis profile", lambda: section_profile(layout, inputs())),
         ("accessibility", lambda: section_access(layout, inputs(), graph)),
     ]

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import CorridorGeoError, InputError
+from .._errors import CorridorGeoError
 from . import _common as common
 
 ORDER = 30
@@ -21,31 +21,35 @@ log = logging.getLogger(__name__)
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from ._common import add_out_argument, positive_float
+    from ._online import add_network_arguments
 
     p = sub.add_parser(
         "access",
         help="travel time from resources to Binhai Avenue and to the nearest facility",
         description="Network travel time from each resource to the nearest access node of "
         "Binhai Avenue (with that node's chainage) and to the nearest facility, on an "
-        "OpenStreetMap extract, an OSMnx GraphML file, or the built-in schematic network "
-        "(indicative only). Writes OUT/access.csv and, with --isochrones, "
-        "OUT/isochrones.gpkg around the facilities. Exit code 1 when some resources "
-        "cannot be routed (they are in the table, with the reason).",
+        "OpenStreetMap extract, an OSMnx GraphML file, OpenStreetMap fetched through OSMnx "
+        "(--network osm), or the built-in schematic network (indicative only). Writes "
+        "OUT/access.csv and, with --isochrones, OUT/isochrones.gpkg around the facilities. "
+        "Exit code 1 when some resources cannot be routed (they are in the table, with the "
+        "reason).",
         epilog="examples:\n"
         "  corridor-geo access --resources labs.csv --datum GCJ02 --out out\n"
         "  corridor-geo access --resources labs.gpkg --osm shandong.osm.pbf "
-        "--facilities metro.csv --facilities-datum GCJ02 --out out --isochrones 5,10,15",
+        "--facilities metro.csv --facilities-datum GCJ02 --out out --isochrones 5,10,15\n"
+        "  corridor-geo access --resources geocoded/geocoded.csv --network osm --out out",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common.add_resource_arguments(p, required=True, flag=True)
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap file (.osm.pbf, .osm) to build the network from")
     net.add_argument("--graphml", help="road graph saved by OSMnx (save_graphml) or corridor_geo")
+    add_network_arguments(p, net)
     p.add_argument(
         "--network-type",
         choices=["drive", "walk", "bike", "all"],
         default="drive",
-        help="ways kept from --osm (default drive)",
+        help="ways kept from --osm or fetched by --network osm (default drive)",
     )
     p.add_argument(
         "--largest-component",
@@ -97,43 +101,24 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
         )
         return G, f"OpenStreetMap file {Path(args.osm).name} ({args.network_type})"
     if args.graphml:
-        G = read_graph_file(args.graphml)
+        G = network.graph_from_graphml(args.graphml)
         if args.largest_component:
             G = network.largest_component(G)
         return G, f"GraphML file {Path(args.graphml).name}"
+    if args.network == "osm":
+        from ._online import osm_graph
+
+        G, source = osm_graph(args, layout, network_type=args.network_type)
+        if args.largest_component:
+            G = network.largest_component(G)
+        return G, source
     G = network.schematic_network(layout)
     return G, (
         "the built-in schematic network (indicative only: Binhai Avenue at "
         f"{G.graph['arterial_kph']:g} km/h plus a {G.graph['grid_m']:g} m lattice of local "
-        f"streets at {G.graph['local_kph']:g} km/h; load a real network with --osm)"
+        f"streets at {G.graph['local_kph']:g} km/h; load a real network with --osm or "
+        "--network osm)"
     )
-
-
-def read_graph_file(path: str) -> Any:
-    """A GraphML road graph, or one clear error naming the file and the attribute."""
-    from .. import network
-
-    name = Path(path).name
-    try:
-        G = network.graph_from_graphml(path)
-    except CorridorGeoError:
-        raise
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(
-            f"cannot read the road graph {name}: {' '.join(str(exc).split())} (OSMnx "
-            "GraphML: length in metres and travel_time in seconds must be numbers)"
-        ) from exc
-    for u, v, data in G.edges(data=True):
-        for key in ("length", "travel_time", "speed_kph"):
-            value = data.get(key)
-            if value is not None and (
-                not isinstance(value, (int, float)) or isinstance(value, bool) or value != value
-            ):
-                raise InputError(
-                    f"{name}: edge {u}->{v} has {key}={value!r}, not a number; fix the file, "
-                    f"or remove {key} and corridor_geo derives it"
-                )
-    return G
 
 
 def _minutes(text: str) -> list[float]:

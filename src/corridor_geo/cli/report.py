@@ -13,6 +13,7 @@ ORDER = 5
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from ._common import add_layout_arguments, add_out_argument, add_resource_arguments
+    from ._online import add_basemap_arguments, add_network_arguments
 
     p = sub.add_parser(
         "report",
@@ -23,14 +24,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "(every layer, styled for QGIS, in EPSG:4549 unless --crs says otherwise), "
         "OUT/corridor_report.qgz (a QGIS project of those layers) and OUT/tables/*.csv. "
         "Without --resources the quantitative sections use a "
-        "seeded synthetic data set, labelled as such; without --osm/--graphml the "
-        "travel times use the schematic network (indicative).",
+        "seeded synthetic data set, labelled as such; without --osm/--graphml/--network osm "
+        "the travel times use the schematic network (indicative).",
         epilog="examples:\n"
         "  corridor-geo report --out corridor-report\n"
         "  corridor-geo report --out r2026 --resources labs_2026.csv --base labs_2024.csv "
         "--datum GCJ02 --osm qingdao.osm.pbf\n"
         "  corridor-geo report --out r --replace cities=cities_bureau.gpkg\n"
-        "  corridor-geo report --out r --crs WGS84   # the GeoPackage in longitude/latitude",
+        "  corridor-geo report --out r --crs WGS84   # the GeoPackage in longitude/latitude\n"
+        "  corridor-geo report --out r --resources geocoded/geocoded.csv --network osm",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_out_argument(p, default="corridor-report")
@@ -39,7 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     net = p.add_mutually_exclusive_group()
     net.add_argument("--osm", help="OpenStreetMap extract (.osm.pbf, .osm) for travel times")
     net.add_argument("--graphml", help="road graph saved by OSMnx or corridor_geo")
+    add_network_arguments(p, net)
     add_layout_arguments(p)
+    add_basemap_arguments(p)
     p.add_argument(
         "--crs",
         default="EPSG:4549",
@@ -56,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from .._outdir import check_target
     from ..report import build_report
     from ._common import layout_from_args, read
+    from ._online import osm_graph, tianditu_key
 
     check_target(args.out, option="--out")  # before the inputs are read
 
@@ -66,16 +71,26 @@ def run(args: argparse.Namespace) -> int:
     if args.base and not args.resources:
         raise CorridorGeoError("--base needs --resources (the current snapshot)")
     layout = layout_from_args(args)
+    key = tianditu_key(args)
     resources = read(args, layout=layout) if args.resources else None
     base = read(args, path=args.base, layout=layout) if args.base else None
+    graph = args.osm
+    if args.graphml:  # a bad file is the user's input: one line and exit 2, not a section
+        from ..network import graph_from_graphml
+
+        graph = graph_from_graphml(args.graphml)
+    if args.network == "osm":
+        graph, _ = osm_graph(args, layout)
     report = build_report(
         args.out,
         layout=layout,
         resources=resources,
         base=base,
-        graph=args.osm or args.graphml,
+        graph=graph,
         crs=args.crs,
         progress=not args.quiet,
+        basemap=args.basemap,
+        tianditu_key=key,
         neutralize_formulas=not args.keep_formulas,
     )
     if not args.quiet:
