@@ -5,11 +5,12 @@ made of three "cities" and six kinds of "ecosystem circle".  corridor_geo encode
 layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
-``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``, ``maps``,
-``plotting``, ``report``) and their main functions are available from the package and
-imported on first use, so ``import corridor_geo`` stays fast.  ``corridor_geo.online``
-(OpenStreetMap through OSMnx, Chinese geocoders and POIs) is loaded the same way and
-touches the network only when one of its functions is called.
+``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``scale``,
+``monitoring``, ``scenarios``, ``spillover``, ``maps``, ``plotting``, ``report``) and their
+main functions are available from the package and imported on first use, so
+``import corridor_geo`` stays fast.  ``corridor_geo.online`` (OpenStreetMap through OSMnx,
+Chinese geocoders and POIs) is loaded the same way and touches the network only when one
+of its functions is called.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -53,6 +54,7 @@ _LAZY_MODULES = (
     "io",
     "maps",
     "metro",
+    "monitoring",
     "network",
     "online",
     "plotting",
@@ -61,6 +63,8 @@ _LAZY_MODULES = (
     "report",
     "resources",
     "scale",
+    "scenarios",
+    "spillover",
     "zones",
 )
 _LAZY_FUNCTIONS = {
@@ -115,6 +119,12 @@ _LAZY_FUNCTIONS = {
     # scale-out
     "read_parquet_points": "scale",
     "write_synthetic_parquet": "scale",
+    # monitoring, scenarios, spillover
+    "monitor": "monitoring",
+    "scenario": "scenarios",
+    "compare": "scenarios",
+    "compare_boundaries": "scenarios",
+    "spillover_sweep": "spillover",
     # outputs
     "explore_layout": "maps",
     "plot_layout": "plotting",
