@@ -1713,6 +1713,60 @@ def section_catchment(ctx: ReportContext) -> Section:
     )
 
 
+def section_monitoring(ctx: ReportContext) -> Section:
+    """Every plan indicator year by year, the trend and the projection to 2027."""
+    from .monitoring import monitor
+
+    snapshots = ctx.input("snapshots")
+    options = ctx.inputs.get("snapshot_options") or {}
+    m = monitor(snapshots, layout=ctx.layout, read_options=options or None)
+    fig = m.figure(lang=ctx.figure_lang)
+    proj = m.projection.copy()
+    shown = [c for c in proj.columns if c not in ("geometry",)]
+    body = (
+        f"<p>{len(m.years)} snapshots ({', '.join(str(y) for y in m.years)}), base year "
+        f"{m.base_year}, projected to {m.target_year} with the stated methods (linear "
+        "least squares over the years observed; compound annual growth between the first "
+        "and the last). A projection needs at least two years.</p>"
+        + figure_html(fig, f"The plan's indicators, {m.years[0]}-{m.target_year}")
+        + "<h3>"
+        + esc(ctx.tr("Projections against the targets", "预测与目标"))
+        + "</h3>"
+        + table_html(proj[shown], lang=ctx.lang)
+        + "<h3>"
+        + esc(ctx.tr("Year by year", "逐年指标"))
+        + "</h3>"
+        + table_html(m.targets, max_rows=80, lang=ctx.lang)
+    )
+    return Section("monitoring", "", body, {"indicators": m.table, "projection": m.projection})
+
+
+def section_scenario(ctx: ReportContext) -> Section:
+    """The layout against a variant (an extended corridor, enclaves, a moved boundary)."""
+    from .scenarios import compare
+
+    other = ctx.input("scenario")
+    inputs = ctx.resources()
+    c = compare(ctx.layout, other, resources=inputs.current)
+    corridor = c.table[c.table["layer"] == "corridor"]
+    cols = ["metric", "unit", "a", "b", "difference", "rel_difference"]
+    body = (
+        inputs.banner
+        + f"<p>{esc(c.names[0])} (a) against {esc(c.names[1])} (b), on the same resources: "
+        "differences per zone; the map shows the area that changed hands.</p>"
+        + table_html(corridor[cols], lang=ctx.lang)
+        + "<ul>"
+        + "".join(f"<li>{esc(n)}</li>" for n in c.notes)
+        + "</ul>"
+        + map_html(
+            c.explore(height=520, basemap=ctx.map_options.get("basemap", "blank")),
+            "the area that changed hands",
+        )
+    )
+    layers = {"changed": c.changed} if len(c.changed) else {}
+    return Section("scenario", "", body, {"comparison": c.table}, layers)
+
+
 # --------------------------------------------------------------------------------------
 # The table of sections
 # --------------------------------------------------------------------------------------
@@ -1781,6 +1835,20 @@ SECTIONS: dict[str, SectionSpec] = {
         needs=("layout", "facilities"),
         default=False,
         data="the chosen facilities; estimated population",
+    ),
+    "monitoring": SectionSpec(
+        section_monitoring,
+        "Monitoring to 2027",
+        "2027年目标监测",
+        needs=("layout", "snapshots"),
+        data="the caller's yearly snapshots (inputs={'snapshots': {year: file}})",
+    ),
+    "scenario": SectionSpec(
+        section_scenario,
+        "Scenario comparison",
+        "情景比较",
+        needs=("layout", "resources", "scenario"),
+        data="a variant layout (inputs={'scenario': layout}); the caller's resources",
     ),
     "provenance": SectionSpec(
         section_provenance,

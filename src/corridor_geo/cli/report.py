@@ -139,6 +139,26 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="M",
         help="reach of the catchment section, metres, straight line (800)",
     )
+    p.add_argument(
+        "--snapshot",
+        action="append",
+        metavar="YEAR=FILE",
+        help="a yearly snapshot of the resources (repeatable; read with --datum and the "
+        "other reader options): adds the monitoring section (trend and projection to 2027)",
+    )
+    p.add_argument(
+        "--scenario-replace",
+        action="append",
+        metavar="LAYER=FILE",
+        help="a variant layout: this layer replaced (repeatable); adds the scenario "
+        "comparison section",
+    )
+    p.add_argument(
+        "--scenario-buffer",
+        type=positive_float,
+        metavar="M",
+        help="a variant layout: the corridor widened by M metres; adds the scenario section",
+    )
     p.add_argument("--title", help="title of the report page")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(func=run)
@@ -167,6 +187,35 @@ def _config(args: argparse.Namespace):
     return cfg
 
 
+def _extra_inputs(args: argparse.Namespace, layout) -> dict:
+    """Snapshots (monitoring) and a variant layout (scenario), when asked for."""
+    from ._common import key_value_pairs, read
+
+    inputs: dict = {}
+    if args.snapshot:
+        snaps = {}
+        for year, path in key_value_pairs(args.snapshot, "--snapshot").items():
+            if not year.isdigit():
+                raise CorridorGeoError(f"--snapshot takes YEAR=FILE, got {year!r} as a year")
+            if not Path(path).exists():
+                raise CorridorGeoError(f"--snapshot {year}: no such file {path!r}")
+            snaps[int(year)] = read(args, path=path, layout=layout)
+        inputs["snapshots"] = snaps
+    if args.scenario_replace or args.scenario_buffer:
+        from ..layout import load_layout
+        from ..scenarios import scenario
+
+        base = layout
+        if args.scenario_replace:
+            replace_ = key_value_pairs(args.scenario_replace, "--scenario-replace")
+            for name, path in replace_.items():
+                if not Path(path).exists():
+                    raise CorridorGeoError(f"--scenario-replace {name}: no such file {path!r}")
+            base = load_layout(replace=replace_)
+        inputs["scenario"] = scenario("variant", layout=base, buffer_m=args.scenario_buffer or 0.0)
+    return inputs
+
+
 def run(args: argparse.Namespace) -> int:
     from .._outdir import check_target
     from ..report import build_report
@@ -193,6 +242,7 @@ def run(args: argparse.Namespace) -> int:
         graph = graph_from_graphml(args.graphml)
     if args.network == "osm":
         graph, _ = osm_graph(args, layout)
+    inputs = _extra_inputs(args, layout)
     report = build_report(
         args.out,
         layout=layout,
@@ -208,6 +258,7 @@ def run(args: argparse.Namespace) -> int:
         sections=args.sections,
         lang=args.lang,
         title=args.title,
+        inputs=inputs,
     )
     if not args.quiet:
         print(f"report: {report.html_path} ({report.seconds:.1f} s)")
