@@ -1868,14 +1868,21 @@ Adding a section is one entry: ``SECTIONS["monitoring"] = SectionSpec(section_mo
 
 
 def default_sections() -> list[str]:
-    """Keys of the sections the default report shows, in order.
+    """Keys of the sections the default report shows without extra inputs, in order.
+
+    A default section that needs an input of its own (``monitoring``: snapshots,
+    ``scenario``: a variant layout) joins them when :func:`build_report` is given it.
 
     Examples
     --------
     >>> default_sections()[:4]
     ['layout', 'metro', 'register', 'subdistricts']
     """
-    return [k for k, s in SECTIONS.items() if s.default]
+    return [
+        k
+        for k, s in SECTIONS.items()
+        if s.default and all(n in BUILTIN_INPUTS for n in s.needs)
+    ]
 
 
 def read_config(path: str | os.PathLike[str]) -> ReportConfig:
@@ -2112,8 +2119,9 @@ def _chosen(cfg: ReportConfig, inputs: Mapping[str, Any]) -> list[str]:
     if asked is None:
         keys = [
             k
-            for k in default_sections()
-            if all(n in BUILTIN_INPUTS or inputs.get(n) is not None for n in SECTIONS[k].needs)
+            for k, spec in SECTIONS.items()
+            if spec.default
+            and all(n in BUILTIN_INPUTS or inputs.get(n) is not None for n in spec.needs)
         ]
     else:
         keys = list(asked)
