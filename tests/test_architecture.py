@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "_readers": 1,
     "_synthetic": 1,
     "_partition": 1,
+    "_boundary": 1,
     "resources": 1,
     # 2 engines
     "zones": 2,
@@ -69,6 +70,7 @@ LAYERS: dict[str, int] = {
     "_styles": 4,
     "_qgis": 4,
     "_outdir": 4,
+    "_pages": 4,
     # 5 interface
     "cli": 5,
 }

@@ -115,7 +115,7 @@ def test_report_maps_keep_their_legend_inside_and_fit_the_corridor(styled_report
     facts, logs = inspect_page(rep.html_path, frames=True, settle=2.0)
     assert errors(logs) == [], logs
     views = [v for frame in facts["frames"] for v in frame["views"]]
-    assert len(views) == 2  # the layout map and the density map
+    assert len(views) == 4  # the layout, metro, register and density maps
     for view in views:
         assert_legend_in_frame(view)
         share_x, share_y, inside = corridor_share(view, layout)

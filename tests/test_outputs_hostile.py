@@ -702,7 +702,7 @@ def test_bad_input_gives_one_line_and_exit_2(bad_files, monkeypatch, capsys, arg
     monkeypatch.setattr(
         report,
         "_analysis_steps",
-        lambda *a, **k: [s for s in steps(*a, **k) if s[0] == "accessibility"],
+        lambda *a, **k: [s for s in steps(*a, **k) if s[0] == "access"],
     )
     monkeypatch.chdir(bad_files)
     before = sorted(os.listdir(bad_files))

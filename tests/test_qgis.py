@@ -361,11 +361,15 @@ def test_the_project_opens_in_order_on_the_corridor(qgis_seen, styled_report):
     names = [layer["name"] for layer in project["layers"]]  # top first
     assert names == [
         "access_resources",
+        "register_institutions",
+        "metro_stations",
         "axis",
         "corridor",
+        "metro_lines",
         "circles",
         "access_isochrones",
         "cities",
+        "subdistricts_figures",
         "density_kde",
         "districts",
         "city",

@@ -5,8 +5,10 @@ POI against the bundled (Amap) district polygons; Amap's metro stations
 (``../shared/reference/metro``, GCJ-02) for campuses named after a station and for the
 datum of the Baidu points; the OpenStreetMap municipality boundary
 (``../shared/sources/osm-admin``); the MetroMan stations of
-``data/boundaries/axis_control_points.csv``; the sample institutions of ``data/samples``;
-and a second point-in-polygon count for the universities in the corridor.
+``data/boundaries/axis_control_points.csv``; the house numbers of the rows that bracket a
+street-level proxy; the sample institutions of ``data/samples``; a second point-in-polygon
+count for the universities in the corridor, and one by category against the coverage table
+of ``data/register/SOURCES.md``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ GEOD = Geod(ellps="WGS84")
 DATUMS = {"WGS84", "GCJ02", "BD09"}
 # Corridor stock published by the city at the press conference of 2026-01-15.
 OFFICIAL_UNIVERSITIES_IN_CORRIDOR = 8
+OFFICIAL_IN_CORRIDOR = {
+    "university": 8,
+    "national_lab": 1,
+    "state_key_lab": 8,
+    "mfg_innovation_center": 2,
+    "research_institute": 14,
+}
 # What the register finds with the bundled corridor (data/register/SOURCES.md).
 REGISTER_UNIVERSITIES_IN_CORRIDOR = 7
 SOURCE_REF = re.compile(r"^(https?://\S+|[\w.-]+/[\w.-]+@[0-9a-f]{40}:\S+)$")
@@ -74,6 +83,12 @@ def institution(name: str) -> str:
     return re.sub(r"\([^()]*校区[^()]*\)$", "", name)
 
 
+def known_not_placed() -> pd.DataFrame:
+    return pd.read_csv(
+        datasets.get_path("register/known_not_placed.csv"), dtype=str, keep_default_na=False
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Every row: identity, category, source, accuracy
 # --------------------------------------------------------------------------------------
@@ -103,15 +118,19 @@ def test_founding_years_have_a_source(raw):
     assert (raw.loc[~dated, "founded_source"] == "").all()
 
 
-def test_laboratories_name_a_host_row_and_share_its_position(raw):
+def test_host_campus_rows_coincide_with_their_host_row(raw):
     table = raw.set_index("id")
+    hosted = table[table["host"] != ""]
     labs = table[table["category"] == "state_key_lab"]
-    assert len(labs) >= 1
-    for _, lab in labs.iterrows():
-        host = table.loc[lab["host"].split()[0]]
-        assert host["category"] == "university"
-        assert (lab["lon"], lab["lat"], lab["datum"]) == (host["lon"], host["lat"], host["datum"])
-        assert float(lab["accuracy_m"]) >= float(host["accuracy_m"])
+    assert len(labs) >= 1 and set(labs.index) <= set(hosted.index)  # every lab names a host
+    for rid, row in hosted.iterrows():
+        host = table.loc[row["host"].split()[0]]
+        assert host["category"] in {"university", "research_institute", "national_lab"}, rid
+        assert row["host"].split(maxsplit=1)[1] == host["name_zh"], rid  # the id names that row
+        assert row["position_of"].startswith("host campus:"), rid
+        assert (row["lon"], row["lat"], row["datum"]) == (host["lon"], host["lat"], host["datum"])
+        assert row["position_source"] == host["position_source"], rid
+        assert float(row["accuracy_m"]) >= float(host["accuracy_m"]), rid
 
 
 def test_every_university_of_the_moe_list_is_placed_or_listed_as_missing(raw):
@@ -130,6 +149,9 @@ def test_every_university_of_the_moe_list_is_placed_or_listed_as_missing(raw):
     missing = moe - placed
     assert missing == {"康复大学"}
     assert all(name in sources.split("## Known but not placed")[1] for name in missing)
+    unplaced = known_not_placed()
+    listed = set(unplaced.loc[unplaced["category"] == "university", "name_zh"])
+    assert missing <= listed
 
 
 # --------------------------------------------------------------------------------------
@@ -185,25 +207,61 @@ def test_positions_lie_in_qingdao_by_openstreetmap(points):
     assert inside.all(), list(points.loc[~inside, "id"])
 
 
+STATION_PROXY = re.compile(r"Metro Line 11 (\S+) station")
+
+
 def test_station_proxies_are_the_axis_control_points(points, metro_reference):
     control = pd.read_csv(datasets.get_path("axis_control_points.csv")).set_index("name_zh")
-    proxies = points[points["position_of"].str.contains("鳌山卫 station")]
+    proxies = points[points["position_of"].map(lambda t: bool(STATION_PROXY.search(t)))]
     assert set(proxies["category"]) >= {"national_lab", "research_institute"}
-    station = control.loc["鳌山卫站"]
-    assert (proxies["lon_source"] == station["lon"]).all()
-    assert (proxies["lat_source"] == station["lat"]).all()
-    assert (proxies["datum_source"] == station["datum"]).all()
-    # The same station in Amap's independent data set, both converted from GCJ-02.
-    amap = metro_reference.loc[metro_reference["name"] == "鳌山卫"].iloc[0]
-    ax, ay = transform_coords(
-        np.array([amap["lng_gcj02"]]),
-        np.array([amap["lat_gcj02"]]),
-        source="GCJ02",
-        target="WGS84",
-    )
-    n = len(proxies)
-    d = metres(proxies.geometry.x, proxies.geometry.y, np.full(n, ax[0]), np.full(n, ay[0]))
-    assert (d < 50).all(), d
+    assert {"鳌山卫", "张村"} <= set(proxies["position_of"].str.extract(STATION_PROXY)[0])
+    for rid, row in proxies.iterrows():
+        name = STATION_PROXY.search(row["position_of"]).group(1)
+        station = control.loc[f"{name}站"]
+        assert (row["lon_source"], row["lat_source"]) == (station["lon"], station["lat"]), rid
+        assert row["datum_source"] == station["datum"], rid
+        assert row["position_source"] == station["source_ref"], rid
+        # The same station in Amap's independent data set, both converted from GCJ-02:
+        # a few tens of metres, up to ~110 m at an interchange (张村, Lines 4 and 11).
+        d = float(metres(row.geometry.x, row.geometry.y, *_station_wgs84(metro_reference, name)))
+        assert d < 150, (rid, name, round(d))
+
+
+ADDRESS_NUMBER = re.compile(r"(?:^|[省市区县])([^\W\d_]{1,4}?路)(\d+)号")  # road, house number
+BRACKET = re.compile(r"between .*?\(row (\w+)\) and .*?\(row (\w+)\)")
+GROUNDS_M = 500.0  # the bracketed institute's own grounds, stated in its position_of
+
+
+def test_bracketed_proxies_cover_the_rows_that_bracket_them(raw, points):
+    """A street-level proxy between two campuses on the same numbered road.
+
+    Oracles: the house numbers in the three rows' own addresses (same road, the proxied
+    number between the two), and pyproj distances to the bracketing rows' points.
+    """
+    table = raw.set_index("id")
+    bracketed = table[table["position_of"].map(lambda t: bool(BRACKET.search(t)))]
+    assert len(bracketed) >= 1
+    for rid, row in bracketed.iterrows():
+        low, high = BRACKET.search(row["position_of"]).groups()
+        numbers = {}
+        for key in (low, rid, high):
+            road, number = ADDRESS_NUMBER.search(table.loc[key, "address"]).groups()
+            numbers[key] = (road, int(number))
+        assert numbers[low][0] == numbers[rid][0] == numbers[high][0], numbers
+        assert numbers[low][1] < numbers[rid][1] < numbers[high][1], numbers
+        p = points.loc[rid]
+        to, reach = [], []
+        for key in (low, high):
+            q = points.loc[key]
+            d = float(metres(p.geometry.x, p.geometry.y, q.geometry.x, q.geometry.y))
+            to.append(d)
+            reach.append(d + float(q["accuracy_m"]))
+        a, b = points.loc[low], points.loc[high]
+        span = float(metres(a.geometry.x, a.geometry.y, b.geometry.x, b.geometry.y))
+        assert max(to) < span, (rid, to, span)  # the proxy stands between the two rows
+        bound = max(reach) + GROUNDS_M
+        assert bound <= float(p["accuracy_m"]) < bound + 1000, (rid, round(bound))  # not padded
+        assert "proxy" in row["position_of"] and float(p["accuracy_m"]) >= 2000
 
 
 def _station_wgs84(metro_reference, name):
@@ -276,3 +334,63 @@ def test_universities_in_the_corridor_against_the_official_count(points, layout)
     possible = {institution(n) for n in unis.loc[inside | (edge <= radius), "name"]}
     assert certain <= by_library <= possible
     assert (len(certain), len(possible)) == (2, 7)
+
+
+# --------------------------------------------------------------------------------------
+# Known but not placed, and coverage by category against the city's counts
+# --------------------------------------------------------------------------------------
+def test_known_but_not_placed_list_is_sourced_and_disjoint_from_the_register(raw):
+    unplaced = known_not_placed()
+    keys = set(category_registry()["key"])
+    assert len(unplaced) >= 10 and unplaced["name_zh"].is_unique
+    assert set(unplaced["category"]) - {""} <= keys  # blank: no registry category fits
+    assert {"mfg_innovation_center", "state_key_lab", "research_institute"} <= set(
+        unplaced["category"]
+    )
+    for col in ("name_zh", "name_en", "identity_source", "why_not_placed"):
+        assert unplaced[col].str.strip().str.len().gt(0).all(), col
+    dated = unplaced["founded"] != ""
+    assert unplaced.loc[dated, "founded"].astype(int).between(1800, 2026).all()
+    assert unplaced.loc[dated, "founded_source"].str.len().gt(0).all()
+    assert not set(unplaced["name_zh"]) & set(raw["name_zh"])
+    section = (
+        datasets.get_path("register/SOURCES.md")
+        .read_text(encoding="utf-8")
+        .split("## Known but not placed")[1]
+    )
+    assert all(name in section for name in unplaced["name_zh"]), "list them in SOURCES.md too"
+
+
+def _coverage_table() -> dict[str, tuple[int, int]]:
+    """The coverage table of SOURCES.md: category -> (city's count, register rows inside)."""
+    text = datasets.get_path("register/SOURCES.md").read_text(encoding="utf-8")
+    section = text.split("## Coverage against the city")[1].split("\n## ")[0]
+    table = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        key = re.search(r"\(`(\w+)`\)", cells[0]) if len(cells) >= 3 else None
+        if key and cells[1].isdigit():
+            table[key.group(1)] = (int(cells[1]), int(re.match(r"\d+", cells[2]).group()))
+    return table
+
+
+def test_corridor_counts_by_category_match_the_coverage_table(points, layout):
+    corridor = shapely.union_all(layout.corridor.to_crs(4549).geometry.values)
+    metric = points.to_crs(4549)
+    inside = shapely.intersects(corridor, metric.geometry.values)
+    found = {}
+    for category in OFFICIAL_IN_CORRIDOR:
+        rows = points[(points["category"] == category).to_numpy() & inside]
+        found[category] = len({institution(n) for n in rows["name"]})  # institutions, not rows
+    table = _coverage_table()
+    assert set(table) == set(OFFICIAL_IN_CORRIDOR)
+    for category, (official, stated) in table.items():
+        assert official == OFFICIAL_IN_CORRIDOR[category], category
+        assert stated == found[category] <= official, (category, stated, found[category])
+    assert found["research_institute"] >= 2 and found["state_key_lab"] >= 1
+    # Outside universities, no point lies farther inside than its stated accuracy: every
+    # one of these rows is possibly, none certainly, inside (SOURCES.md says so).
+    others = (points["category"] != "university").to_numpy()
+    edge = shapely.distance(corridor.boundary, metric.geometry.values)
+    certain = inside & others & (edge > points["accuracy_m"].to_numpy())
+    assert not certain.any(), list(points.loc[certain, "id"])

@@ -20,9 +20,8 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def default_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    return report.build_report(out)
+def default_report(styled_report):
+    return styled_report[0]  # the session's one default report (tests/conftest.py)
 
 
 def test_default_report_files_and_sections(default_report):
@@ -30,15 +29,27 @@ def test_default_report_files_and_sections(default_report):
     assert rep.html_path.is_file() and rep.gpkg_path.is_file()
     assert rep.sections == [
         "1. Layout against the plan",
-        "2. Share of the city and the 2027 targets",
-        "3. Density",
-        "4. Along Binhai Avenue",
-        "5. Accessibility along Binhai Avenue",
+        "2. Metro stations along the corridor",
+        "3. Universities and named institutions",
+        "4. Sub-districts (街道/镇)",
+        "5. Share of the city and the 2027 targets",
+        "6. Density",
+        "7. Along Binhai Avenue",
+        "8. Accessibility along Binhai Avenue",
         "Data and provenance",
     ]
+    assert rep.keys == report.default_sections()
+    assert rep.problems == {} and rep.failed_checks == []
     page = rep.html_path.read_text(encoding="utf-8")
-    assert page.count("<section") == 6
+    assert page.count("<section") == 9
     assert "synthetic data" in page and "schematic network" in page  # inputs labelled
+    # Real data where they exist, labelled as real; the synthetic set only in the four
+    # sections no open data covers, and labelled there.
+    sections = dict(re.findall(r'<section id="(\w+)">(.*?)</section>', page, flags=re.S))
+    for key in ("metro", "register", "subdistricts"):
+        assert 'class="badge real"' in sections[key] and "synthetic" not in sections[key]
+    for key in ("share", "density", "profile", "access"):
+        assert "synthetic data" in sections[key]
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']https?://""", page)  # offline
     assert (rep.html_path.parent / "density_kde.tif").is_file()
 
@@ -47,7 +58,17 @@ def test_report_tables_equal_direct_computations(default_report, layout):
     tables = default_report.tables
     validation = pd.read_csv(tables["layout_validation"], encoding="utf-8-sig")
     direct = layout.validate()
-    assert validation["measured"].to_numpy() == pytest.approx(direct["measured"].to_numpy())
+    checks = validation.iloc[: len(direct)]
+    assert checks["measured"].to_numpy() == pytest.approx(direct["measured"].to_numpy())
+    assert checks["verdict"].tolist() == ["pass" if p else "fail" for p in direct["passed"]]
+    # One more row: the register against the city's count, judged, never passed/failed.
+    (extra,) = validation.iloc[len(direct) :].itertuples()
+    assert (extra.check, extra.official, extra.verdict) == (
+        "register count",
+        8,
+        "register incomplete",
+    )
+    assert pd.isna(extra.passed)
     # The synthetic inputs are seeded: recompute the share of the city independently.
     current = cg.synthetic_resources(
         report.DEFAULT_SYNTHETIC_N, seed=report.DEFAULT_SYNTHETIC_SEED, layout=layout
@@ -107,15 +128,18 @@ def test_report_in_headless_chromium(tmp_path, layout):
     rep = report.build_report(tmp_path / "r", resources=pts)
     facts, logs = inspect_page(rep.html_path, frames=True)
     assert errors(logs) == [], logs
-    assert facts["sections"] == ["layout", "share", "density", "profile", "access", "provenance"]
-    assert all(img["ok"] for img in facts["imgs"]) and len(facts["imgs"]) >= 5
+    assert facts["sections"] == report.default_sections()
+    assert all(img["ok"] for img in facts["imgs"]) and len(facts["imgs"]) >= 7
     assert facts["frames"] and all(f["maps"] == 1 for f in facts["frames"])
     assert facts["xss"] is None and all(f["xss"] is None for f in facts["frames"])
     # Real numbers on the page: the official areas and the measured ones.
     for text in ("78.56", "26.2", "85.95", "190.7"):
         assert text in facts["text"]
-    density_map = facts["frames"][1]
-    assert any(PAYLOAD in t for t in density_map["tooltips"])  # shown as text
+    # The layout, metro, register and density maps; the resources on the density map,
+    # the payload shown as text.
+    assert len(facts["frames"]) == 4
+    density_map = facts["frames"][3]
+    assert any(PAYLOAD in t for t in density_map["tooltips"])
 
 
 def test_report_command(tmp_path, capsys):
@@ -170,12 +194,13 @@ def test_a_section_the_inputs_cannot_support_is_reported_not_fatal(tmp_path, cap
     # the rest of the report is, and the section says why.
     with caplog.at_level("WARNING", logger="corridor_geo"):
         rep = report.build_report(tmp_path / "r", graph=DATA / "corridor_tiny.osm")
-    assert set(rep.problems) == {"accessibility"}
-    assert "could be snapped" in rep.problems["accessibility"]
+    assert set(rep.problems) == {"access"}
+    assert "could be snapped" in rep.problems["access"]
     page = rep.html_path.read_text(encoding="utf-8")
-    assert "Accessibility (not computed)" in page and "Not computed:" in page
-    assert "3. Density" in rep.sections
-    assert "accessibility not computed" in caplog.text
+    assert "8. Accessibility along Binhai Avenue (not computed)" in page
+    assert "Not computed:" in page
+    assert "6. Density" in rep.sections
+    assert "access not computed" in caplog.text
     assert (
         cli.main(
             [

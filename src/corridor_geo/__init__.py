@@ -6,10 +6,11 @@ layout as validated geometries and computes what planners ask of it.
 
 The analysis modules (``resources``, ``zones``, ``indicators``, ``density``, ``coverage``,
 ``raster``, ``population``, ``axis``, ``network``, ``metro``, ``access``, ``transit``,
-``measures``, ``scale``, ``maps``, ``plotting``, ``report``) and their main functions are
-available from the package and imported on first use, so ``import corridor_geo`` stays
-fast.  ``corridor_geo.online`` (OpenStreetMap through OSMnx, Chinese geocoders and POIs)
-is loaded the same way and touches the network only when one of its functions is called.
+``measures``, ``scale``, ``monitoring``, ``scenarios``, ``spillover``, ``maps``,
+``plotting``, ``report``) and their main functions are available from the package and
+imported on first use, so ``import corridor_geo`` stays fast.  ``corridor_geo.online``
+(OpenStreetMap through OSMnx, Chinese geocoders and POIs) is loaded the same way and
+touches the network only when one of its functions is called.
 
 >>> import corridor_geo as cg
 >>> layout = cg.load_layout()
@@ -54,6 +55,7 @@ _LAZY_MODULES = (
     "maps",
     "measures",
     "metro",
+    "monitoring",
     "network",
     "online",
     "plotting",
@@ -62,6 +64,8 @@ _LAZY_MODULES = (
     "report",
     "resources",
     "scale",
+    "scenarios",
+    "spillover",
     "transit",
     "zones",
 )
@@ -129,6 +133,12 @@ _LAZY_FUNCTIONS = {
     # scale-out
     "read_parquet_points": "scale",
     "write_synthetic_parquet": "scale",
+    # monitoring, scenarios, spillover
+    "monitor": "monitoring",
+    "scenario": "scenarios",
+    "compare": "scenarios",
+    "compare_boundaries": "scenarios",
+    "spillover_sweep": "spillover",
     # outputs
     "explore_layout": "maps",
     "plot_layout": "plotting",

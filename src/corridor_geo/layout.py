@@ -62,6 +62,9 @@ AREA_TOLERANCE = 0.005  # 0.5 %: the issue's bar for the three cities and the co
 LENGTH_TOLERANCE = 0.05  # 5 %: the plan's 53 km is a rounded north-south length
 CONTAINMENT_TOLERANCE = 0.001  # share of a city's area allowed outside its district
 TILING_TOLERANCE = 0.001  # sub-districts' area sum against their district's area (0.1 %)
+REPLACE_MODES = ("strict", "report")
+"""How :meth:`CorridorLayout.replace` treats a structural problem: raise, or report it."""
+_MATCH_KEYS = {"districts": "code", "subdistricts": "key", "cities": "key"}
 
 # --------------------------------------------------------------------------------------
 # The builders moved to scripts/layout_builders.py (deprecated names, one release)
@@ -136,16 +139,20 @@ class CorridorLayout:
     Build it with :func:`load_layout`.  Attributes ``corridor``, ``cities``, ``circles``,
     ``axis``, ``districts``, ``subdistricts`` (街道/镇) and ``city`` (the municipality) give
     the layers; the object is immutable: :meth:`replace` returns a new one.
+    ``reports`` holds, for each layer replaced with ``mode="report"``, the checks and the
+    boundary comparison of that replacement (see :meth:`replace`).
     """
 
     layers: Mapping[str, gpd.GeoDataFrame]
     sources: Mapping[str, str] = field(default_factory=dict)
+    reports: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Read-only mappings: the metric views below are cached per layout, so the layers
         # of a layout must never change (replace() returns a new layout).
         object.__setattr__(self, "layers", MappingProxyType(dict(self.layers)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "reports", MappingProxyType(dict(self.reports)))
 
     # Layer access ---------------------------------------------------------------------
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
@@ -235,6 +242,8 @@ class CorridorLayout:
         *,
         datum: str | None = None,
         layer: str | None = None,
+        tolerance: float | None = None,
+        mode: str = "strict",
     ) -> CorridorLayout:
         """Return a new layout with one layer replaced by an authoritative file or frame.
 
@@ -249,15 +258,38 @@ class CorridorLayout:
             ``"BD09"`` for Baidu, ``"WGS84"``, ``"CGCS2000"``), overriding any CRS.
         layer : str, optional
             Layer to read from a multi-layer file (GeoPackage).
+        tolerance : float, optional
+            Share of area allowed outside in the containment checks (a city inside its
+            district, the cities not overlapping, the corridor inside Qingdao); 0.001
+            (0.1 %) by default.  Boundaries from another source (OpenStreetMap's districts
+            differ from the bundled ones by 1-3 % of a city's area) may need 0.05.
+        mode : {"strict", "report"}
+            ``"strict"`` (default): a structural problem beyond ``tolerance`` raises.
+            ``"report"``: it does not; the new layout is returned with one
+            :class:`~corridor_geo.LayoutWarning` summing up what failed, and
+            ``new.reports[name]`` holds the checks of the new layout plus one row per
+            feature comparing the new boundary with the replaced one (area difference,
+            IoU, Hausdorff distance, share of the boundary offset like the GCJ-02 shift;
+            its ``attrs["verdict"]`` says it in words).  To compare without replacing,
+            see :func:`corridor_geo.scenarios.compare_boundaries`.
 
         Returns
         -------
         CorridorLayout
             Re-validated: structural problems (a city outside its district, invalid
             geometry, unknown names) raise :class:`~corridor_geo.LayoutError` or
-            :class:`~corridor_geo.GeometryError`; differences from the official
-            figures beyond tolerance give a :class:`~corridor_geo.LayoutWarning`.
-            Replacing ``cities`` rebuilds ``corridor`` as their union.
+            :class:`~corridor_geo.GeometryError` (in ``"report"`` mode only invalid
+            input still raises); differences from the official figures beyond
+            tolerance give a :class:`~corridor_geo.LayoutWarning`.  Replacing
+            ``cities`` rebuilds ``corridor`` as their union.
+
+        Notes
+        -----
+        Data labelled WGS84 or CGCS2000 that fit Qingdao far better read as GCJ-02 give a
+        :class:`~corridor_geo.DatumMislabelWarning`.  A layer only part of which is
+        GCJ-02-shifted (OpenStreetMap's districts: their coast, not their inner borders)
+        gets no such claim; in report mode the boundary comparison finds that part,
+        segment by segment, and the report's verdict names it.
 
         Examples
         --------
@@ -265,9 +297,26 @@ class CorridorLayout:
         >>> same = lay.replace("cities", lay.cities)
         >>> round(float(same.cities["area_km2"].sum()), 2)
         190.71
+        >>> moved = lay.cities.copy()
+        >>> moved.geometry = moved.geometry.translate(xoff=0.01)  # about 900 m east
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     new = lay.replace("cities", moved, mode="report")
+        >>> report = new.reports["cities"]
+        >>> bool(report["passed"].all())
+        False
+        >>> sorted(report.loc[report["check"] == "boundary against the replaced layer",
+        ...                   "subject"])
+        ['digital', 'ocean', 'youth']
         """
         if name not in LAYER_NAMES:
             raise LayoutError(f"unknown layer name {name!r}: use one of {', '.join(LAYER_NAMES)}")
+        if mode not in REPLACE_MODES:
+            raise InputError(f"mode must be 'strict' or 'report', got {mode!r}")
+        tol = CONTAINMENT_TOLERANCE if tolerance is None else tolerance
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
+            raise InputError(f"tolerance must be a share of area in [0, 1), got {tolerance!r}")
         frame, source = _read_layer(data, layer=layer)
         if len(frame) == 0:
             raise LayoutError(
@@ -283,15 +332,47 @@ class CorridorLayout:
             warn_if_gcj02_mislabel(frame, reference, f"the {name} layer")
         frame = to_datum(frame, "WGS84") if datum_of(frame) != "WGS84" else frame.copy()
         frame = _NORMALIZERS[name](frame, self)
+        boundary = self._compare_with(name, frame) if mode == "report" and name != "axis" else None
         layers = dict(self.layers)
         layers[name] = frame
         if name == "cities":
             layers["corridor"] = _corridor_from_cities(frame, status=_status_of(frame))
         sources = dict(self.sources)
         sources[name] = source
-        new = CorridorLayout(layers, sources)
-        new._check(raise_structural=True)
-        return new
+        reports = {k: v for k, v in self.reports.items() if k != name}
+        new = CorridorLayout(layers, sources, reports)
+        if mode == "strict":
+            new._check(raise_structural=True, tolerance=tol)
+            return new
+        checks = new._check(raise_structural=False, tolerance=tol)
+        report = _replace_report(checks, boundary, name)
+        failed = checks.loc[~checks["passed"]]
+        if len(failed):
+            shown = "; ".join(_failed_check(r) for r in failed.head(5).itertuples())
+            more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+            warnings.warn(
+                f"the {name} layer was replaced in report mode; {len(failed)} check(s) "
+                f"failed: {shown}{more}. See layout.reports[{name!r}].",
+                LayoutWarning,
+                stacklevel=2,
+            )
+        reports[name] = report
+        return CorridorLayout(layers, sources, reports)
+
+    def _compare_with(self, name: str, frame: gpd.GeoDataFrame) -> Any:
+        """The new layer's boundary against the layer it replaces (see _boundary)."""
+        from ._boundary import compare_polygons
+
+        old = self.layers[name]
+        key = _MATCH_KEYS.get(name)
+        keys = (old[key], frame[key]) if key and key in old and key in frame else (None, None)
+        return compare_polygons(
+            old,
+            frame,
+            key_a=keys[0],
+            key_b=keys[1],
+            labels=(f"the current {name} layer", f"the new {name} layer"),
+        )
 
     # Validation -----------------------------------------------------------------------
     def validate(self) -> pd.DataFrame:
@@ -312,7 +393,9 @@ class CorridorLayout:
         """
         return self._check(raise_structural=False)
 
-    def _check(self, *, raise_structural: bool) -> pd.DataFrame:
+    def _check(
+        self, *, raise_structural: bool, tolerance: float = CONTAINMENT_TOLERANCE
+    ) -> pd.DataFrame:
         rows: list[dict[str, Any]] = []
 
         def add(check, subject, official_v, measured, unit, tol, passed, note="", rel=True):
@@ -402,7 +485,7 @@ class CorridorLayout:
             host = dm.loc[dm["code"].astype(str) == str(row["district_code"])]
             host_geom = shapely.union_all(host.geometry.values) if len(host) else shapely.Polygon()
             outside = shapely.difference(geom, host_geom).area / geom.area if geom.area else 1.0
-            ok = outside <= CONTAINMENT_TOLERANCE
+            ok = outside <= tolerance
             dname = official.DISTRICTS.get(
                 str(row["district_code"]), (str(row["district_code"]),)
             )[0]
@@ -412,7 +495,7 @@ class CorridorLayout:
                 0.0,
                 outside,
                 "share of area outside",
-                CONTAINMENT_TOLERANCE,
+                tolerance,
                 ok,
                 rel=False,
             )
@@ -428,8 +511,8 @@ class CorridorLayout:
                 0.0,
                 out_c,
                 "share of area outside",
-                CONTAINMENT_TOLERANCE,
-                out_c <= CONTAINMENT_TOLERANCE,
+                tolerance,
+                out_c <= tolerance,
                 rel=False,
             )
         geoms = list(cm.geometry)
@@ -444,12 +527,12 @@ class CorridorLayout:
             0.0,
             overlap_share,
             "share of area",
-            CONTAINMENT_TOLERANCE,
-            overlap_share <= CONTAINMENT_TOLERANCE,
+            tolerance,
+            overlap_share <= tolerance,
             "the cities do not overlap",
             rel=False,
         )
-        if overlap_share > CONTAINMENT_TOLERANCE:
+        if overlap_share > tolerance:
             structural.append(f"the cities overlap ({overlap_share:.1%} of their area)")
         parts = [p for p in shapely.get_parts(corr_m) if p.area > 1.0]
         add(
@@ -503,8 +586,8 @@ class CorridorLayout:
             0.0,
             out_city,
             "share of area outside",
-            CONTAINMENT_TOLERANCE,
-            out_city <= CONTAINMENT_TOLERANCE,
+            tolerance,
+            out_city <= tolerance,
             rel=False,
         )
 
@@ -646,6 +729,66 @@ class CorridorLayout:
             fmt = "geojson"
         layers = {n: self.layers[n] for n in LAYER_NAMES if n in self.layers}
         return delegate("write_layers", layers, path, fmt=fmt, crs=crs)
+
+
+def _failed_check(r: Any) -> str:
+    """One failed check of the validation table, in words."""
+    what = f"{r.check} {r.subject}"
+    if r.rel_difference is not None and pd.notna(r.rel_difference):
+        return f"{what}: {r.rel_difference:+.2%} (tolerance {r.tolerance:.2%})"
+    if r.tolerance is not None and pd.notna(r.measured):
+        return f"{what}: {r.measured:.4g} {r.unit} (tolerance {r.tolerance:g})"
+    return what
+
+
+def _replace_report(checks: pd.DataFrame, boundary: Any, name: str) -> pd.DataFrame:
+    """The checks of a report-mode replacement plus one boundary row per feature."""
+    rows = []
+    if boundary is not None:
+        for r in boundary.features.itertuples():
+            if r.status != "matched":
+                rows.append(
+                    {
+                        "check": "boundary against the replaced layer",
+                        "subject": str(r.key),
+                        "official": None,
+                        "measured": None,
+                        "unit": "IoU",
+                        "difference": None,
+                        "rel_difference": None,
+                        "tolerance": None,
+                        "passed": False,
+                        "note": r.status,
+                    }
+                )
+                continue
+            rows.append(
+                {
+                    "check": "boundary against the replaced layer",
+                    "subject": str(r.key),
+                    "official": float(r.area_a_km2),
+                    "measured": float(r.iou),
+                    "unit": "IoU",
+                    "difference": float(r.area_diff_km2),
+                    "rel_difference": float(r.area_rel_diff),
+                    "tolerance": None,
+                    "passed": bool(r.share_agrees >= 0.95),
+                    "note": (
+                        f"area {r.area_a_km2:.2f} -> {r.area_b_km2:.2f} km2; Hausdorff "
+                        f"{r.hausdorff_m:,.0f} m; median offset {r.median_offset_m:.0f} m; "
+                        f"boundary agreeing within 50 m {r.share_agrees:.0%}, offset like "
+                        f"GCJ-02 {r.share_b_gcj02 + r.share_a_gcj02:.0%}"
+                    ),
+                }
+            )
+    report = pd.concat([checks, pd.DataFrame(rows, columns=checks.columns)], ignore_index=True)
+    report.attrs["verdict"] = (
+        boundary.verdict
+        if boundary is not None
+        else f"the {name} layer is not polygonal: no boundary comparison"
+    )
+    report.attrs["layer"] = name
+    return report
 
 
 def _status_values(frame: pd.DataFrame) -> list[str]:
@@ -944,6 +1087,8 @@ def load_layout(
     *,
     replace: Mapping[str, Any] | None = None,
     datums: Mapping[str, str] | None = None,
+    tolerance: float | None = None,
+    mode: str = "strict",
 ) -> CorridorLayout:
     """Load the corridor's layout: bundled indicative layers, optionally replaced.
 
@@ -956,6 +1101,10 @@ def load_layout(
         :meth:`CorridorLayout.replace`).
     datums : mapping, optional
         Layer name to the declared datum of its replacement (``"GCJ02"`` ...).
+    tolerance, mode : optional
+        Passed to every :meth:`CorridorLayout.replace`: the share of area the containment
+        checks allow, and ``"strict"`` (raise) or ``"report"`` (warn and report in
+        ``layout.reports``).
 
     Returns
     -------
@@ -1006,5 +1155,7 @@ def load_layout(
     layout = CorridorLayout(layers, sources)
     for name in ("districts", "subdistricts", "city", "axis", "cities", "corridor", "circles"):
         if name in replace:
-            layout = layout.replace(name, replace[name], datum=datums.get(name))
+            layout = layout.replace(
+                name, replace[name], datum=datums.get(name), tolerance=tolerance, mode=mode
+            )
     return layout

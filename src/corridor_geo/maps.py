@@ -55,6 +55,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ._errors import InputError
 from ._html import esc
@@ -82,6 +83,8 @@ __all__ = [
     "add_raster",
     "add_zones",
     "esc",
+    "explore_boundaries",
+    "explore_comparison",
     "explore_layout",
     "explore_object",
     "fit_to",
@@ -297,15 +300,16 @@ def _geojson_data(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, 
             props[col] = [esc(f"{v:,.4g}") if pd.notna(v) else "" for v in values]
         else:
             props[col] = [esc(v) for v in values]
-    features = []
-    for (_, row), geom in zip(props.iterrows(), frame.geometry):
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {k: row[k] for k in columns},
-                "geometry": json.loads(gpd.GeoSeries([geom]).to_json())["features"][0]["geometry"],
-            }
-        )
+    geometries = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
+    records = props.to_dict("records")
+    features = [
+        {
+            "type": "Feature",
+            "properties": {k: record[k] for k in columns},
+            "geometry": json.loads(geometry),
+        }
+        for record, geometry in zip(records, geometries)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -937,6 +941,149 @@ def add_axis_markers(m, layout, *, every_km: float = 5.0, name: str = "km marker
             ),
         ).add_to(group)
     group.add_to(m)
+    _refresh_controls(m)
+    return m
+
+
+CHANGE_COLORS = {"gained": "#1a9641", "lost": "#d7191c"}
+"""Area gained and lost between two layouts in :func:`explore_comparison`."""
+BOUNDARY_CLASS_COLORS = {
+    "agrees": "#1a9641",
+    "b_gcj02": "#d7191c",
+    "a_gcj02": "#fdae61",
+    "differs": "#2b83ba",
+}
+"""Boundary segments by class in :func:`explore_boundaries`."""
+_CLASS_LABELS = {
+    "agrees": ("一致", "agrees"),
+    "b_gcj02": ("B 似 GCJ-02 偏移", "B offset like GCJ-02"),
+    "a_gcj02": ("A 似 GCJ-02 偏移", "A offset like GCJ-02"),
+    "differs": ("其他差异", "differs otherwise"),
+}
+
+
+def explore_comparison(
+    comparison: Any,
+    *,
+    basemap: str = "osm",
+    lang: str = "both",
+    assets: str = "inline",
+    height: str | int = 600,
+    resources: Any = None,
+):
+    """A map of what changed between two layouts: area gained and lost, both corridors.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`corridor_geo.scenarios.compare`.
+    basemap, lang, assets, height
+        As :func:`explore_layout`.
+    resources : GeoDataFrame, optional
+        Points to draw on top (e.g. the resources compared).
+
+    Returns
+    -------
+    folium.Map
+        Fitted to the changed area (to the corridor when nothing changed).
+
+    Examples
+    --------
+    >>> from corridor_geo.scenarios import compare, _demo_layouts, _demo_points
+    >>> a, b = _demo_layouts()
+    >>> c = compare(a, b, resources=_demo_points(), layers="corridor", facilities=None)
+    >>> html = explore_comparison(c, basemap="blank").get_root().render()
+    >>> "gained" in html and "+2 km" in html
+    True
+    """
+    changed = getattr(comparison, "changed", None)
+    if not isinstance(changed, gpd.GeoDataFrame):
+        raise InputError("explore_comparison needs the result of corridor_geo.scenarios.compare")
+    a_name, b_name = comparison.names
+    m = new_map(basemap=basemap, assets=assets, height=height)
+    layouts = getattr(comparison, "layouts", None)
+    if layouts is not None:
+        for lay, label, dash in ((layouts[0], a_name, None), (layouts[1], b_name, "6 4")):
+            frame = _for_map(m, lay.corridor, "the corridor")
+            style = {"color": "#08306b", "weight": 2, "fillOpacity": 0.0}
+            if dash:
+                style = {**style, "color": "#6a3d9a", "dashArray": dash}
+            name = _bilingual(f"走廊 {label}", f"corridor {label}", lang)
+            _add_geojson(m, frame, name=name, fields=[], aliases=[], style=style)
+            m.corridor_geo_legend.append(("line", style["color"], name))
+    if len(changed):
+        frame = _for_map(m, changed, "the changed area")
+        fields = ["layer", "zone", "change", "area_km2", "resources"]
+        _add_geojson(
+            m,
+            frame,
+            name=_bilingual("变化区域", "changed area", lang),
+            fields=fields,
+            aliases=fields,
+            style={"weight": 1, "fillOpacity": 0.5},
+            style_column="change",
+            colors=CHANGE_COLORS,
+        )
+        for change, color in CHANGE_COLORS.items():
+            if (changed["change"] == change).any():
+                who = b_name if change == "gained" else a_name
+                m.corridor_geo_legend.append(("area", color, f"{change} (only in {who})"))
+        fit_to(m, changed)
+    elif layouts is not None:
+        fit_to(m, layouts[0].corridor)
+    if resources is not None:
+        add_points(m, resources, name=_bilingual("资源", "resources", lang), radius=3)
+    _refresh_controls(m)
+    return m
+
+
+def explore_boundaries(
+    comparison: Any,
+    *,
+    basemap: str = "osm",
+    lang: str = "both",
+    assets: str = "inline",
+    height: str | int = 600,
+):
+    """A map of a boundary comparison: each segment coloured by its class.
+
+    Green segments agree, red ones are offset as the GCJ-02 shift would move the second
+    layer (orange: the first), blue ones differ otherwise; the tooltip gives the offset,
+    its vector and the GCJ-02 displacement there.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from corridor_geo.scenarios import compare_boundaries
+    >>> sq = gpd.GeoSeries([shapely.box(500000, 4000000, 502000, 4002000)], crs=4549)
+    >>> m = explore_boundaries(compare_boundaries(sq, sq.translate(0, 30)), basemap="blank")
+    >>> "agrees" in m.get_root().render()
+    True
+    """
+    segments = getattr(comparison, "segments", None)
+    if not isinstance(segments, gpd.GeoDataFrame):
+        raise InputError(
+            "explore_boundaries needs the result of corridor_geo.scenarios.compare_boundaries"
+        )
+    m = new_map(basemap=basemap, assets=assets, height=height)
+    frame = _for_map(m, segments, "the segments")
+    fields = ["key", "class", "offset_m", "dx_m", "dy_m", "gcj02_dx_m", "gcj02_dy_m"]
+    _add_geojson(
+        m,
+        frame,
+        name=_bilingual("边界比较", "boundary comparison", lang),
+        fields=fields,
+        aliases=fields,
+        style={"weight": 4, "opacity": 0.9},
+        style_column="class",
+        colors=BOUNDARY_CLASS_COLORS,
+    )
+    for cls, color in BOUNDARY_CLASS_COLORS.items():
+        if (segments["class"] == cls).any():
+            zh, en = _CLASS_LABELS[cls]
+            m.corridor_geo_legend.append(("line", color, _bilingual(zh, en, lang)))
+    if len(segments):
+        fit_to(m, segments)
     _refresh_controls(m)
     return m
 

@@ -20,6 +20,8 @@ __all__ = [
     "CIRCLE_KINDS",
     "CITIES",
     "CORRIDOR",
+    "CORRIDOR_STOCK",
+    "CORRIDOR_STOCK_SOURCE",
     "DISTRICTS",
     "PLAN_SOURCE",
     "QINGDAO",
@@ -129,6 +131,56 @@ DISTRICTS: dict[str, tuple[str, str]] = {
     "370285": ("莱西市", "Laixi"),
 }
 """The ten county-level divisions of Qingdao with their administrative codes."""
+
+
+CORRIDOR_STOCK_SOURCE = (
+    "Qingdao's press conference of 2026-01-15 on the corridor (青岛科创大走廊): the "
+    "corridor's stock of institutions and firms as announced"
+)
+"""Where :data:`CORRIDOR_STOCK` comes from (a public figure, not in the plan)."""
+
+CORRIDOR_STOCK: dict[str, dict[str, object]] = {
+    "university": {"count": 8, "name_zh": "高校", "name_en": "universities"},
+    "national_lab": {"count": 1, "name_zh": "国家实验室", "name_en": "national laboratory"},
+    "state_key_lab": {
+        "count": 8,
+        "name_zh": "全国重点实验室",
+        "name_en": "state key laboratories",
+    },
+    "mfg_innovation_center": {
+        "count": 2,
+        "name_zh": "国家制造业创新中心",
+        "name_en": "national manufacturing innovation centres",
+    },
+    "research_institute": {
+        "count": 14,
+        "name_zh": "省级以上科研院所",
+        "name_en": "research institutes of provincial level or above",
+    },
+    "new_rd_institution": {
+        "count": 21,
+        "name_zh": "省级新型研发机构",
+        "name_en": "provincial new-type R&D institutions",
+    },
+    "listed_company": {"count": 20, "name_zh": "上市公司", "name_en": "listed companies"},
+    "high_tech_enterprise": {
+        "count": 998,
+        "name_zh": "高新技术企业",
+        "name_en": "high-tech enterprises",
+    },
+    "specialised_sme": {
+        "count": 25,
+        "name_zh": "专精特新“小巨人”",
+        "name_en": "specialised 'little giant' firms",
+    },
+}
+"""The corridor's stock of institutions and firms as the city published it on 2026-01-15.
+
+Keyed by the category of the registry (``data/indicators/categories.csv``) the count
+belongs to; ``name_zh``/``name_en`` say what the city counted, which can be narrower than
+the category (``research_institute``: provincial level or above; ``specialised_sme``: the
+national "little giants" only).  Public validation figures, not plan targets: the report
+compares the bundled institution register with them (:data:`CORRIDOR_STOCK_SOURCE`)."""
 
 
 def official_figures() -> pd.DataFrame:

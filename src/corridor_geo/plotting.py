@@ -1,4 +1,4 @@
-"""Static figures with matplotlib: layout, axis strip chart, targets, density, isochrones, sweeps.
+"""Static figures with matplotlib: layout map, axis strip chart, targets, density, isochrones.
 
 Maps are drawn in :data:`corridor_geo.crs.ANALYSIS_CRS` (EPSG:4549, metres), so the scale
 bar is true; the north arrow points to true north (grid and true north differ by the
@@ -46,6 +46,8 @@ __all__ = [
     "plot_density",
     "plot_isochrones",
     "plot_layout",
+    "plot_monitoring",
+    "plot_spillover",
     "plot_targets",
     "save_figure",
 ]
@@ -713,6 +715,204 @@ def plot_targets(
         or _label("2027年目标 (黑线)", "2027 targets (black line)", lang).replace("\n", " · "),
         **font,
     )
+    return fig
+
+
+PROJECTION_STYLES = {"linear": ("#1f78b4", "--"), "cagr": ("#e66101", ":")}
+"""Colour and line style of each projection method in :func:`plot_monitoring`."""
+
+
+def plot_monitoring(
+    monitoring: Any,
+    *,
+    keys: Sequence[str] | None = None,
+    zone: tuple[str, str] | None = None,
+    lang: str = "zh",
+    figsize: tuple[float, float] | None = None,
+    title: str | None = None,
+):
+    """The plan's indicators year by year, their projections to 2027 and the targets.
+
+    One panel per indicator: the observed values (dots), the trend of each projection
+    method (:data:`PROJECTION_STYLES`: linear least squares over the years observed,
+    compound growth from the last year) up to the target year, and the level to reach
+    (black line; for growth targets the base value times 1 + growth, the base value
+    dotted).  Shares are drawn in %.
+
+    Parameters
+    ----------
+    monitoring : Monitoring
+        From :func:`corridor_geo.monitoring.monitor`.
+    keys : sequence of str, optional
+        Indicators (target keys) to draw; all by default.
+    zone : (layer, zone), optional
+        The zone to draw, e.g. ``("cities", "ocean")``; by default each target's own zone.
+    lang : {"zh", "en", "both"}
+    figsize : (width, height), optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from corridor_geo.monitoring import monitor, _demo_snapshots
+    >>> m = monitor(_demo_snapshots(), layers=["corridor"])
+    >>> fig = plot_monitoring(m, lang="en")
+    >>> len([ax for ax in fig.axes if ax.get_visible()])  # the four targets of the plan
+    4
+    """
+    table = getattr(monitoring, "table", None)
+    projection = getattr(monitoring, "projection", None)
+    if not isinstance(table, pd.DataFrame) or not isinstance(projection, pd.DataFrame):
+        raise InputError("plot_monitoring needs the result of corridor_geo.monitoring.monitor")
+    lang = _resolve_lang(lang)
+    font = _font_kwargs(lang)
+    all_keys = list(dict.fromkeys(table["key"]))
+    chosen = all_keys if keys is None else list(keys)
+    unknown = [k for k in chosen if k not in all_keys]
+    if unknown:
+        raise InputError(f"no indicator {unknown} in the monitoring; it has {all_keys}")
+    plt = _pyplot()
+    n = len(chosen)
+    cols = 2 if n > 1 else 1
+    nrows = math.ceil(n / cols)
+    fig, axes = plt.subplots(
+        nrows, cols, figsize=figsize or (6.2 * cols, 3.6 * nrows), squeeze=False
+    )
+    target_year = int(monitoring.target_year)
+    for ax, key in zip(axes.ravel(), chosen):
+        rows = table.loc[table["key"] == key]
+        if zone is None:
+            own = rows.loc[rows["target"].notna()]
+            layer, zone_id = (
+                (own["layer"].iloc[0], own["zone"].iloc[0])
+                if len(own)
+                else (rows["layer"].iloc[0], rows["zone"].iloc[0])
+            )
+        else:
+            layer, zone_id = zone
+        here = rows.loc[(rows["layer"] == layer) & (rows["zone"] == str(zone_id))]
+        if here.empty:
+            raise InputError(f"no zone {layer}:{zone_id} in the monitoring")
+        first = here.iloc[0]
+        scale = 100.0 if first["unit"] == "share" else 1.0
+        years = here["year"].to_numpy(float)
+        ax.plot(years, here["value"].to_numpy(float) * scale, "o-", color="black", lw=1.2,
+                label=_label("观测", "observed", lang).replace("\n", " / "))  # fmt: skip
+        proj = projection.loc[
+            (projection["key"] == key)
+            & (projection["layer"] == layer)
+            & (projection["zone"] == str(zone_id))
+        ]
+        for p in proj.itertuples():
+            color, style = PROJECTION_STYLES.get(p.method, ("#555555", "-."))
+            if p.status != "ok":
+                continue
+            if p.method == "linear":
+                t = np.linspace(p.first_year, target_year, 50)
+                v = p.intercept + p.rate * t
+            else:
+                t = np.linspace(p.last_year, target_year, 50)
+                v = p.last_value * (1.0 + p.rate) ** (t - p.last_year)
+            ax.plot(t, v * scale, style, color=color, lw=1.4, label=str(p.method))
+            ax.plot([target_year], [p.projected * scale], "s", color=color, ms=5)
+        goal = here["target_value"].dropna()
+        if len(goal):
+            ax.axhline(float(goal.iloc[0]) * scale, color="black", lw=1.6,
+                       label=_label("目标", "target", lang).replace("\n", " / "))  # fmt: skip
+            if first["kind"] == "growth" and np.isfinite(first["base_value"]):
+                ax.axhline(float(first["base_value"]) * scale, color="#777777", lw=0.8, ls=":")
+        ax.axvline(target_year, color="#999999", lw=0.8)
+        zname = _label(first["zone_zh"], first["zone_en"], lang).replace("\n", " / ")
+        name = _label(first["name_zh"], first["name_en"], lang).replace("\n", " / ")
+        ax.set_title(f"{zname}: {name}", fontsize=8, wrap=True, **font)
+        ax.set_ylabel("%" if scale == 100.0 else str(first["unit"]), fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        prop = {"size": 7, **({"family": font["fontfamily"]} if font else {})}
+        ax.legend(loc="best", prop=prop)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, **font)
+    fig.tight_layout()
+    return fig
+
+
+def plot_spillover(
+    table: pd.DataFrame,
+    *,
+    layer: str | None = None,
+    top: int = 10,
+    lang: str = "zh",
+    figsize: tuple[float, float] = (8, 4),
+    title: str | None = None,
+):
+    """Spillover potential of the top zones under every decay setting of a sweep.
+
+    One line per zone (the ``top`` zones by mean share), the share of the total
+    potential it receives against the decay parameter, one panel per decay kind: how
+    robust the ranking of the districts is to the choice of decay.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`corridor_geo.spillover.spillover_sweep` (columns ``decay``, ``beta``,
+        ``layer``, ``zone``, ``name_zh``, ``name_en``, ``share``).
+    layer : str, optional
+        The zone layer to draw (the first one of the table by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"decay": ["power"] * 4, "beta": [1.0, 1.0, 2.0, 2.0],
+    ...                   "layer": ["districts"] * 4, "zone": ["a", "b", "a", "b"],
+    ...                   "name_zh": ["甲", "乙", "甲", "乙"], "name_en": ["A", "B", "A", "B"],
+    ...                   "share": [0.6, 0.4, 0.8, 0.2]})
+    >>> len(plot_spillover(t, lang="en").axes[0].lines)
+    2
+    """
+    for col in ("decay", "beta", "layer", "zone", "name_zh", "name_en", "share"):
+        if col not in table.columns:
+            raise InputError(
+                f"the table has no column {col!r} (use corridor_geo.spillover.spillover_sweep)"
+            )
+    lang = _resolve_lang(lang)
+    font = _font_kwargs(lang)
+    layer = table["layer"].iloc[0] if layer is None else layer
+    rows = table.loc[table["layer"] == layer]
+    if rows.empty:
+        raise InputError(f"no zone layer {layer!r} in the table")
+    kinds = list(dict.fromkeys(rows["decay"]))
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(kinds), figsize=figsize, squeeze=False)
+    best = rows.groupby("zone")["share"].mean().sort_values(ascending=False).index[:top]
+    for ax, kind in zip(axes[0], kinds):
+        part = rows.loc[(rows["decay"] == kind) & rows["zone"].isin(best)]
+        for _zone_id, z in part.groupby("zone", sort=False):
+            z = z.sort_values("beta")
+            label = _label(z["name_zh"].iloc[0], z["name_en"].iloc[0], lang).replace("\n", " ")
+            ax.plot(z["beta"], z["share"] * 100, "o-", ms=3, lw=1, label=label)
+        ax.set_xlabel("β", fontsize=8)
+        ax.set_ylabel("%", fontsize=8)
+        ax.set_title(str(kind), fontsize=9)
+        ax.grid(alpha=0.3)
+    prop = {"size": 6, **({"family": font["fontfamily"]} if font else {})}
+    axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), prop=prop)
+    fig.suptitle(
+        title
+        or _label("辐射带动潜力占比", "share of the spillover potential", lang).replace(
+            "\n", " · "
+        ),
+        **font,
+    )
+    fig.tight_layout()
     return fig
 
 

@@ -543,8 +543,10 @@ def institution_register() -> ResourceTable:
     point marks (``position_of``: a campus point, a host campus, a metro station used as
     a proxy), an honest ``accuracy_m`` (a radius: campus size, kilometres for town-level
     proxies), ``position_source``, ``identity_source`` and ``founded`` where a source
-    gives it.  Coverage against the city's published counts, and what is known but not
-    placed, are in ``corridor_geo.datasets.get_path("register/SOURCES.md")``.
+    gives it.  Coverage against the city's published counts is in
+    ``corridor_geo.datasets.get_path("register/SOURCES.md")``; the institutions known but
+    not placed (no citable position), with their sources, are listed in
+    ``datasets.get_path("register/known_not_placed.csv")``.
 
     Returns
     -------

@@ -42,6 +42,9 @@ EPILOG = """examples:
   corridor-geo layout --out corridor-output
   corridor-geo layout --out out --crs EPSG:4549 --format shp
   corridor-geo layout --out out --replace cities=cities.gpkg --layer-datum cities=GCJ02
+  corridor-geo monitor --snapshot 2024=labs_2024.csv --snapshot 2025=labs.csv --datum GCJ02 --out m
+  corridor-geo compare --resources labs.csv --datum GCJ02 --buffer 1000 --out c
+  corridor-geo spillover --resources labs.csv --datum GCJ02 --out s
 """
 
 

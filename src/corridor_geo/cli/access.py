@@ -181,7 +181,7 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
         )
         return G, f"OpenStreetMap file {Path(args.osm).name} ({args.network_type})"
     if args.graphml:
-        G = read_graph_file(args.graphml)
+        G = network.graph_from_graphml(args.graphml)
         if args.largest_component:
             G = network.largest_component(G)
         return G, f"GraphML file {Path(args.graphml).name}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import re
 from pathlib import Path
@@ -65,6 +66,21 @@ def _to_number(value: Any) -> Any:
     return value
 
 
+def _number(value: Any, what: str) -> float:
+    """A finite float from a GraphML attribute, or an error naming the node or edge."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise InputError(
+            f"{what}={value!r}, not a finite number: fix the file (OSMnx GraphML keeps "
+            "length in metres and travel_time in seconds), or remove the attribute and "
+            "derive it (corridor_geo.network.add_travel_times)"
+        )
+    return number
+
+
 def graph_from_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     """Read a GraphML road graph saved by OSMnx (``ox.save_graphml``) or by us.
 
@@ -117,7 +133,7 @@ def graph_from_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         attrs = {}
         for k, v in data.items():
             if k in _FLOAT_NODE:
-                attrs[k] = float(v)
+                attrs[k] = _number(v, f"{path.name}: node {n} has {k}")
             elif k in ("street_count", "osmid"):
                 attrs[k] = _to_number(v)
             else:
@@ -129,7 +145,7 @@ def graph_from_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         attrs = {}
         for k, val in data.items():
             if k in _FLOAT_EDGE:
-                attrs[k] = float(val)
+                attrs[k] = _number(val, f"{path.name}: edge {u}->{v} has {k}")
             elif k in _BOOL:
                 attrs[k] = _to_bool(val)
             elif k == "geometry" and isinstance(val, str):
