@@ -464,7 +464,13 @@ def test_builders_are_not_imported_at_run_time():
 @pytest.mark.parametrize(
     "name", ["axis_from_control_points", "cities_from_axis", "circles_from_sites"]
 )
-def test_old_builder_names_warn_and_resolve_to_the_script(layout_builders, name):
+def test_old_builder_names_warn_and_resolve_to_the_script(layout_builders, name, monkeypatch):
+    # Point the shim at this checkout's script, so the test holds for an installed
+    # (non-editable) package too, where the package cannot see the source tree.
+    from pathlib import Path
+
+    monkeypatch.setattr(lay_mod, "_BUILDERS_FILE", Path(layout_builders.__file__).resolve())
+    monkeypatch.setattr(lay_mod, "_builders_module", None)
     with pytest.warns(FutureWarning, match=rf"corridor_geo\.layout\.{name} has moved to scripts"):
         old = getattr(lay_mod, name)
     assert old is getattr(layout_builders, name)

@@ -36,12 +36,13 @@ def test_default_report_files_and_sections(default_report):
         "6. Density",
         "7. Along Binhai Avenue",
         "8. Accessibility along Binhai Avenue",
+        "9. Metro and walking to Binhai Avenue",
         "Data and provenance",
     ]
     assert rep.keys == report.default_sections()
     assert rep.problems == {} and rep.failed_checks == []
     page = rep.html_path.read_text(encoding="utf-8")
-    assert page.count("<section") == 9
+    assert page.count("<section") == 10
     assert "synthetic data" in page and "schematic network" in page  # inputs labelled
     # Real data where they exist, labelled as real; the synthetic set only in the four
     # sections no open data covers, and labelled there.

@@ -1184,6 +1184,7 @@ DEFAULT_BASE_SEED = 2024
 KDE_BANDWIDTH_M = 1000.0
 KDE_CELL_M = 100.0
 ISOCHRONE_MINUTES = (5, 10, 15)
+TRANSIT_MINUTES = (15, 30)
 ISOCHRONE_BUFFER_M = 50.0  # streets of a real network; the schematic lattice uses 250 m
 
 
@@ -1713,6 +1714,63 @@ def section_catchment(ctx: ReportContext) -> Section:
     )
 
 
+def section_transit(ctx: ReportContext) -> Section:
+    """Metro and walking: the share of each city within T minutes of Binhai Avenue."""
+    from .transit import transit_access_by_city
+
+    inputs = ctx.resources()
+    bands = TRANSIT_MINUTES
+    table = transit_access_by_city(ctx.layout, cutoffs=bands, resources=inputs.current)
+    credit = str(table.attrs.get("attribution", "")).strip()
+    summary = table.attrs.get("summary", {})
+    not_routed = summary.get("resources", {}).get("not_routed", 0)
+    cols = [
+        c
+        for c in (
+            "city",
+            "city_en",
+            "minutes",
+            "area_km2",
+            "area_within_km2",
+            "area_share",
+            "resources",
+            "resources_within",
+            "resources_share",
+        )
+        if c in table.columns
+    ]
+    body = (
+        inputs.banner
+        + "<p>"
+        + esc(
+            ctx.tr(
+                f"Every place of each city (a 100 m grid) and every resource timed to the "
+                f"nearest metro station on Binhai Avenue by walking and metro, on the bundled "
+                f"metro network: {table.attrs.get('network', '')}. Targets: "
+                f"{table.attrs.get('targets', '')}.",
+                f"按100米网格计算各城每处及每项资源经步行与地铁到达滨海大道沿线地铁站的时间"
+                f"（内置地铁网络：{table.attrs.get('network', '')}）。",
+            )
+        )
+        + (
+            f" {not_routed} resources could not be routed (listed in the table)."
+            if not_routed
+            else ""
+        )
+        + "</p>"
+        + table_html(
+            _rounded(
+                table[cols],
+                pct=("area_share", "resources_share"),
+                digits={"area_km2": 2, "area_within_km2": 2},
+            ),
+            lang=ctx.lang,
+        )
+        + f'<p class="note">{esc(credit)}</p>'
+    )
+    return Section("transit", "", body, {"by_city": pd.DataFrame(table)}, credits=(credit,))
+
+
 def section_monitoring(ctx: ReportContext) -> Section:
     """Every plan indicator year by year, the trend and the projection to 2027."""
     from .monitoring import monitor
@@ -1828,6 +1886,13 @@ SECTIONS: dict[str, SectionSpec] = {
         needs=("layout", "resources", "graph", "facilities"),
         data="the caller's resources and network, else synthetic and schematic",
     ),
+    "transit": SectionSpec(
+        section_transit,
+        "Metro and walking to Binhai Avenue",
+        "地铁与步行至滨海大道",
+        needs=("layout", "resources"),
+        data="real: bundled metro network (CC BY 4.0); the caller's resources, else synthetic",
+    ),
     "catchment": SectionSpec(
         section_catchment,
         "Catchments of the facilities",
@@ -1879,9 +1944,7 @@ def default_sections() -> list[str]:
     ['layout', 'metro', 'register', 'subdistricts']
     """
     return [
-        k
-        for k, s in SECTIONS.items()
-        if s.default and all(n in BUILTIN_INPUTS for n in s.needs)
+        k for k, s in SECTIONS.items() if s.default and all(n in BUILTIN_INPUTS for n in s.needs)
     ]
 
 

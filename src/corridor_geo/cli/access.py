@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .._errors import CorridorGeoError, InputError
+from .._errors import CorridorGeoError
 from . import _common as common
 
 ORDER = 30
@@ -199,33 +199,6 @@ def _load_graph(args: argparse.Namespace, layout: Any) -> tuple[Any, str]:
         f"streets at {G.graph['local_kph']:g} km/h; load a real network with --osm or "
         "--network osm)"
     )
-
-
-def read_graph_file(path: str) -> Any:
-    """A GraphML road graph, or one clear error naming the file and the attribute."""
-    from .. import network
-
-    name = Path(path).name
-    try:
-        G = network.graph_from_graphml(path)
-    except CorridorGeoError:
-        raise
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(
-            f"cannot read the road graph {name}: {' '.join(str(exc).split())} (OSMnx "
-            "GraphML: length in metres and travel_time in seconds must be numbers)"
-        ) from exc
-    for u, v, data in G.edges(data=True):
-        for key in ("length", "travel_time", "speed_kph"):
-            value = data.get(key)
-            if value is not None and (
-                not isinstance(value, (int, float)) or isinstance(value, bool) or value != value
-            ):
-                raise InputError(
-                    f"{name}: edge {u}->{v} has {key}={value!r}, not a number; fix the file, "
-                    f"or remove {key} and corridor_geo derives it"
-                )
-    return G
 
 
 def _minutes(text: str, option: str = "--isochrones") -> list[float]:

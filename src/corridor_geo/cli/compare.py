@@ -210,9 +210,9 @@ def run(args: argparse.Namespace) -> int:
         facilities = read_facilities(args.facilities, datum=args.facilities_datum, layout=layout_a)
     G = None
     if args.graphml:
-        from .access import read_graph_file
+        from ..network import graph_from_graphml
 
-        G = read_graph_file(args.graphml)
+        G = graph_from_graphml(args.graphml)
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
     c = compare(
         layout_a,

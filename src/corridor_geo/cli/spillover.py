@@ -88,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
     res = common.read(args, layout=layout)
     G = None
     if args.graphml:
-        from .access import read_graph_file
+        from ..network import graph_from_graphml
 
-        G = read_graph_file(args.graphml)
+        G = graph_from_graphml(args.graphml)
     layers = [s.strip() for s in args.layers.split(",") if s.strip()]
     table = spillover_sweep(
         res,
