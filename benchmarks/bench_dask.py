@@ -188,8 +188,7 @@ def _settings(sweep: bool, smoke: bool) -> list[dict]:
         ]
     runs = [dict(HEADLINE), dict(BASELINE)]
     if sweep:
-        for rg in (2, 4):
-            runs.append({**HEADLINE, "row_groups": rg})
+        # A path is read one file per partition (row_groups applies to frames only).
         for rg in (1, 4):
             runs.append(
                 {
