@@ -193,6 +193,23 @@ def test_every_kind_of_layer_gets_its_style(layout):
     assert _styles.layer_style("cities", empty) is None
 
 
+def test_metro_lines_keep_their_own_colours():
+    from corridor_geo.metro import metro_lines
+
+    lines = metro_lines()
+    style = _styles.layer_style("metro_lines", lines)
+    assert style.renderer == "categorized" and style.column == "colour"
+    drawn = {c.value: (c.symbol.stroke, c.label) for c in style.classes}
+    # One class per colour, drawn in that colour; Line 11 in the operator's blue.
+    assert set(drawn) == set(lines["colour"])
+    assert all(stroke == value for value, (stroke, _) in drawn.items())
+    row = lines[lines["name_zh"] == "蓝谷快线"].iloc[0]
+    assert drawn[row["colour"]][1] == "蓝谷快线 Blue Valley Express (Line 11)"
+    # A colour column that is not all colours falls back to one grey symbol.
+    odd = lines.assign(colour=["blue", *lines["colour"].iloc[1:]])
+    assert _styles.layer_style("metro_lines", odd).renderer == "single"
+
+
 # --- in a real QGIS --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def qgis_seen(styled_report, tmp_path_factory):

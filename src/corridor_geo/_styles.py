@@ -283,6 +283,16 @@ def _registry_labels() -> dict[str, str]:
     return {k: f"{zh} {en}".strip() for k, zh, en in zip(table.key, table.name_zh, table.name_en)}
 
 
+def _colour_column(frame: Any) -> str | None:
+    """The ``colour``/``color`` column when every value in it is a ``#rrggbb`` colour."""
+    for column in ("colour", "color"):
+        if column in frame.columns:
+            values = frame[column].dropna().astype(str)
+            if len(values) and values.str.fullmatch(r"#[0-9A-Fa-f]{6}").all():
+                return column
+    return None
+
+
 def _categorized(
     name: str, frame: Any, kind: str, column: str, colors: Mapping[str, str], labels, base
 ) -> LayerStyle:
@@ -413,6 +423,12 @@ def layer_style(name: str, frame: Any) -> LayerStyle | None:
         symbol = replace(_leaflet_symbol("marker", base, POINT_COLOR), size=5.0)
         return LayerStyle(name, name, "single", symbol=symbol, rank=90)
     if kind == "line":
+        column = _colour_column(frame)
+        if column is not None:  # lines that carry their own colours (metro lines)
+            colors = {str(v): str(v) for v in frame[column].dropna()}
+            labels = _labels(frame, column, "name_zh", "name_en")
+            style = _categorized(name, frame, kind, column, colors, labels, {"weight": 3})
+            return replace(style, rank=70)
         return LayerStyle(name, name, "single", symbol=Symbol("line", "#3f3f3f", 2.0), rank=70)
     # Any other polygons: outlines only, never hiding what lies beneath.
     return LayerStyle(name, name, "single", symbol=Symbol("fill", "#555555", 1.2), rank=30)
