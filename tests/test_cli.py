@@ -96,3 +96,76 @@ def test_version_and_help_from_the_console_script():
         [sys.executable, "-m", "corridor_geo.cli", "--help"], capture_output=True, text=True
     )
     assert "layout" in helped.stdout and "examples:" in helped.stdout
+
+
+# --- a replacement that fails its checks: refused, or used and reported -----------------
+@pytest.fixture
+def grown_cities(layout, tmp_path):
+    """The three cities scaled by 5 % about their centroids: outside their districts."""
+    from shapely import affinity
+
+    cities = layout.cities[["key", "name_zh", "geometry"]].copy()
+    cities["geometry"] = [affinity.scale(g, 1.05, 1.05) for g in cities.geometry]
+    path = tmp_path / "grown_cities.gpkg"
+    cities.to_file(path)
+    return path, cities
+
+
+def test_failing_replacement_is_refused_with_the_way_out(grown_cities, tmp_path, capsys):
+    path, _ = grown_cities
+    assert cli.main(["layout", "--out", str(tmp_path / "o"), "--replace", f"cities={path}"]) == 2
+    err = capsys.readouterr().err
+    assert "outside its district" in err and "--replace-mode report" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "o").exists()
+
+
+def test_replace_mode_report_uses_the_layer_and_writes_its_checks(grown_cities, tmp_path, capsys):
+    from pyproj import Geod
+
+    path, cities = grown_cities
+    out = tmp_path / "o"
+    argv = ["layout", "--out", str(out), "--replace", f"cities={path}", "--quiet"]
+    # exit 1: the grown cities no longer match the plan's areas
+    assert cli.main([*argv, "--replace-mode", "report"]) == 1
+    assert "warning: the cities layer was replaced in report mode" in capsys.readouterr().err
+    written = gpd.read_file(out / "corridor_layout.gpkg", layer="cities")
+    got, given = written.set_index("key").geometry, cities.set_index("key").geometry
+    assert got.geom_equals_exact(given.loc[got.index], tolerance=1e-7).all()
+    checks = pd.read_csv(out / "replace_cities.csv", encoding="utf-8-sig")
+    failed = checks[~checks["passed"]]
+    assert {"inside its district", "no overlaps", "area"} <= set(failed["check"])
+    # The measured area is the replacement's own geodesic area (an independent oracle).
+    geod = Geod(ellps="WGS84")
+    ocean = cities.set_index("key").geometry["ocean"]
+    expected = abs(geod.geometry_area_perimeter(ocean)[0]) / 1e6
+    row = checks[(checks["check"] == "area") & checks["subject"].str.startswith("海洋科技城")]
+    assert float(row["measured"].iloc[0]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_replace_tolerance_admits_a_looser_layer_and_is_checked(grown_cities, tmp_path, capsys):
+    path, _ = grown_cities
+    base = ["layout", "--replace", f"cities={path}", "--quiet"]
+    # 6.8 % of 青年科创城 lies outside 李沧区: a 10 % tolerance admits it, 5 % does not.
+    assert cli.main([*base, "--out", str(tmp_path / "a"), "--replace-tolerance", "0.05"]) == 2
+    assert "青年科创城 lies 6.8% outside" in capsys.readouterr().err
+    code = cli.main([*base, "--out", str(tmp_path / "b"), "--replace-tolerance", "0.1"])
+    assert code == 1 and not (tmp_path / "b" / "replace_cities.csv").exists()
+    assert "warning: the layout differs from the plan's official figures" in (
+        capsys.readouterr().err
+    )
+    for bad in ("nan", "1", "-0.1"):
+        assert cli.main([*base, "--out", str(tmp_path / "c"), "--replace-tolerance", bad]) == 2
+        assert "--replace-tolerance must be a share of area" in capsys.readouterr().err
+
+
+def test_report_shows_a_layer_replaced_in_report_mode(grown_cities, tmp_path):
+    from corridor_geo import load_layout, report
+
+    path, _ = grown_cities
+    with pytest.warns(Warning, match="replaced in report mode"):
+        layout = load_layout(replace={"cities": path}, mode="report")
+    rep = report.build_report(tmp_path / "r", layout=layout, sections=["layout"])
+    table = pd.read_csv(rep.tables["layout_replace_cities"], encoding="utf-8-sig")
+    assert (~table["passed"]).sum() >= 4
+    page = rep.html_path.read_text(encoding="utf-8")
+    assert "replaced in report mode" in page and "layout_replace_cities.csv" in page

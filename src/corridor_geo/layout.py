@@ -342,7 +342,14 @@ class CorridorLayout:
         reports = {k: v for k, v in self.reports.items() if k != name}
         new = CorridorLayout(layers, sources, reports)
         if mode == "strict":
-            new._check(raise_structural=True, tolerance=tol)
+            try:
+                new._check(raise_structural=True, tolerance=tol)
+            except LayoutError as exc:
+                raise LayoutError(
+                    f"{exc}. To use this {name} layer anyway, with its checks reported: "
+                    "mode='report' (--replace-mode report on the command line); to allow "
+                    "more area outside: tolerance=SHARE (--replace-tolerance SHARE)"
+                ) from None
             return new
         checks = new._check(raise_structural=False, tolerance=tol)
         report = _replace_report(checks, boundary, name)

@@ -471,7 +471,18 @@ def section_layout(ctx: ReportContext) -> Section:
         name: layout[name]
         for name in ("corridor", "cities", "circles", "axis", "districts", "city")
     }
-    return Section("layout", "", body, {"validation": table}, layers)
+    tables = {"validation": table}
+    for name, checks in layout.reports.items():  # replacements made in report mode
+        failed = checks[~checks["passed"].astype(bool)] if "passed" in checks else checks
+        body += (
+            f"<h3>{esc(ctx.tr('Replaced layer', '替换图层'))}: {esc(name)}</h3>"
+            f"<p>The <code>{esc(name)}</code> layer was replaced in report mode: it is used "
+            f"although {len(failed)} of its {len(checks)} checks failed; the failed ones "
+            f"are below, all of them in <code>tables/layout_replace_{esc(name)}.csv</code>."
+            "</p>" + table_html(failed, passed_column="passed", lang=ctx.lang)
+        )
+        tables[f"replace_{name}"] = checks
+    return Section("layout", "", body, tables, layers)
 
 
 def _university_check(ctx: ReportContext) -> dict[str, Any]:

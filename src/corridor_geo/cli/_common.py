@@ -243,6 +243,21 @@ def add_layout_arguments(p: argparse.ArgumentParser, *, datum_alias: bool = Fals
         metavar="LAYER=DATUM",
         help="declare the datum of a --replace file: WGS84, CGCS2000, GCJ02 or BD09",
     )
+    p.add_argument(
+        "--replace-mode",
+        choices=("strict", "report"),
+        default="strict",
+        help="strict (default): a --replace file that fails a structural check (a city "
+        "outside its district, overlapping cities...) is refused; report: it is used, with "
+        "a warning, and its checks are written as replace_LAYER.csv (layout, report)",
+    )
+    p.add_argument(
+        "--replace-tolerance",
+        type=float,
+        metavar="SHARE",
+        help="share of area the containment checks of a --replace file allow "
+        "(default 0.001, i.e. 0.1 %%)",
+    )
 
 
 def layout_from_args(args: argparse.Namespace):
@@ -263,7 +278,17 @@ def layout_from_args(args: argparse.Namespace):
             raise CorridorGeoError(f"--replace {name}: no such file {path!r}")
         check_vector_file(path, f"--replace {name}")
     datums = key_value_pairs(args.layer_datum, "--layer-datum")
-    return load_layout(replace=replace, datums=datums)
+    tolerance = getattr(args, "replace_tolerance", None)
+    if tolerance is not None and not 0 <= tolerance < 1:  # also refuses nan
+        raise CorridorGeoError(
+            f"--replace-tolerance must be a share of area in [0, 1), got {tolerance!r}"
+        )
+    return load_layout(
+        replace=replace,
+        datums=datums,
+        tolerance=tolerance,
+        mode=getattr(args, "replace_mode", "strict"),
+    )
 
 
 def check_vector_file(path: str, what: str) -> None:

@@ -55,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
                 table, out / "validation.csv", neutralize_formulas=not args.keep_formulas
             )
         )
+        for name, checks in layout.reports.items():  # --replace-mode report
+            written.append(
+                write_table_atomic(
+                    checks, out / f"replace_{name}.csv", neutralize_formulas=not args.keep_formulas
+                )
+            )
     if not args.quiet:
         print(layout.summary())
         print()
