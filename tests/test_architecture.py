@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "datasets": 0,
     "crs": 0,
     "_metric": 0,
+    "_text": 0,
     # 1 model: the layout and the one reader
     "layout": 1,
     "_validate": 1,

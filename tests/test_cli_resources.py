@@ -146,3 +146,83 @@ def test_density_and_coverage_write_in_the_asked_crs(tmp_path):
         == 0
     )
     assert gpd.read_file(out2 / "coverage.gpkg", layer="coverage").crs.to_epsg() == 4549
+
+
+# --------------------------------------------------------------------------------------
+# Reader options and messages as the command line spells them
+# --------------------------------------------------------------------------------------
+LABS = {"ouc": (120.49547, 36.16504), "sdu": (120.67858, 36.36898), "qust": (120.48893, 36.11868)}
+
+
+def _swapped_csv(tmp_path) -> Path:
+    rows = [f"{n},高校,{lat},{lon}" for n, (lon, lat) in LABS.items()]
+    path = tmp_path / "labs_swapped.csv"
+    path.write_text("名称,类别,经度,纬度\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_swapped_columns_name_the_flag_and_the_flag_fixes_them(tmp_path, capsys):
+    path = _swapped_csv(tmp_path)
+    assert main(["share", str(path), "--datum", "WGS84", "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "none of the 3 rows of labs_swapped.csv was accepted" in err
+    assert "(swap the columns or pass --fix-swapped)" in err and "fix_swapped=True" not in err
+    out = tmp_path / "b"
+    rc = main(["share", str(path), "--datum", "WGS84", "--fix-swapped", "--out", str(out)])
+    assert rc == 0
+    assert "3 rows had longitude and latitude swapped; fixed" in capsys.readouterr().out
+    share = pd.read_csv(out / "share_of_city.csv", encoding="utf-8-sig")
+    all_rows = share.loc[(share["layer"] == "corridor") & (share["category"] == "ALL")]
+    assert all_rows["city_count"].tolist() == [3]
+    assert pd.read_csv(out / "rejected.csv", encoding="utf-8-sig").empty
+
+
+def test_the_python_reader_keeps_the_keyword_spelling(tmp_path):
+    from corridor_geo import read_resources
+
+    res = read_resources(_swapped_csv(tmp_path), datum="WGS84")
+    assert set(res.rejected["reason"]) == {
+        "outside Qingdao; latitude and longitude look swapped "
+        "(swap the columns or pass fix_swapped=True)"
+    }
+    fixed = read_resources(_swapped_csv(tmp_path), datum="WGS84", fix_swapped=True)
+    lon = dict(zip(fixed.accepted["name"], fixed.accepted.geometry.x))
+    assert lon == pytest.approx({n: xy[0] for n, xy in LABS.items()}, abs=1e-12)
+
+
+def test_a_datum_contradicting_a_projected_file_is_one_line_with_the_flag(tmp_path, capsys):
+    pts = gpd.GeoDataFrame(
+        {"name": list(LABS), "category": ["高校"] * 3},
+        geometry=gpd.points_from_xy(*zip(*LABS.values())),
+        crs=4326,
+    )
+    path = tmp_path / "labs_3857.geojson"
+    pts.to_crs(3857).to_file(path)
+    assert main(["share", str(path), "--datum", "GCJ02", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "labs_3857.geojson has its own CRS, WGS 84 / Pseudo-Mercator (EPSG:3857)" in err[0]
+    assert "leave out --datum GCJ02" in err[0] and "ogr2ogr -a_srs EPSG:4326" in err[0]
+    assert "datum='GCJ02'" not in err[0] and "outside Qingdao" not in err[0]
+    assert main(["share", str(path), "--out", str(tmp_path / "y"), "--quiet"]) == 0
+    share = pd.read_csv(tmp_path / "y" / "share_of_city.csv", encoding="utf-8-sig")
+    all_rows = share.loc[(share["layer"] == "corridor") & (share["category"] == "ALL")]
+    assert all_rows["city_count"].tolist() == [3]
+
+
+def test_a_header_row_past_the_end_says_the_files_row_count(tmp_path, capsys):
+    rows = "".join(f"p{i},高校,{120.49 + i * 1e-4},36.165\n" for i in range(60))
+    path = tmp_path / "labs.csv"
+    path.write_text("名称,类别,lon,lat\n" + rows, encoding="utf-8")
+    argv = ["share", str(path), "--datum", "WGS84", "--header-row", "99", "--out", "x"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--header-row 99: labs.csv has 61 row(s)" in err and "from 1 to 61" in err
+
+
+def test_spillover_help_explains_every_option(capsys):
+    assert main(["spillover", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--centroid {geometric,population} where each zone sits" in text
+    assert "--population-column COLUMN column of head counts" in text
+    assert "--fix-swapped swap longitude and latitude" in text

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import corridor_geo as cg
 from corridor_geo import crs
-from corridor_geo._errors import DatumMislabelWarning, InputError, LayoutError
+from corridor_geo._errors import CRSError, DatumMislabelWarning, InputError, LayoutError
 from corridor_geo._readers import coordinate_role, decode_text, sniff_delimiter
 from corridor_geo._validate import check_gcj02_mislabel
 
@@ -105,6 +105,74 @@ def test_title_rows_above_the_header_are_skipped(tmp_path):
     assert len(cg.read_points(csv, datum="WGS84").accepted) == 1
     explicit = cg.read_points(csv, datum="WGS84", header_row=2)  # blank lines are not rows
     assert explicit.accepted["name"].tolist() == ["ouc"]
+
+
+def test_a_header_row_past_the_end_names_the_real_row_count(tmp_path):
+    rows = "".join(f"p{i},{OUC[0] + i * 1e-4},{OUC[1]}\n" for i in range(60))
+    csv = _csv(tmp_path, "name,lon,lat\n" + rows, "labs.csv")  # 61 rows: a header and 60
+    with pytest.raises(InputError) as err:
+        cg.read_points(csv, datum="WGS84", header_row=99)
+    message = str(err.value)
+    assert "labs.csv has 61 row(s)" in message and "from 1 to 61" in message
+    assert message.startswith("header_row=99:") and "11 rows" not in message
+    # A header below the first eleven rows is found where it is asked for.
+    titled = _csv(tmp_path, "".join(f"title {i}\n" for i in range(14)) + "name,lon,lat\n" + rows)
+    res = cg.read_points(titled, datum="WGS84", header_row=15)
+    assert len(res.accepted) == 60 and res.accepted["name"].iloc[0] == "p0"
+
+
+# --------------------------------------------------------------------------------------
+# A declared datum against the file's own CRS
+# --------------------------------------------------------------------------------------
+def _points_3857(tmp_path, suffix):
+    wgs = gpd.GeoDataFrame(
+        {"name": ["ouc", "sdu"]}, geometry=gpd.points_from_xy(*zip(OUC, SDU)), crs=4326
+    )
+    path = tmp_path / f"labs_3857{suffix}"
+    wgs.to_crs(3857).to_file(path)
+    return wgs, path
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+@pytest.mark.parametrize("datum", ["GCJ02", "BD09"])
+def test_a_datum_contradicting_a_projected_file_is_refused(tmp_path, suffix, datum):
+    wgs, path = _points_3857(tmp_path, suffix)
+    with pytest.raises(CRSError) as err:
+        cg.read_points(path, datum=datum)
+    message = str(err.value)
+    assert f"labs_3857{suffix} has its own CRS, WGS 84 / Pseudo-Mercator (EPSG:3857)" in message
+    assert "projected coordinates (metres)" in message
+    assert f"leave out datum='{datum}'" in message and "set_datum(frame" in message
+    # Without the datum, the file's CRS is used: the points come back where they were.
+    res = cg.read_points(path)
+    assert np.allclose(res.accepted.geometry.x, wgs.geometry.x, atol=1e-9)
+    assert np.allclose(res.accepted.geometry.y, wgs.geometry.y, atol=1e-9)
+
+
+def test_a_datum_agreeing_with_the_file_or_relabelling_degrees_keeps_working(tmp_path):
+    wgs, path = _points_3857(tmp_path, ".gpkg")
+    same = cg.read_points(path, datum="WGS84")  # EPSG:3857 is on WGS84: no contradiction
+    assert np.allclose(same.accepted.geometry.x, wgs.geometry.x, atol=1e-9)
+    assert any("agrees with the source's CRS" in n for n in same.notes)
+    cgcs = cg.read_points(wgs.to_crs(4549), datum="WGS84")  # within a metre: agrees too
+    assert np.allclose(cgcs.accepted.geometry.x, wgs.geometry.x, atol=1e-7)
+    # Amap degrees saved as EPSG:4326 (the usual mislabel): relabelled, then converted.
+    amap = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(OUC, SDU)), crs=4326)
+    path = tmp_path / "amap_as_4326.geojson"
+    amap.to_file(path)
+    res = cg.read_points(path, datum="GCJ02")
+    lon, lat = crs.gcj02_to_wgs84(np.array([OUC[0], SDU[0]]), np.array([OUC[1], SDU[1]]))
+    assert np.allclose(res.accepted.geometry.x, lon, atol=1e-9)
+    assert np.allclose(res.accepted.geometry.y, lat, atol=1e-9)
+    east_m = (OUC[0] - lon[0]) * 111320 * math.cos(math.radians(OUC[1]))
+    assert 400 < east_m < 500  # the GCJ-02 shift in Qingdao: 430-460 m east
+    assert any("EPSG:4326) relabelled GCJ02 as asked" in n for n in res.notes)
+
+
+def test_a_datum_contradicting_another_datums_degrees_is_refused():
+    beijing = gpd.GeoDataFrame(geometry=gpd.points_from_xy([OUC[0]], [OUC[1]]), crs=4214)
+    with pytest.raises(CRSError, match=r"Beijing 1954 \(EPSG:4214\): longitude/latitude"):
+        cg.read_points(beijing, datum="GCJ02")
 
 
 # --------------------------------------------------------------------------------------

@@ -39,8 +39,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import DataFileError, DatumMislabelWarning, InputError, MissingCRSError
+from ._errors import CRSError, DataFileError, DatumMislabelWarning, InputError, MissingCRSError
 from ._points import ROLES_ATTR
+from ._text import listing, on_command_line, option
 from .crs import (
     ANALYSIS_CRS,
     WGS84,
@@ -470,12 +471,19 @@ def _has_coordinate_columns(cells: Iterable[Any]) -> bool:
     return {"lon", "lat"} <= roles
 
 
-def _header_index(rows: list[list[str]], header_row: int | None) -> tuple[int, list[str]]:
-    """Index of the header among the first rows and notes: given, or the first row that
-    names coordinates (title rows above a header are common in exported spreadsheets)."""
+def _header_index(
+    rows: list[list[str]], header_row: int | None, *, n_rows: int, label: str
+) -> tuple[int, list[str]]:
+    """Index of the header and notes: the given row (of the ``n_rows`` non-blank rows of
+    the source), or the first of ``rows`` (the first rows) that names coordinates (title
+    rows above a header are common in exported spreadsheets)."""
     if header_row is not None:
-        if not 1 <= header_row <= len(rows):
-            raise InputError(f"header_row={header_row} is beyond the {len(rows)} rows read")
+        if not 1 <= header_row <= n_rows:
+            raise InputError(
+                f"{option('header_row', header_row)}: {label} has {n_rows} row(s) (blank "
+                f"rows not counted), so the header cannot be row {header_row}; give a row "
+                f"from 1 to {n_rows}, or leave it out to find the header"
+            )
         return header_row - 1, [f"header taken from row {header_row} as asked"]
     if not rows or _has_coordinate_columns(rows[0]):
         return 0, []
@@ -530,7 +538,9 @@ def _read_text(
         raise InputError(f"{label}: cannot parse line {reader.line_num}: {exc}") from None
     if not records:
         raise InputError(f"{label} has no header and no rows (only blank lines)")
-    h, head_notes = _header_index([r for _, r in records[:11]], header_row)
+    h, head_notes = _header_index(
+        [r for _, r in records[:11]], header_row, n_rows=len(records), label=label
+    )
     notes.extend(head_notes)
     header = _dedupe([c.strip() for c in records[h][1]])
     width = len(header)
@@ -576,7 +586,7 @@ def _read_sheet(path: Path, *, sheet: str | int, header_row: int | None) -> RawT
         raise InputError(f"{label} (sheet {sheet!r}) is empty: it holds no header and no rows")
     grid = grid.dropna(how="all")
     rows_text = [[_cell_text(v) for v in row] for row in grid.head(11).itertuples(index=False)]
-    h, notes = _header_index(rows_text, header_row)
+    h, notes = _header_index(rows_text, header_row, n_rows=len(grid), label=label)
     header = _dedupe([_cell_text(v) for v in grid.iloc[h].tolist()])
     body = grid.iloc[h + 1 :].copy()
     body.columns = header
@@ -671,7 +681,7 @@ def coordinate_columns(
     table: pd.DataFrame, lon: str | None, lat: str | None
 ) -> tuple[str, str, str | None]:
     """The longitude and latitude columns and the datum their names declare (if any)."""
-    cols = [str(c) for c in table.columns]
+    cols = listing(table.columns, quote=True)
     if lon is not None and lon not in table.columns:
         raise InputError(f"no column {lon!r} for the longitude; the table has {cols}")
     if lat is not None and lat not in table.columns:
@@ -810,7 +820,7 @@ def read_table(
 
     is_geo = isinstance(frame, gpd.GeoDataFrame)
     if is_geo:
-        table, xs, ys, datums = _geo_coordinates(frame, datum, rows, notes)
+        table, xs, ys, datums = _geo_coordinates(frame, datum, rows, notes, label)
         lon_col = lat_col = None
     else:
         table = frame
@@ -856,7 +866,7 @@ def read_table(
         rows.reject(
             outside & swapped_in,
             "outside Qingdao; latitude and longitude look swapped "
-            "(swap the columns or pass fix_swapped=True)",
+            f"(swap the columns or pass {option('fix_swapped')})",
         )
         rows.reject(outside & ~swapped_in, "outside Qingdao")
 
@@ -998,11 +1008,69 @@ def _rejected(
     return out
 
 
+def _describe_crs(crs: Any) -> str:
+    code = crs.to_authority()
+    return f"{crs.name} ({':'.join(code)})" if code else crs.name
+
+
+def _declare_datum(
+    frame: gpd.GeoDataFrame, datum: str | None, label: str, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """The frame with a declared datum, unless its own CRS contradicts the declaration.
+
+    A datum declares what longitude/latitude degrees are in.  It relabels a frame
+    without a CRS, or one whose CRS is longitude/latitude of one of the four datums (the
+    common case: Amap coordinates saved as "WGS84"); it is redundant for a CRS on the
+    same datum (EPSG:3857 declared WGS84, EPSG:4549 declared CGCS2000: the file's CRS is
+    used); it contradicts any other CRS (metres of a projection, another datum's
+    degrees), which raises instead of moving the points by the wrong transform.
+    """
+    if datum is None:
+        return frame
+    d = normalize_datum(datum)
+    crs = frame.crs
+    if crs is None:
+        return set_datum(frame, d)
+    own = datum_of(crs)
+    described = _describe_crs(crs)
+    if crs.is_geographic and own is not None:
+        if own != d:
+            notes.append(f"the source's CRS {described} relabelled {d} as asked")
+        return set_datum(frame, d)
+    same = own == d or {own, d} <= {"WGS84", "CGCS2000"}
+    if same:
+        notes.append(f"datum {d} agrees with the source's CRS {described}: that CRS is used")
+        return frame
+    name = os.path.basename(label)
+    if crs.is_projected:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+        kind = f"projected coordinates ({'metres' if unit == 'metre' else unit})"
+    elif crs.is_geographic:
+        datum_name = crs.datum.name if crs.datum else "another"
+        kind = f"longitude/latitude on the {datum_name} datum"
+    else:
+        kind = f"a {crs.type_name} CRS"
+    given = option("datum", d)
+    if on_command_line():
+        relabel = (
+            f"save it with the right CRS first (e.g. ogr2ogr -a_srs EPSG:4326 fixed.gpkg "
+            f"{name}) and read that with {given}"
+        )
+    else:
+        relabel = f"relabel it first: corridor_geo.crs.set_datum(frame, {d!r})"
+    raise CRSError(
+        f"{name} has its own CRS, {described}: {kind}; {given} declares {d} "
+        f"longitude/latitude, which contradicts it. If that CRS is right, leave out {given} "
+        f"(the points are projected from it); if the source is mislabelled and holds {d} "
+        f"longitude/latitude, {relabel}"
+    )
+
+
 def _geo_coordinates(
-    frame: gpd.GeoDataFrame, datum: str | None, rows: _Rows, notes: list[str]
+    frame: gpd.GeoDataFrame, datum: str | None, rows: _Rows, notes: list[str], label: str
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     n = len(frame)
-    declared = frame if datum is None else set_datum(frame, datum)
+    declared = _declare_datum(frame, datum, label, notes)
     src = datum_of(declared)  # raises MissingCRSError
     if src is None or not declared.crs.is_geographic:
         notes.append(f"projected from {declared.crs.name} to WGS84 with PROJ")
@@ -1089,7 +1157,9 @@ def _ids(table: pd.DataFrame, id: str | None, rows: _Rows) -> np.ndarray:
     if id is None:
         return np.array([f"R{i + 1}" for i in range(n)], dtype=object)
     if id not in table.columns:
-        raise InputError(f"no id column {id!r}; the table has {list(map(str, table.columns))}")
+        raise InputError(
+            f"no id column {id!r}; the table has {listing(table.columns, quote=True)}"
+        )
     text = table[id].map(_cell_text)
     blank = text.eq("").to_numpy()
     rows.reject(blank, "missing id")
@@ -1147,7 +1217,7 @@ def _categories(
         raise InputError(
             "cannot tell which column holds the category: name it (category='...'; "
             "--category on the command line) or give default_category='...'; the table has "
-            f"{list(map(str, table.columns))}"
+            f"{listing(table.columns, quote=True)}"
         )
     if col is not None:
         given = table[col].map(_cell_text).to_numpy(dtype=object)
@@ -1201,7 +1271,7 @@ def _weights(table: pd.DataFrame, weight: str | None, rows: _Rows) -> np.ndarray
         return np.ones(rows.n)
     if weight not in table.columns:
         raise InputError(
-            f"no weight column {weight!r}; the table has {list(map(str, table.columns))}"
+            f"no weight column {weight!r}; the table has {listing(table.columns, quote=True)}"
         )
     w = _to_float(table[weight])
     bad = ~np.isfinite(w) | (w < 0)

@@ -65,6 +65,7 @@ from ._readers import (
     registry_lookup,
 )
 from ._synthetic import STATUS_SYNTHETIC, synthetic_setup, uniform_in
+from ._text import listing
 from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs
 
 __all__ = [
@@ -134,7 +135,7 @@ def category_registry(source: str | os.PathLike[str] | pd.DataFrame | None = Non
     missing = [c for c in REGISTRY_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
-            f"the category registry is missing the column(s) {missing}; it needs "
+            f"the category registry is missing the column(s) {listing(missing)}; it needs "
             f"{', '.join(REGISTRY_COLUMNS)}"
         )
     table = table.fillna("")
@@ -279,8 +280,11 @@ def read_resources(
         Datum of the coordinates: ``"WGS84"``, ``"CGCS2000"``, ``"GCJ02"``
         (Amap/Gaode, Tencent) or ``"BD09"`` (Baidu).  Required for a table unless it has
         a ``datum`` column (one datum per row, honoured row by row) or datum-suffixed
-        coordinate columns; for a GeoDataFrame or vector file it overrides the CRS
-        (declare Amap data saved as "WGS84" GeoJSON this way).
+        coordinate columns; for a GeoDataFrame or vector file in longitude/latitude it
+        overrides the CRS (declare Amap data saved as "WGS84" GeoJSON this way), and it
+        must not contradict any other CRS: a projected file (EPSG:3857...) declared
+        ``"GCJ02"`` raises :class:`~corridor_geo.CRSError` (its own CRS is used without
+        ``datum``).
     category : str, optional
         The category column (names, keys or spellings of the registry); found by common
         names (``category``/``类别``/``类型``) when omitted.
@@ -313,7 +317,8 @@ def read_resources(
         test sites, piers).  Default 0: on the land polygon or its boundary.
     fix_swapped : bool
         Swap longitude and latitude where that puts a point inside Qingdao, instead of
-        rejecting the row (the fix is noted in a ``note`` column).
+        rejecting the row (the fix is noted in a ``note`` column); ``--fix-swapped`` on
+        the command line.
     status : str
         Label of the rows (``"user-supplied"``; the sample uses ``"sample"``).
     reference : GeoDataFrame, optional
@@ -334,6 +339,8 @@ def read_resources(
         If the file cannot be read or a named column is missing.
     MissingCRSError
         If a table has no ``datum`` argument or column, or a GeoDataFrame no CRS.
+    CRSError
+        If ``datum`` contradicts the CRS of a GeoDataFrame or vector file.
 
     Examples
     --------

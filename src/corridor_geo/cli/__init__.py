@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Sequence
 
 from .._errors import CorridorGeoError, MissingCRSError
+from .._text import command_line
 from .._version import __version__
 from ._common import add_layout_arguments, key_value_pairs, layout_from_args
 
@@ -197,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("ignore", PendingDeprecationWarning)
         warnings.showwarning = _show_warning
         try:
-            return int(args.func(args))
+            with command_line():  # messages name options as flags: --fix-swapped
+                return int(args.func(args))
         except KeyboardInterrupt:  # pragma: no cover
             print("corridor-geo: interrupted", file=sys.stderr)
             return 130

@@ -84,7 +84,9 @@ def add_resource_arguments(
     p.add_argument(
         "--datum",
         help="datum of the coordinates: WGS84, CGCS2000, GCJ02 (Amap, Tencent) or BD09 "
-        "(Baidu); needed for tables without a 'datum' column",
+        "(Baidu); needed for tables without a 'datum' column. A GIS file's own CRS is "
+        "used: --datum relabels a file in longitude/latitude (Amap coordinates saved as "
+        "WGS84) and is refused where it contradicts the file's CRS (a projected file)",
     )
     p.add_argument("--lon", help="longitude column (found by common names otherwise)")
     p.add_argument("--lat", help="latitude column (found by common names otherwise)")
@@ -100,6 +102,12 @@ def add_resource_arguments(
         action="store_true",
         help="reject rows whose category is not in the registry (by default they are kept "
         "as user categories under their own name)",
+    )
+    p.add_argument(
+        "--fix-swapped",
+        action="store_true",
+        help="swap longitude and latitude where that puts a point inside Qingdao (the "
+        "row's note says so); by default such rows are rejected as swapped",
     )
     p.add_argument("--delimiter", help="delimiter of a text file (sniffed otherwise)")
     p.add_argument(
@@ -164,6 +172,7 @@ def read(
         "categories": getattr(args, "categories", None),
         "delimiter": getattr(args, "delimiter", None),
         "header_row": getattr(args, "header_row", None),
+        "fix_swapped": getattr(args, "fix_swapped", False),
         "layout": layout,
     }
     if categories_required:

@@ -56,9 +56,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="cities",
         help="cities (default), corridor, another zone layer, or points",
     )
-    p.add_argument("--centroid", choices=["geometric", "population"], default="geometric")
+    p.add_argument(
+        "--centroid",
+        choices=["geometric", "population"],
+        default="geometric",
+        help="where each zone sits when distances are measured: its geometric centroid "
+        "(default) or its population-weighted centre (from --population, the 2020 census "
+        "by default)",
+    )
     p.add_argument("--population", help="population polygons or raster (default 2020 census)")
-    p.add_argument("--population-column", default="population")
+    p.add_argument(
+        "--population-column",
+        default="population",
+        metavar="COLUMN",
+        help="column of head counts in the --population polygons, used for the "
+        "population-weighted centres and the potential per person (default population; "
+        "ignored for a raster and the census)",
+    )
     p.add_argument("--graphml", help="road graph (OSMnx GraphML): network minutes")
     p.add_argument(
         "--min-distance",
