@@ -271,3 +271,39 @@ def test_axis_profile_rejects_bad_weights_and_needs_a_band_without_layout():
         axis_profile(pts, layout=STRAIGHT)
     with pytest.raises(InputError, match="bin_km"):
         axis_profile(pts, layout=STRAIGHT, band_m=100, bin_km=0)
+
+
+def test_axis_profile_sums_the_weight_the_reader_read(layout, tmp_path):
+    from corridor_geo import read_resources
+
+    # Three labs on the avenue at known chainages, with patent counts (the weight).
+    km = [2.3, 2.7, 5.5]
+    patents = [3, 4, 10]
+    on_axis = point_at_chainage(km, layout=layout).to_crs(4326)
+    table = pd.DataFrame(
+        {
+            "名称": ["a", "b", "c"],
+            "类别": ["高校"] * 3,
+            "经度": on_axis.x.to_numpy(),
+            "纬度": on_axis.y.to_numpy(),
+            "专利数": patents,
+        }
+    )
+    path = tmp_path / "labs.csv"
+    table.to_csv(path, index=False)
+    labs = read_resources(path, datum="WGS84", weight="专利数")
+    assert len(labs.accepted) == 3
+    prof = axis_profile(labs, layout=layout, band_m=200).set_index("bin")
+    # By hand: bin 2 holds a and b (3 + 4 patents), bin 5 holds c (10).
+    assert prof.loc[2, "count"] == 2 and prof.loc[2, "weight"] == 7.0
+    assert prof.loc[5, "count"] == 1 and prof.loc[5, "weight"] == 10.0
+    assert prof["weight"].sum() == sum(patents)
+    assert prof.loc[2, "weight_per_km"] == pytest.approx(7.0 / prof.loc[2, "length_km"])
+    # An explicit weight still wins: None counts each lab once.
+    counted = axis_profile(labs, layout=layout, band_m=200, weight=None).set_index("bin")
+    assert counted.loc[2, "weight"] == 2.0 and counted["weight"].sum() == 3.0
+    # The same default as share_of_city: both see 17 patents.
+    from corridor_geo.zones import share_of_city
+
+    share = share_of_city(labs, layout=layout, by=None, layers="corridor")
+    assert share["city_weight"].iloc[0] == sum(patents)

@@ -76,15 +76,20 @@ def test_kde_within_one_percent_of_exact(kernel, bandwidth, weighted):
 
 def test_kde_mass_tags_and_geotiff(tmp_path, layout):
     pts = synthetic_resources(2000, seed=3, corridor_share=1.0, weight_mean={"st_talent": 50.0})
-    surf = kernel_density(pts, bandwidth_m=400.0, cell_size_m=100.0, layout=layout, mask=False)
+    options = {"bandwidth_m": 400.0, "cell_size_m": 100.0, "layout": layout, "weight": None}
+    surf = kernel_density(pts, mask=False, **options)
     # No mask: integrates to the number of points (minus what leaks past the box edges).
     mass = np.nansum(surf.values) * 0.01
     assert 0.97 * len(pts) < mass <= len(pts) * 1.0001
-    masked = kernel_density(pts, bandwidth_m=400.0, cell_size_m=100.0, layout=layout)
+    masked = kernel_density(pts, **options)
     assert np.isnan(masked.values).any() and np.isfinite(masked.values).sum() > 15_000
     assert np.nansum(masked.values) < np.nansum(surf.values)
     w = kernel_density(pts, bandwidth_m=400.0, cell_size_m=100.0, layout=layout, weight="weight")
     assert w.tags["units"] == "weight per km2"
+    # The default is the weight the reader read, as in share_of_city.
+    default = kernel_density(pts, bandwidth_m=400.0, cell_size_m=100.0, layout=layout)
+    assert default.tags["units"] == "weight per km2"
+    np.testing.assert_array_equal(default.values, w.values)
     path = masked.to_geotiff(tmp_path / "kde.tif")
     with rasterio.open(path) as src:
         assert src.crs.to_epsg() == 4549
@@ -178,3 +183,34 @@ def test_density_by_zone(layout):
     assert row["area_km2"] == pytest.approx(zones.loc["ocean", "area_km2"])
     assert row["count_per_km2"] == pytest.approx(row["count"] / row["area_km2"])
     assert row["area_km2"] == pytest.approx(78.56, rel=0.005)
+
+
+def test_kde_integrates_to_the_weight_the_reader_read(tmp_path):
+    from corridor_geo import read_resources
+
+    # Three labs 1 km apart near 海洋大学, far from the box edges: the surface integrates
+    # to the read weight, 2 + 5 + 13 = 20 patents, by default; to 3 labs with weight=None.
+    xy = np.array([[544_500.0, 4_004_000.0], [543_500.0, 4_004_000.0], [544_500.0, 4_005_000.0]])
+    lon, lat = crs.transform_xy(xy[:, 0], xy[:, 1], source=crs.ANALYSIS_CRS, target=crs.WGS84)
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "名称,类别,lon,lat,专利数\n"
+        + "".join(
+            f"{n},高校,{x:.9f},{y:.9f},{p}\n" for n, x, y, p in zip("abc", lon, lat, [2, 5, 13])
+        ),
+        encoding="utf-8",
+    )
+    labs = read_resources(path, datum="WGS84", weight="专利数")
+    assert len(labs.accepted) == 3
+    box = (540_000.0, 4_000_000.0, 549_000.0, 4_009_000.0)
+    options = {"bandwidth_m": 300.0, "cell_size_m": 50.0, "extent": box}
+    weighted = kernel_density(labs, **options)
+    assert np.nansum(weighted.values) * 0.05**2 == pytest.approx(20.0, rel=1e-4)
+    assert weighted.tags["units"] == "weight per km2"
+    counted = kernel_density(labs, weight=None, **options)
+    assert np.nansum(counted.values) * 0.05**2 == pytest.approx(3.0, rel=1e-4)
+    assert counted.tags["units"] == "points per km2"
+    # Read without a weight, every lab weighs 1: a density of points, so labelled.
+    plain = kernel_density(read_resources(path, datum="WGS84"), **options)
+    assert plain.tags["units"] == "points per km2"
+    np.testing.assert_allclose(plain.values, counted.values, rtol=1e-12)

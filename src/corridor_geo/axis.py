@@ -35,6 +35,7 @@ from ._compat import keyword_only
 from ._errors import GeometryError, InputError
 from ._linref import Segments
 from ._points import frame_of, metric_geometries, metric_points
+from ._text import counts_text, listing
 from ._validate import check_columns, check_geometries, check_has_crs
 from .crs import ANALYSIS_CRS, WGS84, transform_xy
 
@@ -266,7 +267,8 @@ def point_at_chainage(
     )
     if bad.any():
         raise InputError(
-            f"chainage {ch[bad][:5].tolist()} km is outside the axis (0 to "
+            f"chainage {listing((f'{v:g}' for v in ch[bad]), limit=5)} km is outside the "
+            "axis (0 to "
             f"{segs.total / 1000:.3f} km)"
         )
     if not np.isfinite(off).all():
@@ -405,7 +407,7 @@ def axis_profile(
     bin_km: float = 1.0,
     band_m: float | None = None,
     category: str | None = None,
-    weight: str | None = None,
+    weight: str | None = "weight",
 ) -> pd.DataFrame:
     """Counts, weights and densities of resources per km of axis, by category.
 
@@ -414,7 +416,7 @@ def axis_profile(
 
     Parameters
     ----------
-    resources : GeoDataFrame
+    resources : ResourceTable, GeoDataFrame or GeoSeries
         Points with a CRS.
     layout : CorridorLayout, GeoDataFrame or GeoSeries
         The layout (gives each bin its city) or an axis line layer.
@@ -426,8 +428,12 @@ def axis_profile(
         then needs ``band_m``).
     category : str, optional
         Column whose values split the counts (one row per bin and category).
-    weight : str, optional
-        Numeric column summed as ``weight`` (e.g. staff, patents); counts otherwise.
+    weight : str or None
+        Column of non-negative weights summed as ``weight`` (patents, people), as in
+        :func:`~corridor_geo.zones.share_of_city`: by default the ``weight`` the reader
+        read (``read_resources(..., weight="专利数")``); ``None``: weight 1.  The default
+        column missing from a GeoDataFrame also weighs each point 1; a named column
+        that is missing, and any NaN or negative weight, raises.
 
     Returns
     -------
@@ -528,7 +534,7 @@ def axis_profile(
     out = out.reset_index(drop=True)
     out.attrs["excluded"] = {k: v for k, v in excluded.items() if v}
     if out.attrs["excluded"]:
-        log.info("axis_profile left out: %s", out.attrs["excluded"])
+        log.info("axis_profile left out: %s", counts_text(out.attrs["excluded"]))
     return out
 
 

@@ -41,7 +41,7 @@ from ._compat import keyword_only
 from ._errors import InputError
 from ._metric import true_area_m2
 from ._partition import point_source, reduce_points, source_columns
-from ._points import MetricPoints, metric_geometries, metric_points
+from ._points import WEIGHT_DEFAULT, MetricPoints, metric_geometries, metric_points
 from .crs import ANALYSIS_CRS, WGS84, to_crs
 from .raster import Raster
 
@@ -447,12 +447,14 @@ class _KdeBins:
     grid: np.ndarray
     n_points: int
     n_left_out: int
+    unit_weights: bool = True  # every weight is 1: a density of points
 
     def merge(self, other: _KdeBins) -> _KdeBins:
         return _KdeBins(
             self.grid + other.grid,
             self.n_points + other.n_points,
             self.n_left_out + other.n_left_out,
+            self.unit_weights and other.unit_weights,
         )
 
 
@@ -462,8 +464,9 @@ def _kde_bins(pts: MetricPoints, nodes: tuple[Any, ...]) -> _KdeBins:
     u = (pts.x - cx0) / d + pad
     v = (pts.y - cy0) / d + pad
     binned = np.zeros((nyf, nxf))
-    _linear_bin(u, v, np.ascontiguousarray(pts.data["__weight__"], dtype=float), nxf, nyf, binned)
-    return _KdeBins(binned, len(pts), 0)
+    w = np.ascontiguousarray(pts.data["__weight__"], dtype=float)
+    _linear_bin(u, v, w, nxf, nyf, binned)
+    return _KdeBins(binned, len(pts), 0, bool((w == 1.0).all()))
 
 
 @numba.njit(cache=True)
@@ -546,7 +549,7 @@ def kernel_density(
     bandwidth_m: float,
     cell_size_m: float = 50.0,
     kernel: str = "gaussian",
-    weight: str | None = None,
+    weight: str | None = "weight",
     extent: Any = None,
     layout: Any = None,
     mask: bool = True,
@@ -568,8 +571,11 @@ def kernel_density(
     cell_size_m : float
         Cell size of the surface, metres.
     kernel : {"gaussian", "quartic"}
-    weight : str, optional
-        A column of weights (patents, people); each point counts 1 without it.
+    weight : str or None
+        Column of non-negative weights (patents, people), as in
+        :func:`~corridor_geo.zones.share_of_city`: by default the ``weight`` the reader
+        read (``read_resources(..., weight="专利数")``); ``None``: each point counts 1.
+        The default column missing from a GeoDataFrame also counts each point 1.
     extent : str, GeoDataFrame, GeoSeries or (minx, miny, maxx, maxy), optional
         The area of the surface: the corridor by default, a layer name, polygons, or an
         EPSG:4549 box.  Points outside it still contribute near its edge.
@@ -590,7 +596,8 @@ def kernel_density(
     -------
     Raster
         Values per km², NaN where masked; tags ``kernel``, ``bandwidth_m``,
-        ``cell_size_m``, ``units`` (``"<weight or points> per km2"``), ``n_points``,
+        ``cell_size_m``, ``units`` (``"<weight column> per km2"``, or ``"points per km2"``
+        for points all weighing 1), ``n_points``,
         ``method``.
 
     Examples
@@ -613,7 +620,11 @@ def kernel_density(
     if not (np.isfinite(cutoff) and cutoff > 0):
         raise InputError(f"cutoff must be a positive number of bandwidths, got {cutoff!r}")
     source = point_source(resources)
-    if source is not None and weight is not None and weight not in source_columns(source):
+    if (
+        source is not None
+        and weight not in (None, WEIGHT_DEFAULT)
+        and weight not in source_columns(source)
+    ):
         raise InputError(f"no weight column {weight!r} in the resources")
     geom, (x0, y0, x1, y1) = _grid_extent(extent, layout, cell_size_m)
     nx = int(np.rint((x1 - x0) / cell_size_m))
@@ -673,7 +684,9 @@ def kernel_density(
 
         inside = rasterize([(geom, 1)], out_shape=(ny, nx), transform=transform).astype(bool)
         dens = np.where(inside, dens, np.nan)
-    units = f"{weight or 'points'} per km2"
+    # The default weight column of unweighted points (each 1) gives a density of points.
+    weighted = weight is not None and (weight != WEIGHT_DEFAULT or not part.unit_weights)
+    units = f"{weight if weighted else 'points'} per km2"
     tags = {
         "kernel": kernel,
         "bandwidth_m": f"{bandwidth_m:g}",
