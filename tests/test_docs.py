@@ -34,3 +34,19 @@ def test_public_functions_have_examples():
             if is_function and obj.__doc__ is not None and ">>>" not in obj.__doc__:
                 missing.append(f"{name}.{attr}")
     assert not missing, missing
+
+
+def test_the_report_guide_lists_every_section_the_report_has():
+    import re
+    from pathlib import Path
+
+    from corridor_geo.report import SECTIONS, TRANSIT_MINUTES
+
+    guide = Path(__file__).resolve().parents[1] / "docs" / "report.md"
+    text = guide.read_text(encoding="utf-8")
+    table = text.split("## What the default report shows", 1)[1].split("\n## ", 1)[0]
+    keys = re.findall(r"^\| `(\w+)`", table, flags=re.M)
+    assert keys == list(SECTIONS)  # every section, in the report's order
+    row = next(line for line in table.splitlines() if line.startswith("| `transit` |"))
+    bands = " and ".join(f"{m:g}" for m in TRANSIT_MINUTES)
+    assert f"within {bands} minutes of a metro station" in row

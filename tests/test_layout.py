@@ -343,7 +343,7 @@ def test_replace_errors_name_the_problem(layout, tmp_path):
         layout.replace("cities", moved)
     renamed = cities.copy()
     renamed["key"] = ["ocean", "youth", "harbour"]
-    with pytest.raises(LayoutError, match=r"unknown city name\(s\) \['harbour'\]"):
+    with pytest.raises(LayoutError, match=r"unknown city name\(s\) 'harbour' in column 'key'"):
         layout.replace("cities", renamed)
     unreadable = tmp_path / "broken.gpkg"
     unreadable.write_bytes(b"not a geopackage")

@@ -171,6 +171,26 @@ def test_hand_computed_time_to_the_axis(small):
     assert to_axis["target"].iloc[0] == "axis node c0"
 
 
+@pytest.mark.parametrize("barriers", [None, "far sea"])
+def test_snap_distance_is_given_for_points_not_snapped(small, barriers):
+    from corridor_geo.access import time_to_axis
+
+    if barriers == "far sea":  # a barrier crossing no walk: the nearest-candidates search
+        barriers = gpd.GeoSeries(
+            [shapely.box(X0 - 9000, Y0 - 9000, X0 - 8000, Y0 - 8000)], crs=4549
+        )
+    o = pts((X0 + 800, Y0 + 80), (X0 + 800, Y0 + 5000), (X0 + 8400, Y0 + 4900))
+    out = transit_time_to_axis(o, small, layout=axis_through_c(), barriers=barriers)
+    # by hand: 80 m to a1; 5000 m to a1 (c0 is 7269 m away); 900 m to c1 (beyond 500 m)
+    assert out["snap_distance_m"].tolist() == pytest.approx([80.0, 5000.0, 900.0], abs=1e-9)
+    assert out["reachable"].tolist() == [True, False, False]
+    assert out["reason"].tolist()[1:] == ["beyond max_distance"] * 2
+    # time_to_axis on the streets alone gives the same distances
+    streets = small_streets()
+    access = time_to_axis(o, streets, layout=axis_through_c(), barriers=barriers)
+    np.testing.assert_allclose(access["snap_distance_m"], out["snap_distance_m"], atol=1e-9)
+
+
 def test_straight_line_walking_by_hand():
     G = multimodal_graph(transit=small_transit(), detour=DETOUR)
     assert G.graph["walking"] == "straight"
@@ -259,6 +279,9 @@ def test_time_to_axis_equals_networkx_on_the_bundled_metro(layout, schematic_mul
     assert np.array_equal(out["reachable"].to_numpy(), ok & np.isfinite(expected))
     np.testing.assert_allclose(got[ok], expected[ok], rtol=0, atol=1e-9)
     assert (out.loc[~ok, "reason"] == "beyond max_distance").all()
+    # the distance to the nearest street node, for the points not snapped too
+    assert (~ok).any()
+    np.testing.assert_allclose(out["snap_distance_m"].to_numpy(), dist_m, rtol=0, atol=1e-6)
     # some of the fastest trips use the metro: slower on foot alone
     walk_view = G.edge_subgraph(
         [

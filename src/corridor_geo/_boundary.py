@@ -49,6 +49,7 @@ import pandas as pd
 import shapely
 
 from ._errors import GeometryError, InputError
+from ._text import listing
 from .crs import ANALYSIS_CRS, GCJ02, WGS84, datum_of, geodesic_area, to_crs, transform_xy
 
 STEP_M = 50.0
@@ -87,7 +88,8 @@ def _polygons(frame: Any, what: str) -> gpd.GeoDataFrame:
     bad = geoms.isna() | geoms.is_empty | ~geoms.geom_type.isin(["Polygon", "MultiPolygon"])
     if bad.any():
         raise GeometryError(
-            f"{what} must hold non-empty polygons; rows {frame.index[bad].tolist()[:5]} do not"
+            f"{what} must hold non-empty polygons; rows {listing(frame.index[bad], limit=5)} "
+            "do not"
         )
     return frame
 
@@ -267,7 +269,7 @@ def _match(
         for keys, what in ((ka, "the first layer"), (kb, "the second layer")):
             twice = sorted({k for k in keys if keys.count(k) > 1})
             if twice:
-                raise InputError(f"{what} has the key(s) {twice[:5]} more than once")
+                raise InputError(f"{what} has the key(s) {listing(twice, limit=5)} more than once")
         pos_b = {k: j for j, k in enumerate(kb)}
         pairs: list[tuple[int | None, int | None]] = [(i, pos_b.get(k)) for i, k in enumerate(ka)]
         keys: list[Any] = list(ka)

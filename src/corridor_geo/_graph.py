@@ -23,6 +23,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from ._errors import CRSError, InputError, MissingCRSError
 from ._points import frame_of, metric_points, point_xy
+from ._text import counts_text, listing
 from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs, transform_xy
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ def _node_xy(G: nx.MultiDiGraph) -> tuple[list[Any], np.ndarray]:
             bad.append(n)
     if bad:
         raise InputError(
-            f"{len(bad)} nodes have no numeric 'x'/'y' coordinates, e.g. {bad[:3]}: every "
+            f"{len(bad)} nodes have no numeric 'x'/'y' coordinates, e.g. {listing(bad[:3])}: "
+            "every "
             "node needs them (OSMnx convention)"
         )
     if not np.isfinite(xy).all():
@@ -276,7 +278,7 @@ def snap_to_nodes(
             "%d of %d points not snapped: %s",
             n_bad,
             len(out),
-            out.loc[~has, "reason"].value_counts().to_dict(),
+            counts_text(out.loc[~has, "reason"].value_counts()),
         )
     return out
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ._errors import DataFileError, InputError, MissingCRSError
 from ._points import MetricPoints, metric_points, weights
+from ._text import listing
 from .crs import ANALYSIS_CRS, DATUMS, normalize_datum, transform_xy
 
 PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".parq", ".pq")
@@ -165,7 +166,7 @@ class ParquetPoints:
         if not found:
             raise InputError(
                 f"{p.name} has no coordinate columns (lon/lat, longitude/latitude or x/y) "
-                f"among {list(names)}"
+                f"among {listing(names, quote=True)}"
             )
         xy = found[0]
         others = tuple(n for n in names if n not in xy)
@@ -379,12 +380,16 @@ def read_parquet_frame(
         if not found:
             raise InputError(
                 f"{p.name} has no coordinate columns (lon/lat, longitude/latitude or x/y) "
-                f"among {names}: name them with xy=('<x column>', '<y column>')"
+                f"among {listing(names, quote=True)}: name them with xy=('<x column>', "
+                "'<y column>')"
             )
         xy = found[0]
     missing = [c for c in xy if c not in names]
     if missing:
-        raise InputError(f"no column(s) {missing} in {p.name}; it has {names}")
+        raise InputError(
+            f"no column(s) {listing(missing, quote=True)} in {p.name}; it has "
+            f"{listing(names, quote=True)}"
+        )
     if cols is not None:
         cols = list(dict.fromkeys([*cols, *xy]))
     table = dd.read_parquet(str(p), columns=cols, index=index, split_row_groups=split_row_groups)
@@ -495,13 +500,15 @@ def reduce_points(
     if isinstance(source, ParquetPoints):
         missing = [c for c in columns if c not in source.columns]
         if missing:
-            raise InputError(f"{source.path.name} has no column(s) {missing}")
+            raise InputError(f"{source.path.name} has no column(s) {listing(missing, quote=True)}")
         readers = [dask.delayed(source.read)(piece, columns, weight) for piece in source.pieces()]
     else:
         have = source_columns(source)
         missing = [c for c in columns if c not in have]
         if missing:
-            raise InputError(f"the partitioned points have no column(s) {missing}")
+            raise InputError(
+                f"the partitioned points have no column(s) {listing(missing, quote=True)}"
+            )
         keep = list(columns)
         if weight is not None and weight in have and weight not in keep:
             keep.append(weight)

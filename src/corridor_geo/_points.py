@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from ._errors import GeometryError, InputError
+from ._text import listing
 from .crs import ANALYSIS_CRS, datum_of, transform_xy
 
 ROLES_ATTR = "corridor_geo_columns"
@@ -158,7 +159,7 @@ def metric_points(
             continue
         if col not in frame.columns:
             raise InputError(
-                f"{what} have no column {name!r}; they have {list(map(str, frame.columns))}"
+                f"{what} have no column {name!r}; they have {listing(frame.columns, quote=True)}"
             )
         data[name] = frame[col].to_numpy(dtype=object)
     data["__weight__"] = weights(frame, weight, what)
@@ -173,7 +174,7 @@ def weights(frame: pd.DataFrame, weight: str | None, what: str = "points") -> np
     if col not in frame.columns:
         raise InputError(
             f"{what} have no weight column {weight!r}; they have "
-            f"{list(map(str, frame.columns))} (weight=None counts each point once)"
+            f"{listing(frame.columns, quote=True)} (weight=None counts each point once)"
         )
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values < 0)

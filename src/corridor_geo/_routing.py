@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._graph import Barrier
+from ._text import listing
 from .crs import ANALYSIS_CRS
 from .network.schematic import sea_metric
 
@@ -152,9 +153,9 @@ def read_cost(
     if len(missing_o) or len(missing_d):
         raise InputError(
             "the cost table does not cover every demand and supply location: missing "
-            f"demand {missing_o.tolist()[:5]}, supply {missing_d.tolist()[:5]} (the cost "
-            "table's index/origins must be the demand's index, its columns/destinations "
-            "the supply's index)"
+            f"demand {listing(missing_o, limit=5)}, supply {listing(missing_d, limit=5)} "
+            "(the cost table's index/origins must be the demand's index, its "
+            "columns/destinations the supply's index)"
         )
     try:
         matrix = wide.reindex(index=origins, columns=destinations).to_numpy(float)

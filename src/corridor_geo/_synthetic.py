@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from ._errors import InputError
+from ._text import listing
 from .crs import ANALYSIS_CRS, WGS84, to_crs, to_datum
 
 STATUS_SYNTHETIC = "synthetic"
@@ -31,7 +32,9 @@ def synthetic_setup(
     cats = dict(categories) if categories else dict.fromkeys(reg.index, 1.0)
     unknown = sorted(set(cats) - set(reg.index))
     if unknown:
-        raise InputError(f"unknown category keys {unknown}; see category_registry()")
+        raise InputError(
+            f"unknown category keys {listing(unknown, quote=True)}; see category_registry()"
+        )
     bad = [k for k, v in cats.items() if not (np.isfinite(v) and v >= 0)]
     if bad or not sum(cats.values()) > 0:
         raise InputError(

@@ -55,6 +55,7 @@ from ._graph import (
 )
 from ._points import frame_of
 from ._routing import check_limit, default_layout, read_cost, resolve_barriers
+from ._text import counts_text, listing
 from .crs import ANALYSIS_CRS, WGS84, to_crs
 
 __all__ = [
@@ -379,7 +380,7 @@ def _snap(
         lo, hi = geo.lonlat.min(axis=0), geo.lonlat.max(axis=0)
         raise InputError(
             f"none of the {len(pos)} {what} could be snapped to the network "
-            f"({snapped['reason'].value_counts().to_dict()}); the network spans lon "
+            f"({counts_text(snapped['reason'].value_counts())}); the network spans lon "
             f"{lo[0]:.3f} to {hi[0]:.3f}, lat {lo[1]:.3f} to {hi[1]:.3f}: check that both "
             "cover the same area and that their CRS/datum labels are right (Amap data "
             "is GCJ-02)"
@@ -868,7 +869,7 @@ def isochrones(
     except (TypeError, ValueError):
         raise InputError(f"cutoffs must be positive numbers, got {cutoffs!r}") from None
     if not bands or bands[0] <= 0 or not math.isfinite(bands[-1]):
-        raise InputError(f"cutoffs must be positive, finite numbers, got {list(cutoffs)}")
+        raise InputError(f"cutoffs must be positive, finite numbers, got {listing(cutoffs)}")
     if not (buffer_m > 0 and math.isfinite(buffer_m)):
         raise InputError(f"buffer_m must be a positive number of metres, got {buffer_m}")
     barriers = _barriers(barriers, layout)
@@ -958,7 +959,7 @@ def _values(frame: Any, column: str | None, what: str) -> np.ndarray:
     if bad.any():
         raise InputError(
             f"{what} column {column!r} needs non-negative numbers; rows "
-            f"{frame.index[bad].tolist()[:5]} are missing or negative"
+            f"{listing(frame.index[bad], limit=5)} are missing or negative"
         )
     return values.to_numpy(float)
 
@@ -1109,7 +1110,7 @@ def two_step_fca(
             len(supply),
             int((~d_ok).sum()),
             len(demand),
-            out.attrs["summary"]["reasons"],
+            counts_text(out.attrs["summary"]["reasons"]),
         )
     return out
 

@@ -28,6 +28,7 @@ from ._compat import keyword_only, renamed_keywords
 from ._errors import InputError
 from ._metric import true_area_m2
 from ._points import metric_geometries, metric_points
+from ._text import counts_text, listing
 from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs
 from .resources import ResourceTable, read_points
 
@@ -103,7 +104,7 @@ def _facility_points(facilities: Any, datum: str | None, layout: Any) -> gpd.Geo
             "%d of %d facilities rejected and left out: %s",
             len(table.rejected),
             table.n_read,
-            table.rejected[table.column("reason")].value_counts().head(3).to_dict(),
+            counts_text(table.rejected[table.column("reason")].value_counts().head(3)),
         )
     return table.accepted
 
@@ -125,7 +126,8 @@ def circle_anchors(layout: Any, *, kind: str | None = None) -> gpd.GeoDataFrame:
         names = {k.key: {k.key, k.name_zh, k.name_en.lower()} for k in official.CIRCLE_KINDS}
         key = next((k for k, v in names.items() if kind in v or kind.lower() in v), None)
         if key is None:
-            raise InputError(f"unknown circle kind {kind!r}; use one of {sorted(names)}")
+            choices = listing(f"{k.key} ({k.name_zh})" for k in official.CIRCLE_KINDS)
+            raise InputError(f"unknown circle kind {kind!r}; use one of {choices}")
         circles = circles.loc[circles["kind"] == key]
     cols = [c for c in ("kind", "kind_zh", "site_zh", "site_en", "anchor_zh") if c in circles]
     return gpd.GeoDataFrame(

@@ -30,6 +30,7 @@ from . import datasets
 from ._compat import keyword_only
 from ._errors import InputError
 from ._points import MetricPoints, frame_of, metric_points, role_column
+from ._text import listing
 
 __all__ = ["MET_TOL", "per_capita", "plan_targets", "target_status"]
 
@@ -74,13 +75,15 @@ def plan_targets(source: str | os.PathLike[str] | pd.DataFrame | None = None) ->
         table = pd.read_csv(source, dtype={"zone": str})
     missing = [c for c in _TARGET_COLUMNS if c not in table.columns]
     if missing:
-        raise InputError(f"the targets table is missing the column(s) {missing}")
+        raise InputError(f"the targets table is missing the column(s) {listing(missing)}")
     bad = sorted(set(table["kind"]) - {"share", "growth", "level"})
     if bad:
-        raise InputError(f"target kind must be share, growth or level; got {bad}")
+        raise InputError(f"target kind must be share, growth or level; got {listing(bad)}")
     bad_m = sorted(set(table["measure"]) - {"count", "weight", "per_10k_people"})
     if bad_m:
-        raise InputError(f"target measure must be count, weight or per_10k_people; got {bad_m}")
+        raise InputError(
+            f"target measure must be count, weight or per_10k_people; got {listing(bad_m)}"
+        )
     table["threshold"] = pd.to_numeric(table["threshold"], errors="raise").astype(float)
     return table
 
@@ -92,7 +95,9 @@ def _zone_mask(pts: MetricPoints, layout: Any, layer: str, zone: str) -> np.ndar
     index, zones = zone_index(layout, [layer])
     rows = np.flatnonzero(zones["zone"].astype(str).to_numpy() == str(zone))
     if not len(rows):
-        raise InputError(f"no zone {zone!r} in layer {layer!r}; it has {zones['zone'].tolist()}")
+        raise InputError(
+            f"no zone {zone!r} in layer {layer!r}; it has {listing(zones['zone'], quote=True)}"
+        )
     pt, zn = index.query(pts.x, pts.y)
     mask = np.zeros(len(pts), dtype=bool)
     mask[pt[np.isin(zn, rows)]] = True

@@ -32,6 +32,7 @@ import shapely
 from . import datasets, official
 from ._cache import cached
 from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
+from ._text import listing
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
     ANALYSIS_CRS,
@@ -125,7 +126,9 @@ def _normalize_kinds(values: pd.Series, what: str) -> pd.Series:
     unknown = sorted(set(values[keys.isna()].astype(str)))
     if unknown:
         choices = ", ".join(f"{k.key} ({k.name_zh})" for k in official.CIRCLE_KINDS)
-        raise LayoutError(f"{what}: unknown circle kind(s) {unknown}; use one of {choices}")
+        raise LayoutError(
+            f"{what}: unknown circle kind(s) {listing(unknown, quote=True)}; use one of {choices}"
+        )
     return keys
 
 
@@ -858,12 +861,13 @@ def _match_cities(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.GeoDataF
     unknown = sorted(set(frame.loc[found.isna(), col].astype(str)))
     if unknown:
         raise LayoutError(
-            f"unknown city name(s) {unknown} in column {col!r}: expected "
+            f"unknown city name(s) {listing(unknown, quote=True)} in column {col!r}: expected "
             + ", ".join(f"{c.key}/{c.name_zh}/{c.name_en}" for c in official.CITIES)
         )
     keys = [c.key for c in found]
     if len(set(keys)) != len(keys):
-        raise LayoutError(f"the cities layer names a city twice: {keys}")
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise LayoutError(f"the cities layer names a city twice: {listing(twice)}")
     absent = [f"{c.name_zh} ({c.key})" for c in official.CITIES if c.key not in keys]
     if absent:
         raise LayoutError(
@@ -945,7 +949,8 @@ def _normalize_districts(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.G
         out["code"] = out[col].map(by_name)
         if out["code"].isna().any():
             raise LayoutError(
-                f"unknown district name(s): {sorted(out.loc[out['code'].isna(), col])}"
+                "unknown district name(s): "
+                + listing(sorted(set(out.loc[out["code"].isna(), col].astype(str))), quote=True)
             )
     out["code"] = out["code"].astype(str)
     out["name_zh"] = out["code"].map(lambda c: official.DISTRICTS.get(c, (None, None))[0])
@@ -987,7 +992,7 @@ def _normalize_subdistricts(frame: gpd.GeoDataFrame, lay: CorridorLayout) -> gpd
     unknown = sorted(set(out["district_code"]) - codes)
     if unknown:
         raise LayoutError(
-            f"the subdistricts layer names district code(s) {unknown} that the districts "
+            f"the subdistricts layer names district code(s) {listing(unknown)} that the districts "
             f"layer does not have ({', '.join(sorted(codes))})"
         )
     out["key"] = out["district_code"] + "/" + out["name_zh"]
@@ -1127,7 +1132,9 @@ def load_layout(
     datums = dict(datums or {})
     unknown = sorted(set(replace) - set(LAYER_NAMES))
     if unknown:
-        raise LayoutError(f"unknown layer name(s) {unknown}: use {', '.join(LAYER_NAMES)}")
+        raise LayoutError(
+            f"unknown layer name(s) {listing(unknown, quote=True)}: use {', '.join(LAYER_NAMES)}"
+        )
     orphans = sorted(set(datums) - set(replace))
     if orphans:
         raise LayoutError(

@@ -73,6 +73,7 @@ from ._styles import (
     band_colors,
     ramp_colors,
 )
+from ._text import listing
 from .crs import ANALYSIS_CRS, datum_of, to_datum
 
 __all__ = [
@@ -660,7 +661,9 @@ def add_points(
         raise InputError("add_points needs Point geometries; use add_zones for polygons")
     for col in [c for c in [label_column, color_column, *(popup_columns or [])] if c]:
         if col not in frame.columns:
-            raise InputError(f"points have no column {col!r}; columns: {list(frame.columns)}")
+            raise InputError(
+                f"points have no column {col!r}; columns: {listing(frame.columns, quote=True)}"
+            )
     frame = frame.copy()
     if color_column and colors:
         frame["_key"] = frame[color_column].astype(str)
@@ -748,7 +751,9 @@ def add_zones(
     """
     frame = _for_map(m, zones, "zones")
     if column not in frame.columns:
-        raise InputError(f"zones have no column {column!r}; columns: {list(frame.columns)}")
+        raise InputError(
+            f"zones have no column {column!r}; columns: {listing(frame.columns, quote=True)}"
+        )
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
     finite = values[np.isfinite(values)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)

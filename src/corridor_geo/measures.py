@@ -40,6 +40,7 @@ import pandas as pd
 
 from ._errors import InputError
 from ._routing import CostMatrix, read_cost
+from ._text import listing
 from .access import gaussian_decay, step_decay, two_step_fca
 
 __all__ = [
@@ -132,7 +133,7 @@ def _opportunities(
     missing = dests.difference(values.index)
     if len(missing):
         raise InputError(
-            f"opportunities lack destinations {missing.tolist()[:5]}: index them like the "
+            f"opportunities lack destinations {listing(missing, limit=5)}: index them like the "
             "cost table's destinations"
         )
     out = pd.to_numeric(values.reindex(dests), errors="coerce").to_numpy(float)
@@ -140,7 +141,7 @@ def _opportunities(
     if bad.any():
         raise InputError(
             f"opportunities must be non-negative numbers; destinations "
-            f"{dests[bad].tolist()[:5]} are missing or negative"
+            f"{listing(dests[bad], limit=5)} are missing or negative"
         )
     return out
 
@@ -388,7 +389,9 @@ def accessibility_sweep(
     wanted = list(measures) if measures is not None else list(MEASURES)
     unknown = sorted(set(wanted) - set(MEASURES))
     if unknown:
-        raise InputError(f"unknown measures {unknown}; choose from {list(MEASURES)}")
+        raise InputError(
+            f"unknown measures {listing(unknown, quote=True)}; choose from {listing(MEASURES)}"
+        )
     if demand is None:
         if measures is not None and ({"2sfca", "e2sfca"} & set(wanted)):
             raise InputError("2SFCA and E2SFCA need demand= (a table indexed like the origins)")

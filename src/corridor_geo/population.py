@@ -32,6 +32,7 @@ import pandas as pd
 from . import datasets
 from ._compat import renamed_keywords
 from ._errors import InputError
+from ._text import listing
 
 __all__ = [
     "LEVELS",
@@ -154,8 +155,9 @@ def _census_level(layout: Any, level: str) -> tuple[gpd.GeoDataFrame, str, str]:
             return polys, method, SOURCE_SUBDISTRICTS
         if level == "subdistricts":
             raise InputError(
-                f"no bundled census population for sub-district(s) {missing[:5]} of the "
-                "layout's subdistricts layer: pass level='districts' or population= polygons"
+                "no bundled census population for sub-district(s) "
+                f"{listing(missing, limit=5)} of the layout's subdistricts layer: pass "
+                "level='districts' or population= polygons"
             )
         log.info("sub-district census does not match the layout's subdistricts; using districts")
     census = census_population()
@@ -164,7 +166,7 @@ def _census_level(layout: Any, level: str) -> tuple[gpd.GeoDataFrame, str, str]:
     polys = d.merge(census[["code", "population"]], on="code", how="left")
     missing = polys.loc[polys["population"].isna(), "code"].tolist()
     if missing:
-        raise InputError(f"no census population for district code(s) {missing}")
+        raise InputError(f"no census population for district code(s) {listing(missing)}")
     polys = gpd.GeoDataFrame(polys, geometry="geometry", crs=layout.districts.crs)
     return polys, METHOD_CENSUS_AREA, SOURCE_DISTRICTS
 

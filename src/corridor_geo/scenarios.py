@@ -41,6 +41,7 @@ from ._boundary import AGREE_M, MAX_OFFSET_M, SEGMENT_M, STEP_M, BoundaryResult,
 from ._errors import InputError, LayoutError
 from ._metric import true_area_m2
 from ._points import frame_of, metric_points
+from ._text import listing
 from ._validate import check_geometries, warn_if_gcj02_mislabel
 from .crs import ANALYSIS_CRS, WGS84, datum_of, geodesic_area, set_datum, to_crs
 
@@ -119,11 +120,13 @@ def _pick(frame: gpd.GeoDataFrame, wanted: Iterable[str], columns: Sequence[str]
         if hits.sum() == 0:
             raise InputError(
                 f"no {what} {name!r}: name one by {' or '.join(columns)}, e.g. "
-                f"{frame[columns[0]].astype(str).head(3).tolist()}"
+                f"{listing(frame[columns[0]].astype(str).head(3))}"
             )
         if hits.sum() > 1:
             keys = frame.loc[hits, columns[0]].astype(str).tolist()
-            raise InputError(f"{what} {name!r} is ambiguous: it names {keys}; use the key")
+            raise InputError(
+                f"{what} {name!r} is ambiguous: it names {listing(keys)}; use the key"
+            )
         out.append(frame.loc[hits])
     return out
 
@@ -417,7 +420,8 @@ def compare_boundaries(
         for frame, col, what in ((fa, col_a, names[0]), (fb, col_b, names[1])):
             if col not in frame.columns:
                 raise InputError(
-                    f"{what} has no column {col!r} to match on; it has {list(frame.columns)}"
+                    f"{what} has no column {col!r} to match on; it has "
+                    f"{listing(frame.columns, quote=True)}"
                 )
         key_a, key_b = fa[col_a].tolist(), fb[col_b].tolist()
     labels = None

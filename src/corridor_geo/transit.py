@@ -55,6 +55,7 @@ from ._graph import barrier_geometry, points_in_crs
 from ._linref import Segments
 from ._points import frame_of, metric_geometries
 from ._routing import check_limit, default_layout, resolve_barriers
+from ._text import counts_text, listing
 from .access import RoutingEngine, axis_access_nodes, routing_engine
 from .crs import ANALYSIS_CRS, WGS84, to_crs, transform_xy
 
@@ -243,7 +244,8 @@ class _Legs:
     cost: np.ndarray
     xy: np.ndarray  # the points, metric
     node: np.ndarray  # per point: the snapped street node (street mode) or None
-    snap_m: np.ndarray  # per point: distance to it (street mode), NaN otherwise
+    snap_m: np.ndarray  # per point: distance to the nearest street node (street mode),
+    # the snapped one or, for a point not snapped, the nearest; NaN for straight walks
     reason: np.ndarray  # per point: why it has no leg ("" when it has)
 
 
@@ -288,7 +290,7 @@ def _legs(
     if len(ok) and not ok.any():
         raise InputError(
             f"none of the {len(ok)} {what} could be snapped to the street network "
-            f"({pd.Series(reason).value_counts().to_dict()}); check that the points and the "
+            f"({counts_text(pd.Series(reason).value_counts())}); check that the points and the "
             "street graph cover the same area and that their CRS/datum labels are right"
         )
     point = np.flatnonzero(ok)
@@ -301,7 +303,7 @@ def _legs(
         cost=snap_m[point] * net.detour / net.speed,
         xy=xy,
         node=node,
-        snap_m=np.where(ok, snap_m, np.nan),
+        snap_m=np.asarray(snap_m, dtype=float),  # unsnapped too: how far the street is
         reason=reason,
     )
 
@@ -416,7 +418,11 @@ def _snap_streets(
             float(max_distance),
         )
         reason = np.full(len(xy), "", dtype=object)
-        reason[chosen < 0] = "beyond max_distance"
+        far = chosen < 0
+        reason[far] = "beyond max_distance"
+        if far.any():  # the grid search stops at max_distance: the nearest node's distance
+            chosen_d = np.asarray(chosen_d, dtype=float).copy()
+            chosen_d[far] = np.asarray(net.street_tree().query(xy[far], k=1)[0], dtype=float)
         return chosen, chosen_d, reason
     tree = net.street_tree()
     n_nodes = len(net.street_pos)
@@ -615,7 +621,9 @@ def transit_time_to_axis(
         ``walk_min`` (the walk from the point to the network), ``target`` (the station
         or axis node reached; ``"axis (on foot)"`` for a straight walk to it),
         ``target_chainage_km``, ``node`` (the street node snapped to, or the first
-        station walked to), ``snap_distance_m``, ``reachable`` and ``reason``.
+        station walked to), ``snap_distance_m`` (to the street node snapped to, or for a
+        point not snapped, to the nearest one, as :func:`corridor_geo.access.time_to_axis`
+        gives it; NaN with straight-line walking), ``reachable`` and ``reason``.
         ``attrs``: ``targets`` (how they were chosen) and ``summary`` (points, routed,
         not routed, reasons).
 
@@ -706,7 +714,7 @@ def transit_time_to_axis(
             "transit_time_to_axis: %d of %d points cannot reach the axis: %s",
             int((~reachable).sum()),
             n,
-            out.attrs["summary"]["reasons"],
+            counts_text(out.attrs["summary"]["reasons"]),
         )
     return out
 
@@ -909,7 +917,7 @@ def _check_bands(cutoffs: Sequence[float], name: str) -> list[float]:
     except (TypeError, ValueError):
         raise InputError(f"{name} must be positive numbers of minutes, got {cutoffs!r}") from None
     if not bands or bands[0] <= 0 or not math.isfinite(bands[-1]):
-        raise InputError(f"{name} must be positive, finite minutes, got {list(cutoffs)}")
+        raise InputError(f"{name} must be positive, finite minutes, got {listing(cutoffs)}")
     return bands
 
 

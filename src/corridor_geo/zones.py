@@ -68,6 +68,7 @@ from ._partition import (
     source_columns,
 )
 from ._points import MetricPoints, frame_of, metric_geometries, metric_points, role_column
+from ._text import listing
 from .crs import WGS84, datum_of, geodesic_area, to_crs
 
 __all__ = [
@@ -135,7 +136,8 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
         missing = [c for c in ("layer", "zone") if c not in layout.columns]
         if missing:
             raise InputError(
-                f"a zones GeoDataFrame needs 'layer' and 'zone' columns; missing {missing}"
+                "a zones GeoDataFrame needs 'layer' and 'zone' columns; missing "
+                + listing(missing)
             )
         datum_of(layout)  # MissingCRSError
         frame = to_crs(layout, WGS84).reset_index(drop=True)
@@ -150,7 +152,7 @@ def zone_table(layout: Any, *, layers: Sequence[str] | str = DEFAULT_LAYERS) -> 
     names = [layers] if isinstance(layers, str) else list(layers)
     unknown = [n for n in names if n not in ZONE_LAYERS]
     if unknown:
-        raise InputError(f"unknown zone layer(s) {unknown}: use {', '.join(ZONE_LAYERS)}")
+        raise InputError(f"unknown zone layer(s) {listing(unknown)}: use {', '.join(ZONE_LAYERS)}")
     if not hasattr(layout, "layers"):
         raise InputError(
             "layout must be a CorridorLayout (corridor_geo.load_layout()) or a GeoDataFrame "
@@ -505,7 +507,7 @@ class ZoneIndex:
         geoms = np.asarray(list(geoms), dtype=object)
         bad = [i for i, g in enumerate(geoms) if g is None or shapely.get_dimensions(g) != 2]
         if bad:
-            raise InputError(f"zones must be polygons; zone(s) {bad} are not")
+            raise InputError(f"zones must be polygons; zone(s) {listing(bad, limit=5)} are not")
         nz = len(geoms)
         bounds = np.asarray(shapely.bounds(geoms), dtype=float).reshape(nz, 4)
         if cell is None:
@@ -884,7 +886,7 @@ def assign_polygons(
         if bad.any():
             raise InputError(
                 f"weight column {weight!r} has missing or negative values in rows "
-                f"{polygons.index[bad][:5].tolist()}"
+                f"{listing(polygons.index[bad], limit=5)}"
             )
         out["weight_in_zone"] = w[p_idx] * out["area_share"].to_numpy()
     return out.sort_values(["polygon", "layer"], kind="stable").reset_index(drop=True)
@@ -982,7 +984,7 @@ def share_of_city(
         if by is not None and role_column(frame, by) not in frame.columns:
             raise InputError(
                 f"no column {by!r} to group by; the resources have "
-                f"{list(map(str, frame.columns))} (by=None counts every point)"
+                f"{listing(frame.columns, quote=True)} (by=None counts every point)"
             )
         pts = metric_points(resources, columns=[by], weight=weight, what="resources")
         part = _group_counts(pts, index_, by=by)

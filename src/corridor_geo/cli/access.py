@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CorridorGeoError
+from .._text import counts_text
 from . import _common as common
 
 ORDER = 30
@@ -240,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
                 "%d of %d facilities rejected and left out: %s",
                 len(fac.rejected),
                 fac.n_read,
-                fac.rejected[fac.column("reason")].value_counts().head(3).to_dict(),
+                counts_text(fac.rejected[fac.column("reason")].value_counts().head(3)),
             )
         facilities = fac.accepted
         f_names = _label_column(facilities, fac.column("name")).to_numpy()

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from .._errors import InputError
+from .._text import listing
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,8 @@ def add_travel_times(
         data["travel_time"] = float(length) / (speed / 3.6)
     if missing:
         raise InputError(
-            f"{len(missing)} edges have no valid 'length' (metres), e.g. {missing[:3]}: "
+            f"{len(missing)} edges have no valid 'length' (metres), e.g. "
+            f"{listing(missing[:3])}: "
             "lengths are needed to compute travel times"
         )
     return H

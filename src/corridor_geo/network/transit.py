@@ -70,6 +70,7 @@ import shapely
 
 from .._errors import DataFileError, InputError
 from .._graph import graph_geo
+from .._text import listing
 from ..crs import transform_xy
 from .speeds import WALK_SPEED_KPH
 
@@ -158,8 +159,9 @@ def _headway_lookup(
     unknown = sorted(set(given) - used)
     if unknown:
         raise InputError(
-            f"headways names lines that are not in the transit graph: {unknown}; use line "
-            f"numbers, names or route ids such as {sorted(routes)[:5]}"
+            f"headways names lines that are not in the transit graph: "
+            f"{listing(unknown, quote=True)}; use line numbers, names or route ids such as "
+            f"{listing(sorted(routes), limit=5)}"
         )
     return out
 
@@ -500,7 +502,7 @@ def _seconds(values: pd.Series) -> np.ndarray:
     bad = text.notna().to_numpy() & (text != "").fillna(False).to_numpy() & np.isnan(nums[:, 0])
     if bad.any():
         raise DataFileError(
-            f"GTFS times must read HH:MM:SS, got e.g. {text[bad].head(3).tolist()}"
+            f"GTFS times must read HH:MM:SS, got e.g. {listing(text[bad].head(3), quote=True)}"
         )
     return nums[:, 0] * 3600 + nums[:, 1] * 60 + nums[:, 2]
 
@@ -630,7 +632,9 @@ def graph_from_gtfs(
     st["station"] = st["stop_id"].astype("string").map(station_of)
     if st["station"].isna().any():
         bad = st.loc[st["station"].isna(), "stop_id"].head(3).tolist()
-        raise DataFileError(f"stop_times refer to stops that are not in stops.txt: {bad}")
+        raise DataFileError(
+            f"stop_times refer to stops that are not in stops.txt: {listing(bad, quote=True)}"
+        )
     nxt = st.groupby("trip_id", sort=False).shift(-1)
     links = pd.DataFrame(
         {

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from .._text import listing
 from ._http import Client, default_cache_dir, resolve_key
 from ._providers import LEVELS, PROVIDERS, level_rank
 
@@ -80,7 +81,8 @@ def _address_column(table: pd.DataFrame, address: str | None) -> str:
     if address is not None:
         if address not in table.columns:
             raise InputError(
-                f"no address column {address!r}; the table has {list(map(str, table.columns))}"
+                f"no address column {address!r}; the table has "
+                f"{listing(table.columns, quote=True)}"
             )
         return address
     lowered = {str(c).strip().lower(): c for c in table.columns}
@@ -89,7 +91,7 @@ def _address_column(table: pd.DataFrame, address: str | None) -> str:
             return lowered[name]
     raise InputError(
         f"cannot find the address column (tried {', '.join(_ADDRESS_NAMES)}); the table "
-        f"has {list(map(str, table.columns))}: name it with address='...'"
+        f"has {listing(table.columns, quote=True)}: name it with address='...'"
     )
 
 

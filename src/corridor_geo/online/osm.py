@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 
 from .._errors import InputError
+from .._text import listing
 from .._version import __version__
 from . import _http
 from ._http import ServiceError, default_cache_dir
@@ -455,7 +456,8 @@ def features_from_polygon(
     unknown = [c for c in categories if c not in OSM_PLACE_TAGS]
     if unknown or not categories:
         raise InputError(
-            f"unknown categories {unknown}: use some of {', '.join(PLACE_CATEGORIES)}"
+            f"unknown categories {listing(unknown, quote=True)}: use some of "
+            f"{', '.join(PLACE_CATEGORIES)}"
         )
     area = _polygon_arg(polygon, buffer_m)
     ox = _osmnx()
