@@ -726,7 +726,7 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     from matplotlib.lines import Line2D
 
     from .crs import ANALYSIS_CRS, to_crs
-    from .plotting import plot_layout
+    from .plotting import cjk_font, plot_layout
 
     fig = plot_layout(layout, lang=lang, circles=False, labels=False, figsize=(6.5, 8))
     ax = fig.axes[0]
@@ -743,12 +743,16 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     )
     if legend is not None:
         ax.add_artist(legend)
+    # Line names and the title may be Chinese: fall back to a CJK font for their glyphs.
+    family = cjk_font()
+    prop = {"family": ["DejaVu Sans", family], "size": 7} if family else {"size": 7}
     ax.legend(
         handles=handles,
         loc="center right",
-        fontsize=7,
+        prop=prop,
         framealpha=0.9,
         title=legend_title,
+        title_fontproperties={**prop, "size": 8},
     )
     # The credit the licence asks for, under the map (it travels with the image).
     fig.canvas.draw()  # the equal-aspect map's final frame, to put the credit under it
