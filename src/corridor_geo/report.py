@@ -1364,7 +1364,11 @@ def section_share(ctx: ReportContext) -> Section:
     )
     tables = {"share_of_city": shares, "targets": status}
     if inputs.rejected is not None and len(inputs.rejected):
-        body += "<h3>Rejected rows</h3>" + table_html(inputs.rejected, max_rows=30, lang=ctx.lang)
+        # "line" there is the file's line number, not a metro line
+        shown = pd.DataFrame(inputs.rejected).rename(columns={"line": "line_number"})
+        body += f"<h3>{ctx.tr('Rejected rows', '被拒绝的行')}</h3>" + table_html(
+            shown, max_rows=30, lang=ctx.lang
+        )
         tables["rejected"] = pd.DataFrame(inputs.rejected)
     return Section("share", "", body, tables)
 
@@ -1520,7 +1524,10 @@ def _resolve_facilities(ctx: ReportContext) -> gpd.GeoDataFrame:
         out = circle_anchors(ctx.layout, kind=spec.kind)
         out["facility"] = out["site_zh"].astype(str)
         what = spec.kind or "all kinds"
-        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what})")
+        what_zh = "全部类型"
+        if spec.kind and "kind_zh" in out.columns and len(out):
+            what_zh = str(out["kind_zh"].iloc[0])  # the kind's Chinese name (环大学...)
+        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what_zh})")
     elif spec.source == "register":
         reg = institution_register().accepted
         cats = sorted(pd.unique(reg["category"]).astype(str))
