@@ -2277,7 +2277,14 @@ def _build(
     map_options: dict[str, Any] | None = None,
 ) -> Report:
     """Compute every section and write the files into ``out`` (a staging folder)."""
-    from tqdm.auto import tqdm
+    import importlib.util
+
+    # tqdm.auto draws a notebook widget, and warns when ipywidgets is missing: the text
+    # bar then (and no bar at all without progress).
+    if progress and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     from .io import write_bytes_atomic, write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout
