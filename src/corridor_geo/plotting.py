@@ -142,6 +142,12 @@ def _label(zh: Any, en: Any, lang: str) -> str:
     return {"zh": str(zh), "en": str(en)}.get(lang, f"{zh}\n{en}")
 
 
+def _mixed_font(size: float) -> dict[str, Any]:
+    """Legend font properties for text that may mix Latin and Chinese (user categories)."""
+    family = cjk_font()
+    return {"family": ["DejaVu Sans", family], "size": size} if family else {"size": size}
+
+
 def _font_kwargs(lang: str) -> dict[str, Any]:
     family = cjk_font()
     return {"fontfamily": [family, "DejaVu Sans"]} if lang != "en" and family else {}
@@ -618,7 +624,7 @@ def plot_axis_profile(
                 linewidth=0.3,
             )
             bottom += pivot[col].to_numpy()
-        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        ax.legend(ncol=2, loc="upper left", prop=_mixed_font(7))  # categories may be Chinese
     else:
         agg = bins[value].sum()
         ax.bar(

@@ -726,7 +726,7 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     from matplotlib.lines import Line2D
 
     from .crs import ANALYSIS_CRS, to_crs
-    from .plotting import plot_layout
+    from .plotting import cjk_font, plot_layout
 
     fig = plot_layout(layout, lang=lang, circles=False, labels=False, figsize=(6.5, 8))
     ax = fig.axes[0]
@@ -743,12 +743,16 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     )
     if legend is not None:
         ax.add_artist(legend)
+    # Line names and the title may be Chinese: fall back to a CJK font for their glyphs.
+    family = cjk_font()
+    prop = {"family": ["DejaVu Sans", family], "size": 7} if family else {"size": 7}
     ax.legend(
         handles=handles,
         loc="center right",
-        fontsize=7,
+        prop=prop,
         framealpha=0.9,
         title=legend_title,
+        title_fontproperties={**prop, "size": 8},
     )
     # The credit the licence asks for, under the map (it travels with the image).
     fig.canvas.draw()  # the equal-aspect map's final frame, to put the credit under it
@@ -1360,7 +1364,11 @@ def section_share(ctx: ReportContext) -> Section:
     )
     tables = {"share_of_city": shares, "targets": status}
     if inputs.rejected is not None and len(inputs.rejected):
-        body += "<h3>Rejected rows</h3>" + table_html(inputs.rejected, max_rows=30, lang=ctx.lang)
+        # "line" there is the file's line number, not a metro line
+        shown = pd.DataFrame(inputs.rejected).rename(columns={"line": "line_number"})
+        body += f"<h3>{ctx.tr('Rejected rows', '被拒绝的行')}</h3>" + table_html(
+            shown, max_rows=30, lang=ctx.lang
+        )
         tables["rejected"] = pd.DataFrame(inputs.rejected)
     return Section("share", "", body, tables)
 
@@ -1516,7 +1524,10 @@ def _resolve_facilities(ctx: ReportContext) -> gpd.GeoDataFrame:
         out = circle_anchors(ctx.layout, kind=spec.kind)
         out["facility"] = out["site_zh"].astype(str)
         what = spec.kind or "all kinds"
-        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what})")
+        what_zh = "全部类型"
+        if spec.kind and "kind_zh" in out.columns and len(out):
+            what_zh = str(out["kind_zh"].iloc[0])  # the kind's Chinese name (环大学...)
+        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what_zh})")
     elif spec.source == "register":
         reg = institution_register().accepted
         cats = sorted(pd.unique(reg["category"]).astype(str))
@@ -2374,7 +2385,14 @@ def _build(
     map_options: dict[str, Any] | None = None,
 ) -> Report:
     """Compute every section and write the files into ``out`` (a staging folder)."""
-    from tqdm.auto import tqdm
+    import importlib.util
+
+    # tqdm.auto draws a notebook widget, and warns when ipywidgets is missing: the text
+    # bar then (and no bar at all without progress).
+    if progress and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     from .io import write_bytes_atomic, write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout
