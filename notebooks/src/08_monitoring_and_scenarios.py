@@ -66,14 +66,21 @@ result.targets[["year", "name_zh", "amount", "city_amount", "share", "population
 
 # %% [markdown]
 # The projection to 2027, by two stated methods: linear least squares over the years
-# observed, and compound annual growth between the first and the last year.
-# `year_reached` is the first year the trend reaches the target.
+# observed, and compound annual growth between the first and the last year (shares are
+# capped at 100 %). The planner's table has one row per target; a target the data cannot
+# judge (no rows of its category, a base of 0) says "not assessable" and why, never
+# "on track".
 
 # %%
-result.projection.query("target_value == target_value")[
-    ["name_zh", "method", "last_value", "rate", "projected", "target_value", "on_track",
-     "year_reached"]
-]  # fmt: skip
+result.overview()[["name_zh", "zone", "base_value", "latest_value", "target_value",
+                   "linear", "linear_on_track", "cagr", "cagr_on_track", "status"]]  # fmt: skip
+
+# %% [markdown]
+# Every projection in full: `year_reached` is the first year the trend reaches the target.
+
+# %%
+result.projection[["name_zh", "method", "last_value", "rate", "projected", "target_value",
+                   "on_track", "capped", "year_reached"]]  # fmt: skip
 
 # %%
 fig = result.figure(lang="both")
