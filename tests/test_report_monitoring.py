@@ -172,6 +172,8 @@ def test_the_section_shows_a_planners_table(monitoring_report, gcj_files, layout
     talent = [r for r in html.split("<tr>") if ("talent" in r or "科创人才" in r)]
     assert talent and all("✓" not in r and "✗" not in r for r in talent)
     assert all(("not assessable" in r or "无法评估" in r) for r in talent)
+    if lang == "zh":  # the reason too, not only the verdict
+        assert any("没有类别" in r for r in talent) and not any("no rows of" in r for r in talent)
     # The full tables are in the CSVs, as the API gives them.
     full = pd.read_csv(out / "tables" / "monitoring_projection.csv", encoding="utf-8-sig")
     assert {"intercept", "r2", "year_reached", "projected_gap", "capped"} <= set(full.columns)

@@ -85,6 +85,7 @@ from ._report import (
     column_label,
     parse_config,
     read_config_file,
+    reason_zh,
     say,
 )
 
@@ -1824,7 +1825,10 @@ def section_monitoring(ctx: ReportContext) -> Section:
 
     def verdict(status: str, on_track: Any) -> str:
         if status.startswith(NOT_ASSESSABLE):
-            return tr("not assessable", "无法评估") + status[len(NOT_ASSESSABLE) :]
+            reason = status[len(NOT_ASSESSABLE) :]
+            return tr("not assessable", "无法评估") + (
+                reason_zh(reason) if ctx.lang == "zh" else reason
+            )
         if status != "ok":
             return tr(status, "无法预测" + status.partition(":")[1] + status.partition(":")[2])
         if on_track is True:
