@@ -305,3 +305,55 @@ def test_pages_escape_names_from_files(layout, tmp_path):
     assert cli.main(argv) == 0
     page = (out / "comparison.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page and "<b>x</b>" not in page
+
+
+def _gcj_csv(path, rows) -> None:
+    """A CSV as planners keep it: 名称, 经度, 纬度 (GCJ-02), 类别."""
+    from corridor_geo.crs import wgs84_to_gcj02
+
+    lon, lat = wgs84_to_gcj02(
+        [p.x for _, p in rows], [p.y for _, p in rows]
+    )  # the oracle points are WGS84
+    pd.DataFrame(
+        {
+            "名称": [f"机构{i}" for i in range(len(rows))],
+            "经度": lon,
+            "纬度": lat,
+            "类别": [c for c, _ in rows],
+        }
+    ).to_csv(path, index=False)
+
+
+def test_monitor_command_targets_without_data_are_not_assessable(layout, tmp_path, capsys):
+    inside = layout.union("corridor", crs="EPSG:4326").representative_point()
+    outside = shapely.Point(120.0, 36.3)  # 胶州市
+    files = {}
+    for year, labs_in, firms in ((2024, 3, 20), (2025, 6, 24)):
+        rows = [("全国重点实验室", inside)] * labs_in + [("全国重点实验室", outside)] * (
+            10 - labs_in
+        )
+        rows += [("高新技术企业", inside)] * firms
+        files[year] = tmp_path / f"labs_{year}.csv"
+        _gcj_csv(files[year], rows)
+    out = tmp_path / "mon"
+    argv = ["monitor", *[f"--snapshot={y}={p}" for y, p in files.items()]]
+    assert cli.main([*argv, "--datum", "GCJ02", "--out", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    patents = next(line for line in printed.splitlines() if "invention patents" in line)
+    assert patents.strip().endswith(
+        "0.00 in 2025; not assessable: base 0: no rows of category invention_patents in "
+        "corridor in 2024"
+    )
+    assert "on track" not in patents
+    share = next(line for line in printed.splitlines() if "Share of the city" in line)
+    assert "linear 100.0% (on track, capped at 100 %)" in share
+    proj = pd.read_csv(out / "projection.csv", encoding="utf-8-sig")
+    own = proj.loc[proj["layer"] == "corridor"].set_index(["key", "method"])
+    for key in ("patents_per_10k_growth", "st_talent_growth"):
+        assert own.loc[key, "on_track"].isna().all()  # empty, neither True nor False
+        assert own.loc[key, "status"].str.startswith("not assessable: base 0").all()
+    assert own.loc[("key_resources_share", "cagr"), "projected"] == 1.0
+    assert bool(own.loc[("key_resources_share", "cagr"), "capped"])
+    assert bool(own.loc[("high_tech_enterprise_growth", "linear"), "on_track"])
+    page = (out / "monitoring.html").read_text(encoding="utf-8")
+    assert "not assessable: base 0: no rows of category invention_patents" in page

@@ -184,10 +184,13 @@ def test_projection_of_the_share_by_hand(hand):
     mean = (0.4 + 0.5 + 2 / 3) / 3
     assert proj.loc["linear", "rate"] == pytest.approx(2 / 15)
     assert proj.loc["linear", "projected"] == pytest.approx(mean + 2 / 15 * 3)
-    # Compound: (2/3 / 0.4) ** (1/2) - 1; two more years from 2/3.
+    # Compound: (2/3 / 0.4) ** (1/2) - 1; two more years from 2/3 give 111 %: a share
+    # is capped at 100 %.
     g = (2 / 3 / 0.4) ** 0.5 - 1
     assert proj.loc["cagr", "rate"] == pytest.approx(g)
-    assert proj.loc["cagr", "projected"] == pytest.approx(2 / 3 * (1 + g) ** 2)
+    assert 2 / 3 * (1 + g) ** 2 == pytest.approx(10 / 9)
+    assert proj.loc["cagr", "projected"] == 1.0 and proj.loc["cagr", "capped"]
+    assert not proj.loc["linear", "capped"]
     assert proj.loc["linear", "on_track"] and proj.loc["linear", "year_reached"] == 2025
     growth = result.projection.set_index(["key", "method"]).loc["patents_per_10k_growth"]
     # Linear 15, 16.5, 18 -> 1.5 a year -> 21 in 2027: growth 40 % over the base.
@@ -353,3 +356,211 @@ def test_monitoring_object_is_documented_for_the_report():
     assert {"table", "projection", "figure", "to_html", "targets", "summary"} <= set(
         dir(monitoring.Monitoring)
     ) | set(monitoring.Monitoring.__dataclass_fields__)
+
+
+# --------------------------------------------------------------------------------------
+# Targets that cannot be assessed, and bounded projections
+# --------------------------------------------------------------------------------------
+def _labs_and_firms(inside, outside, *, labs_in, labs_out, firms_in):
+    """Key laboratories and high-tech firms only: no patent and no talent rows."""
+    rows = [("state_key_lab", inside)] * labs_in + [("state_key_lab", outside)] * labs_out
+    rows += [("high_tech_enterprise", inside)] * firms_in
+    return gpd.GeoDataFrame(
+        {"category": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326"
+    )
+
+
+@pytest.fixture(scope="module")
+def no_patents(layout, places):
+    inside, outside = places
+    snaps = {
+        2024: _labs_and_firms(inside, outside, labs_in=3, labs_out=7, firms_in=20),
+        2025: _labs_and_firms(inside, outside, labs_in=6, labs_out=4, firms_in=24),
+    }
+    return monitor(snaps, layout=layout, layers=["corridor"]), snaps
+
+
+def test_growth_without_base_rows_is_not_assessable(no_patents):
+    result, _ = no_patents
+    for key, cat in (
+        ("patents_per_10k_growth", "invention_patents"),
+        ("st_talent_growth", "st_talent"),
+    ):
+        rows = _rows(result, key)
+        reason = f"not assessable: base 0: no rows of category {cat} in corridor in 2024"
+        assert rows["status"].tolist() == [reason, reason]
+        assert rows["value"].tolist() == [0.0, 0.0]
+        assert rows["target_value"].isna().all() and rows["met"].isna().all()
+        proj = result.projection.loc[result.projection["key"] == key]
+        assert proj["status"].tolist() == [reason, reason]
+        assert proj["on_track"].isna().all() and proj["target_value"].isna().all()
+        assert proj["year_reached"].isna().all()
+    # The targets that have data are judged as before: 20 -> 24 firms, +20 %.
+    firms = result.projection.set_index(["key", "method"]).loc["high_tech_enterprise_growth"]
+    assert firms.loc["linear", "projected"] == pytest.approx(32.0)  # 24 + 4 * 2
+    assert firms.loc["linear", "target_value"] == pytest.approx(23.0)
+    assert firms.loc["linear", "on_track"] and firms.loc["linear", "status"] == "ok"
+
+
+def test_not_assessable_where_target_status_has_no_value(layout, no_patents):
+    """The oracle: target_status(current, base) gives NA exactly where monitor says so."""
+    result, snaps = no_patents
+    status = target_status(snaps[2025], layout=layout, base=snaps[2024]).set_index("key")
+    mine = result.targets.loc[result.targets["year"] == 2025].set_index("key")
+    for key, row in status.iterrows():
+        assessable = mine.loc[key, "status"] == "ok"
+        assert assessable == (not pd.isna(row["met"])), key
+        if assessable:
+            assert bool(mine.loc[key, "met"]) == bool(row["met"]), key
+        else:
+            assert pd.isna(mine.loc[key, "met"]), key
+
+
+def test_summary_and_pages_say_not_assessable(no_patents):
+    result, _ = no_patents
+    lines = result.summary().splitlines()
+    patents = next(line for line in lines if "invention patents" in line)
+    assert patents.endswith(
+        "0.00 in 2025; not assessable: base 0: no rows of category invention_patents in "
+        "corridor in 2024"
+    )
+    assert "on track" not in patents and "short" not in patents and "target" not in patents
+    firms = next(line for line in lines if "high-tech" in line)
+    assert "linear 32.00 (on track)" in firms
+    html = result._repr_html_()
+    assert "not assessable: base 0: no rows of category st_talent" in html
+    page = result.to_html(lang="en")
+    # Every target is listed, the two without base rows with their reason, no verdict.
+    item = page[page.index("Growth of the total S&amp;T talent") :]
+    item = item[: item.index("</li>")]
+    assert "not assessable: base 0: no rows of category st_talent in corridor in 2024" in item
+    assert "on track" not in item and "short of the target" not in item
+
+
+def test_share_without_any_resource_in_the_city_is_not_assessable(layout, places):
+    inside, _ = places
+    firms = {
+        y: gpd.GeoDataFrame(
+            {"category": ["high_tech_enterprise"] * n}, geometry=[inside] * n, crs="EPSG:4326"
+        )
+        for y, n in ((2024, 5), (2025, 6))
+    }
+    result = monitor(firms, layout=layout, layers=["corridor"])
+    cats = "national_lab, state_key_lab, provincial_lab, provincial_key_lab, new_rd_institution"
+    share = _rows(result, "key_resources_share")
+    assert share["value"].isna().all() and share["met"].isna().all()
+    assert share.loc[2024, "status"] == (
+        f"not assessable: no rows of categories {cats} in the city in 2024"
+    )
+    proj = result.projection.loc[result.projection["key"] == "key_resources_share"]
+    assert set(proj["status"]) == {
+        f"not assessable: no rows of categories {cats} in the city in 2024, 2025"
+    }
+    assert proj["on_track"].isna().all()
+
+
+def test_a_share_projection_is_capped_at_100_percent(layout, places):
+    inside, outside = places
+    # 3 of 10 key laboratories in the corridor in 2024, 6 of 10 in 2025.
+    snaps = {
+        2024: _labs_and_firms(inside, outside, labs_in=3, labs_out=7, firms_in=1),
+        2025: _labs_and_firms(inside, outside, labs_in=6, labs_out=4, firms_in=1),
+    }
+    result = monitor(snaps, layout=layout, layers=["corridor"])
+    proj = result.projection.set_index(["key", "method"]).loc["key_resources_share"]
+    # Unbounded, the line gives 0.6 + 0.3 * 2 = 1.2 and compound growth (doubling a year)
+    # 0.6 * 2 ** 2 = 2.4: both capped at 1, both on track (1 >= 0.45).
+    assert project({2024: 0.3, 2025: 0.6}, method="linear")["projected"] == pytest.approx(1.2)
+    assert project({2024: 0.3, 2025: 0.6}, method="cagr")["projected"] == pytest.approx(2.4)
+    for method in ("linear", "cagr"):
+        assert proj.loc[method, "projected"] == 1.0
+        assert proj.loc[method, "capped"] and proj.loc[method, "on_track"]
+        assert proj.loc[method, "note"].endswith("; projection capped at 100 %")
+        assert proj.loc[method, "projected_gap"] == pytest.approx(1.0 - 0.45)
+    assert "linear 100.0% (on track, capped at 100 %)" in result.summary()
+    # A growth target is not a share: 1 firm each year, projected 1, not capped.
+    firms = result.projection.set_index(["key", "method"]).loc["high_tech_enterprise_growth"]
+    assert not firms["capped"].any() and (firms["projected"] == 1.0).all()
+
+
+def test_a_falling_share_is_floored_at_0(layout, places):
+    inside, outside = places
+    snaps = {
+        2024: _labs_and_firms(inside, outside, labs_in=6, labs_out=4, firms_in=1),
+        2025: _labs_and_firms(inside, outside, labs_in=3, labs_out=7, firms_in=1),
+    }
+    result = monitor(snaps, layout=layout, layers=["corridor"])
+    proj = result.projection.set_index(["key", "method"]).loc["key_resources_share"]
+    # Line: 0.3 - 0.3 * 2 = -0.3 -> 0; compound: 0.3 * 0.5 ** 2 = 0.075, within bounds.
+    assert proj.loc["linear", "projected"] == 0.0 and proj.loc["linear", "capped"]
+    assert proj.loc["linear", "note"].endswith("; projection floored at 0 %")
+    assert not proj.loc["linear", "on_track"]
+    assert proj.loc["cagr", "projected"] == pytest.approx(0.075)
+    assert not proj.loc["cagr", "capped"]
+
+
+def test_project_bounds_by_hand():
+    # A count falling 10 a year from 25: 5 in 2027 is fine, -5 in 2028 is floored at 0.
+    p = project({2024: 35.0, 2025: 25.0}, target_year=2028, nonnegative=True, target_value=1)
+    assert p["projected"] == 0.0 and p["capped"] and p["on_track"] is False
+    assert p["note"].endswith("; projection floored at 0")
+    q = project({2024: 35.0, 2025: 25.0}, target_year=2027, nonnegative=True)
+    assert q["projected"] == pytest.approx(5.0) and not q["capped"]
+    # Without bounds nothing changes.
+    assert project({2024: 35.0, 2025: 25.0}, target_year=2028)["projected"] == pytest.approx(-5)
+
+
+def test_figure_bounds_the_trend_and_says_not_assessable(layout, places, no_patents):
+    import matplotlib.pyplot as plt
+
+    inside, outside = places
+    snaps = {
+        2024: _labs_and_firms(inside, outside, labs_in=3, labs_out=7, firms_in=1),
+        2025: _labs_and_firms(inside, outside, labs_in=6, labs_out=4, firms_in=1),
+    }
+    fig = monitor(snaps, layout=layout, layers=["corridor"]).figure(lang="en")
+    try:
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        share_ax = next(ax for ax in panels if "Share" in ax.get_title())
+        trends = [line for line in share_ax.lines if line.get_label() in ("linear", "cagr")]
+        assert len(trends) == 2
+        assert max(max(line.get_ydata()) for line in trends) == pytest.approx(100.0)
+        talent_ax = next(ax for ax in panels if "talent" in ax.get_title())
+        texts = [t.get_text() for t in talent_ax.texts]
+        assert any(t.startswith("not assessable:") and "st_talent" in t for t in texts)
+        assert not [line for line in talent_ax.lines if line.get_label() == "target"]
+        assert not share_ax.texts
+    finally:
+        plt.close(fig)
+
+
+def test_a_snapshot_with_its_own_reader_options(layout, hand, tmp_path):
+    from corridor_geo.crs import wgs84_to_gcj02
+
+    result, snaps = hand
+    paths = {}
+    for year, frame in snaps.items():
+        lon, lat = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+        if year == 2024:  # this year's file is in GCJ-02, the others in WGS84
+            lon, lat = wgs84_to_gcj02(lon, lat)
+        paths[year] = tmp_path / f"s_{year}.csv"
+        pd.DataFrame(
+            {"lon": lon, "lat": lat, "category": frame["category"], "weight": frame["weight"]}
+        ).to_csv(paths[year], index=False)
+    people = gpd.GeoDataFrame(
+        {"population": [200_000.0]},
+        geometry=[layout.union("corridor", crs="EPSG:4326")],
+        crs="EPSG:4326",
+    )
+    given = {y: str(p) for y, p in paths.items()}
+    given[2024] = {"path": paths[2024], "datum": "GCJ02"}
+    read = monitor(
+        given,
+        layout=layout,
+        layers=["corridor"],
+        population=people,
+        read_options={"datum": "WGS84", "weight": "weight"},
+    )
+    pd.testing.assert_series_equal(read.table["value"], result.table["value"])
+    with pytest.raises(InputError, match="needs a 'path'"):
+        monitor({2024: {"datum": "GCJ02"}}, layout=layout)

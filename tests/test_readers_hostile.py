@@ -349,3 +349,62 @@ def test_gcj02_is_claimed_only_when_the_shift_explains_the_misfit(layout):
     assert DatumMislabelWarning not in kinds  # ...and nothing blames GCJ-02
     # Correct data fits.
     assert check_gcj02_mislabel(districts, districts).verdict == "fits"
+
+
+# --- inland points: the table's own district / sub-district column as the reference ----
+@pytest.fixture(scope="module")
+def inland_points(layout):
+    """600 synthetic points at least 2 km from the coast, with their district and 街道."""
+    from ._oracles import wgs84_to_gcj02
+
+    inner = shapely.buffer(layout.union("city"), -2000)
+    pts = cg.synthetic_resources(3000, seed=1, layout=layout)
+    metric = pts.to_crs(crs.ANALYSIS_CRS)
+    keep = shapely.contains_xy(inner, metric.geometry.x, metric.geometry.y)
+    pts = pts[keep].iloc[:600].reset_index(drop=True)
+    zones = cg.assign_zones(pts, layout=layout, layers=("subdistricts", "districts"))
+    sub = layout.subdistricts.set_index("key")["name_zh"]
+    dis = layout.districts.set_index("code")["name_zh"]
+    gcj = [wgs84_to_gcj02(x, y) for x, y in zip(pts.geometry.x, pts.geometry.y)]  # oracle
+    return pd.DataFrame(
+        {
+            "名称": [f"p{i}" for i in range(len(pts))],
+            "lon_wgs": pts.geometry.x,
+            "lat_wgs": pts.geometry.y,
+            "lon_gcj": [p[0] for p in gcj],
+            "lat_gcj": [p[1] for p in gcj],
+            "类别": pts["category"],
+            "街道": zones["subdistricts"].map(sub),
+            "区": zones["districts"].map(dis),
+        }
+    )
+
+
+@pytest.mark.parametrize(("column", "unit"), [("街道", "sub-district"), ("区", "district")])
+def test_inland_gcj02_labelled_wgs84_is_found_from_the_district_column(
+    inland_points, column, unit
+):
+    table = inland_points[["名称", "lon_gcj", "lat_gcj", "类别", column]].rename(
+        columns={"lon_gcj": "经度", "lat_gcj": "纬度"}  # names that do not tell the datum
+    )
+    with pytest.warns(DatumMislabelWarning, match=rf"outside the {unit}.*strong evidence"):
+        res = cg.read_resources(table, datum="WGS84")
+    assert len(res.accepted) == 600  # a warning, never a rejection
+    assert any("GCJ-02" in note for note in res.notes)
+    # No coastal point is involved: the coast test alone finds nothing here.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cg.read_resources(table.drop(columns=column), datum="WGS84")
+    assert not [w for w in caught if issubclass(w.category, DatumMislabelWarning)]
+
+
+def test_district_column_check_is_silent_on_correct_data(inland_points):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cg.read_resources(inland_points, lon="lon_wgs", lat="lat_wgs", datum="WGS84")
+        cg.read_resources(inland_points, lon="lon_gcj", lat="lat_gcj", datum="GCJ02")
+        # A few rows naming a wrong district (typos, addresses) are not a datum problem.
+        noisy = inland_points.copy()
+        noisy.loc[:9, "区"] = "市南区"
+        cg.read_resources(noisy, lon="lon_wgs", lat="lat_wgs", datum="WGS84")
+    assert not [w for w in caught if issubclass(w.category, DatumMislabelWarning)]

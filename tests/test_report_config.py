@@ -19,6 +19,7 @@ from corridor_geo.cli import report as report_cmd
 from corridor_geo.metro import metro_stations
 from corridor_geo.resources import institution_register
 
+DATA = Path(__file__).parent / "data"
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 TO_GK = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True)
 
@@ -413,3 +414,19 @@ def test_cli_exit_code_when_a_section_is_not_computed(tmp_path, capsys):
     )
     assert rc == 1  # written, but a section could not be computed
     assert (tmp_path / "r" / "report.html").is_file()
+
+
+def test_zh_tables_have_chinese_headers_and_line_numbers_are_not_metro_lines(tmp_path):
+    out = tmp_path / "zh"
+    argv = ["report", "--out", str(out), "--lang", "zh", "--sections", "share,access"]
+    argv += ["--resources", str(DATA / "resources_gbk_gcj02.csv"), "--datum", "GCJ02"]
+    argv += ["--id", "编号", "--name", "名称", "--category", "类别", "--quiet"]
+    assert cli.main(argv) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    headers = set(re.findall(r"<th>(.*?)</th>", page))
+    own = set(pd.read_csv(DATA / "resources_gbk_gcj02.csv", encoding="gbk", nrows=0).columns)
+    english = {h for h in headers - own if re.fullmatch(r"[\x00-\x7f]+", h)}
+    assert headers and not english  # the file's own column names stay as written
+    rejected = re.search(r"<h3>被拒绝的行</h3>(.*?)</table>", page, flags=re.S).group(1)
+    assert "<th>文件行号</th>" in rejected and "线路" not in rejected
+    assert "生态圈站点(环大学)" in page  # the isochrones' facilities, named in Chinese

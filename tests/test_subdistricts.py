@@ -291,3 +291,25 @@ def test_population_by_zone_uses_finest_level_and_says_so(layout):
     fallback = population_by_zone(other, layers=["districts"])
     assert fallback["method"].str.startswith("2020 census district totals").all()
     assert len(census_polygons(layout, level="finest")) == 135
+
+
+# --- against an independent published figure (the Blue Valley's own numbers) -----------
+# 鳌山卫街道: 108.87 km² of land and 58,416 residents in 2022, as published for the Blue
+# Valley core (see the project's plan digest, "Public validation figures").
+AOSHANWEI_LAND_KM2 = 108.87
+AOSHANWEI_POPULATION_2022 = 58_416
+
+
+def test_aoshanwei_land_area_matches_the_published_figure(layout):
+    row = layout.subdistricts.set_index("name_zh").loc["鳌山卫街道"]
+    area = abs(Geod(ellps="WGS84").geometry_area_perimeter(row.geometry)[0]) / 1e6
+    assert area == pytest.approx(AOSHANWEI_LAND_KM2, rel=0.01)  # 108.34 km², -0.5 %
+
+
+def test_aoshanwei_estimate_against_the_published_population():
+    # The areal estimate is not a count: it overstates this coastal, partly rural
+    # sub-district by about a third, as data/population/SOURCES.md says.
+    est = census_subdistricts().set_index("name_zh").loc["鳌山卫街道"]
+    assert est["status"] == "estimated"
+    error = est["population"] / AOSHANWEI_POPULATION_2022 - 1
+    assert 0.25 < error < 0.35  # +31 %: the figure SOURCES.md states

@@ -66,14 +66,21 @@ result.targets[["year", "name_zh", "amount", "city_amount", "share", "population
 
 # %% [markdown]
 # The projection to 2027, by two stated methods: linear least squares over the years
-# observed, and compound annual growth between the first and the last year.
-# `year_reached` is the first year the trend reaches the target.
+# observed, and compound annual growth between the first and the last year (shares are
+# capped at 100 %). The planner's table has one row per target; a target the data cannot
+# judge (no rows of its category, a base of 0) says "not assessable" and why, never
+# "on track".
 
 # %%
-result.projection.query("target_value == target_value")[
-    ["name_zh", "method", "last_value", "rate", "projected", "target_value", "on_track",
-     "year_reached"]
-]  # fmt: skip
+result.overview()[["name_zh", "zone", "base_value", "latest_value", "target_value",
+                   "linear", "linear_on_track", "cagr", "cagr_on_track", "status"]]  # fmt: skip
+
+# %% [markdown]
+# Every projection in full: `year_reached` is the first year the trend reaches the target.
+
+# %%
+result.projection[["name_zh", "method", "last_value", "rate", "projected", "target_value",
+                   "on_track", "capped", "year_reached"]]  # fmt: skip
 
 # %%
 fig = result.figure(lang="both")
@@ -192,3 +199,46 @@ subs = cg.zone_table(layout, layers="subdistricts").merge(
 m = maps.explore_layout(layout, basemap="blank", layers=("corridor", "cities"))
 maps.add_zones(m, subs, "share", name="辐射带动 share (exp, β = 0.1 / km)",
                label_column="name_zh")  # fmt: skip
+
+# %% [markdown]
+# ## 4 · For the GIS desk and the yearly report
+#
+# Every GeoPackage the library writes carries its QGIS styles (QML and SLD in the
+# GeoPackage's `layer_styles` table, the default style of each layer), so the cities,
+# the axis and the circles open in QGIS in the report's colours. The layers here are in
+# CGCS2000 / EPSG:4549, the CRS Chinese GIS desks work in.
+
+# %%
+import sqlite3
+import tempfile
+from pathlib import Path
+
+folder = Path(tempfile.mkdtemp())
+(gpkg,) = layout.to_file(folder / "corridor.gpkg", crs="EPSG:4549")
+with sqlite3.connect(gpkg) as db:
+    styles = pd.read_sql(
+        "SELECT f_table_name AS layer, styleName, useAsDefault, length(styleQML) AS qml_chars "
+        "FROM layer_styles",
+        db,
+    )
+styles
+
+# %% [markdown]
+# The yearly report is configured by a small TOML file (or the same keys as flags of
+# `corridor-geo report`): which sections, the language, the GeoPackage's CRS, the
+# facilities that isochrones and catchments start from, labels for your own categories.
+# Here: in Chinese, the layout and the monitoring of the three snapshots above. Beside
+# `report.html` it writes the styled GeoPackage, a QGIS project (`.qgz`) that opens all
+# its layers in order, and every table as CSV.
+
+# %%
+from corridor_geo import report
+
+config = folder / "report.toml"
+config.write_text('lang = "zh"\nsections = ["layout", "monitoring"]\n', encoding="utf-8")
+rep = report.build_report(
+    folder / "report", layout=layout, config=config, inputs={"snapshots": snapshots},
+    progress=False,
+)  # fmt: skip
+print(rep.sections)
+sorted(p.name for p in rep.html_path.parent.iterdir())

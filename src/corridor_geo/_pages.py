@@ -94,16 +94,25 @@ def monitoring_page(
 
     m = monitoring
     title = title or f"青岛科创大走廊 monitoring {m.years[0]}–{m.years[-1]} → {m.target_year}"
-    proj = m.projection.loc[m.projection["target_value"].notna()]
+    proj = m.projection.loc[m.projection["target"].notna()]
     items = []
     for _key, rows in proj.groupby("key", sort=False):
         first = rows.iloc[0]
         parts = []
         for r in rows.itertuples():
+            if str(r.status).startswith("not assessable"):  # the target, not the method
+                parts = [esc(r.status)]
+                break
             if r.status != "ok":
                 parts.append(f"{esc(r.method)}: {esc(r.status)}")
                 continue
-            cls, word = ("ok", "on track") if r.on_track else ("short", "short of the target")
+            cls, word = (
+                ("ok", "on track")
+                if pd.notna(r.on_track) and bool(r.on_track)
+                else ("short", "short of the target")
+            )
+            if getattr(r, "capped", False):  # the bound applied, from the note
+                word += f" ({str(r.note).rpartition('; ')[2]})"
             reached = (
                 f", reached in {int(r.year_reached)}"
                 if r.year_reached is not None and not pd.isna(r.year_reached)
@@ -146,6 +155,7 @@ def monitoring_page(
                 "target_value",
                 "on_track",
                 "year_reached",
+                "capped",
                 "status",
             ],
             formats={
@@ -173,6 +183,7 @@ def monitoring_page(
                 "target",
                 "target_value",
                 "met",
+                "status",
             ],
             formats={
                 "amount": ",.4g",

@@ -793,6 +793,7 @@ def read_table(
     fix_swapped: bool = False,
     status: str = STATUS_USER,
     reference: gpd.GeoDataFrame | None = None,
+    admin: Mapping[str, gpd.GeoDataFrame] | None = None,
     check_datum: bool = True,
     what: str = "points",
 ) -> ResourceTable:
@@ -800,7 +801,8 @@ def read_table(
 
     ``city`` is the prepared WGS84 polygon of what counts as "in Qingdao" (the caller
     builds it from a layout); ``registry`` the category registry (``None``: categories
-    are kept as given, no lookup).
+    are kept as given, no lookup); ``admin`` the WGS84 ``district``/``subdistrict``
+    layers a district or 街道 column of the table is checked against (GCJ-02 test).
     """
     raw = read_raw(
         source,
@@ -942,6 +944,7 @@ def read_table(
         if origin <= {"WGS84", "CGCS2000"} and (
             looks_like_gcj02(xs, ys, finite & valid_datum, city, label)
             or (reference is not None and matches_gcj02(acc, reference, label, roles))
+            or (admin is not None and admin_says_gcj02(acc, admin, label, roles))
         ):
             notes.append("looks like GCJ-02 data labelled WGS84 (warning raised)")
     log.info(
@@ -1312,15 +1315,123 @@ def looks_like_gcj02(
     fixed = int((~as_is & as_gcj).sum())
     broken = int((as_is & ~as_gcj).sum())
     if fixed >= 3 and fixed > 3 * max(broken, 1):
+        confidence = "strong" if fixed >= 10 and broken == 0 else "moderate"
         warnings.warn(
             f"{label}: {fixed} points labelled WGS84 fall outside Qingdao's land (mostly "
-            f"just off the coast) but inside it when read as GCJ-02 ({broken} the other way): "
-            + MISLABEL_ADVICE,
+            f"just off the coast) but inside it when read as GCJ-02 ({broken} the other way; "
+            f"{confidence} evidence): " + MISLABEL_ADVICE,
             DatumMislabelWarning,
             stacklevel=4,
         )
         return True
     return False
+
+
+# Columns that name the district or sub-district a row says it lies in (as users write them).
+ADMIN_COLUMNS = {
+    "district": (
+        "区",
+        "区县",
+        "区(市)",
+        "区市",
+        "所在区",
+        "所在区县",
+        "所在区市",
+        "行政区",
+        "district",
+        "county",
+    ),
+    "subdistrict": (
+        "街道",
+        "街道/镇",
+        "镇街",
+        "乡镇",
+        "街镇",
+        "所在街道",
+        "subdistrict",
+        "township",
+        "street",
+    ),
+}
+
+
+def _admin_key(value: Any) -> str:
+    """A name or code as written, reduced for matching (suffixes 区/市/街道/镇 dropped)."""
+    text = re.sub(r"\s+", "", _cell_text(value)).lower()
+    text = re.sub(r"(district|subdistrict|township|town|street)$", "", text)
+    for suffix in ("街道办事处", "街道", "区", "市", "镇"):
+        if len(text) > len(suffix) + 1 and text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _admin_lookup(zones: gpd.GeoDataFrame) -> dict[str, int]:
+    """Row position of each zone by its reduced Chinese/English name and its code."""
+    out: dict[str, int] = {}
+    for i, row in enumerate(zones.itertuples(index=False)):
+        for value in (getattr(row, "name_zh", None), getattr(row, "name_en", None)):
+            if value is not None and _cell_text(value):
+                out.setdefault(_admin_key(value), i)
+        code = getattr(row, "code", None)
+        if code is not None and _cell_text(code):
+            out.setdefault(_cell_text(code), i)
+    return out
+
+
+def _zone_of(zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row position of the zone holding each point (-1: none)."""
+    out = np.full(len(x), -1)
+    for i, geom in enumerate(zones.geometry.values):
+        out[(out < 0) & shapely.contains_xy(geom, x, y)] = i
+    return out
+
+
+def admin_says_gcj02(
+    accepted: gpd.GeoDataFrame,
+    admin: Mapping[str, gpd.GeoDataFrame],
+    label: str,
+    roles: Mapping[str, str],
+) -> bool:
+    """Warn when the district/sub-district a row names fits far better read as GCJ-02.
+
+    A row whose table names its district (or 街道/镇) is a reference of its own: a point
+    within about 450 m of an internal border lies in a neighbouring district when
+    GCJ-02 coordinates are taken for WGS84.  Rows that fit only one reading decide;
+    the rest (most, far from any border) say nothing.  The evidence is "strong" with
+    10 or more such rows and none the other way, else "moderate".
+    """
+    found = False
+    for kind, zones in admin.items():
+        column = next((c for c in ADMIN_COLUMNS[kind] if c in accepted.columns), None)
+        if column is None or zones is None or not len(zones) or not len(accepted):
+            continue
+        lookup = _admin_lookup(zones)
+        stated = np.array([lookup.get(_admin_key(v), -1) for v in accepted[column]])
+        known = stated >= 0
+        if known.sum() < 3:
+            continue
+        xs = pd.to_numeric(accepted[roles["lon_source"]], errors="coerce").to_numpy(float)
+        ys = pd.to_numeric(accepted[roles["lat_source"]], errors="coerce").to_numpy(float)
+        x, y = xs[known], ys[known]
+        as_is = _zone_of(zones, x, y) == stated[known]
+        gx, gy = transform_coords(x, y, source="GCJ02", target="WGS84")
+        as_gcj = _zone_of(zones, gx, gy) == stated[known]
+        fixed = int((~as_is & as_gcj).sum())
+        broken = int((as_is & ~as_gcj).sum())
+        if fixed >= 3 and fixed > 3 * max(broken, 1):
+            confidence = "strong" if fixed >= 10 and broken == 0 else "moderate"
+            unit = "district" if kind == "district" else "sub-district (街道/镇)"
+            warnings.warn(
+                f"{label}: {fixed} of {int(known.sum())} points lie outside the {unit} their "
+                f"column {column!r} names as labelled, but inside it when read as GCJ-02 "
+                f"({broken} the other way; {confidence} evidence, from the rows near "
+                "internal borders): " + MISLABEL_ADVICE,
+                DatumMislabelWarning,
+                stacklevel=4,
+            )
+            found = True
+            break
+    return found
 
 
 def matches_gcj02(
@@ -1344,9 +1455,11 @@ def matches_gcj02(
     d_is = float(np.median(np.hypot(ax - rx, ay - ry)))
     d_gcj = float(np.median(np.hypot(gx - rx, gy - ry)))
     if d_is > 150.0 and d_gcj < 0.5 * d_is:
+        confidence = "strong" if len(ref) >= 5 and d_gcj < 0.25 * d_is else "moderate"
         warnings.warn(
             f"{label}: {len(ref)} named points sit a median {d_is:.0f} m from their reference "
-            f"positions as labelled, {d_gcj:.0f} m if read as GCJ-02: " + MISLABEL_ADVICE,
+            f"positions as labelled, {d_gcj:.0f} m if read as GCJ-02 ({confidence} "
+            "evidence): " + MISLABEL_ADVICE,
             DatumMislabelWarning,
             stacklevel=4,
         )

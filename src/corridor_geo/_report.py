@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -524,7 +525,70 @@ COLUMNS_ZH: dict[str, str] = {
     "position": "位置",
     "population_est": "人口(估算)",
     "covered_population_est": "覆盖人口(估算)",
+    "line_number": "文件行号",
+    "source_row": "源数据行",
+    "reason": "原因",
+    "category_zh": "类别(中文)",
+    "category_en": "类别(英文)",
+    "resources": "资源数",
+    "covered_resources": "覆盖资源数",
+    "resources_within": "可达资源数",
+    "resources_share": "资源占比",
+    "area_within_km2": "可达面积(km²)",
+    "city_en": "城(英文)",
+    "name": "名称",
+    "kind": "类型",
+    "kind_zh": "类型",
+    "weight": "权重",
+    "share": "占比",
+    "density": "密度",
+    "year": "年份",
+    "on_track": "是否可达成",
+    "status": "状态",
+    "note": "说明",
+    "source": "来源",
+    "difference": "差值",
+    "rel_difference": "相对差值",
+    "station": "站点",
+    "stations_within": "范围内站点数",
+    "total": "合计",
+    "buffer_m": "缓冲(米)",
+    "n_edges": "路段数",
+    "network": "路网",
+    "point": "点",
+    "site_zh": "站点",
+    "site_en": "站点(英文)",
 }
+
+
+_YEARS = r"(\d{4}(?:, \d{4})*)"
+_REASONS_ZH = (
+    (r"^base 0: ", "基期值为 0: "),
+    (r"^base missing: ", "基期值缺失: "),
+    (rf"no rows of categor(?:y|ies) (.+?) in (.+?) in {_YEARS}", r"\3年 \2 内没有类别 \1 的数据"),
+    (
+        rf"the rows of categor(?:y|ies) (.+?) in (.+?) weigh 0 in {_YEARS}",
+        r"\3年 \2 内类别 \1 的数据权重为 0",
+    ),
+    (rf"no population in (.+?) in {_YEARS}", r"\2年 \1 没有人口数据"),
+    (r"no category of the registry counts towards this target", "登记表中没有计入该目标的类别"),
+    (r"\bthe city\b", "全市"),
+)
+
+
+def reason_zh(text: str) -> str:
+    """A monitoring reason ("base 0: no rows of category ... in 2024") in Chinese.
+
+    Examples
+    --------
+    >>> reason_zh("base 0: no rows of category invention_patents in corridor in 2024")
+    '基期值为 0: 2024年 corridor 内没有类别 invention_patents 的数据'
+    >>> reason_zh("no rows of categories a, b in the city in 2023, 2024")
+    '2023, 2024年 全市 内没有类别 a, b 的数据'
+    """
+    for pattern, repl in _REASONS_ZH:
+        text = re.sub(pattern, repl, text)
+    return text
 
 
 def say(key: str, lang: str) -> str:

@@ -29,6 +29,21 @@ With fewer than two years observed (or values missing), the result says
 ``"not projectable"`` and gives no number.  A projection extends a trend; it is no
 forecast of policy or economy, and with two or three points its uncertainty is large.
 
+Bounds: a share cannot leave [0, 1] and a count, weight or per-capita figure cannot fall
+below 0, while a trend does: the projection of a share is capped at 1 (100 %) and every
+projection is floored at 0.  The ``capped`` column says when a bound was applied, the
+``note`` says which ("projection capped at 100 %"), and ``on_track`` is judged on the
+bounded value.  A share rising from 30 % to 60 % in a year projects to 100 %, not 120 %.
+
+Targets that cannot be assessed: a growth target whose base value is 0 or missing (its
+growth ``value / base - 1`` has no value), a share whose city total is 0 in every year, an
+indicator no category of the registry counts towards, or a per-capita figure without
+population.  Such a target is ``"not assessable: <reason>"`` in the ``status`` of the
+yearly table and of the projection (e.g. ``"not assessable: base 0: no rows of category
+invention_patents in corridor in 2024"``), its ``target_value``, ``met`` and ``on_track``
+are missing, never True or False: as :func:`corridor_geo.indicators.target_status` gives
+no value for the same target.
+
 Growth targets (+15 %) compare a year with the **base year** (the first snapshot unless
 ``base_year`` says otherwise): the target level is ``base (1 + 0.15)``.  The share target
 (45 %) compares the share with 0.45.  Resources are counted in zones exactly as
@@ -64,6 +79,7 @@ METHODS = ("linear", "cagr")
 """Projection methods of :func:`project` (see the module notes)."""
 
 NOT_PROJECTABLE = "not projectable"
+NOT_ASSESSABLE = "not assessable"
 
 _METHOD_TEXT = {
     "linear": "linear least squares of value on year, extended to {T}",
@@ -80,6 +96,8 @@ def project(
     target_year: int = 2027,
     method: str = "linear",
     target_value: float | None = None,
+    share: bool = False,
+    nonnegative: bool = False,
 ) -> dict[str, Any]:
     """The trend of one yearly series and its value in ``target_year``.
 
@@ -94,6 +112,10 @@ def project(
     target_value : float, optional
         A level to reach: the result then says whether the projection reaches it and in
         which year the trend first does.
+    share : bool
+        The values are shares: the projection is bounded by [0, 1] (capped at 100 %).
+    nonnegative : bool
+        The values cannot be negative (counts, weights): the projection is floored at 0.
 
     Returns
     -------
@@ -105,7 +127,9 @@ def project(
         ``on_track`` (``projected >= target_value``, or None), ``year_reached`` (the first
         year, from the last one observed, at which the trend reaches ``target_value``;
         the last year observed when it already does; None when it never does),
-        ``status`` (``"ok"`` or ``"not projectable: <why>"``) and ``note`` (the formula).
+        ``capped`` (True when ``projected`` is the bound, not the trend's value),
+        ``status`` (``"ok"`` or ``"not projectable: <why>"``) and ``note`` (the formula,
+        and the bound applied).
 
     Examples
     --------
@@ -119,6 +143,12 @@ def project(
     (1.5, 16.1667)
     >>> project({2025: 3.0})["status"]
     'not projectable: needs values in at least 2 years, has 1'
+
+    A share from 30 % to 60 % in a year: the line gives 120 % in 2027, capped at 100 %:
+
+    >>> p = project({2024: 0.3, 2025: 0.6}, share=True, target_value=0.45)
+    >>> p["projected"], p["capped"], p["on_track"], p["note"].split("; ")[-1]
+    (1.0, True, True, 'projection capped at 100 %')
     """
     if method not in METHODS:
         raise InputError(f"unknown projection method {method!r}: use one of {', '.join(METHODS)}")
@@ -145,6 +175,7 @@ def project(
         "target_value": math.nan if target_value is None else float(target_value),
         "on_track": None,
         "year_reached": None,
+        "capped": False,
         "status": "ok",
         "note": _METHOD_TEXT[method].format(T=target_year),
     }
@@ -178,6 +209,16 @@ def project(
         out.update(rate=float(g), projected=float(last_v * (1.0 + g) ** (T - last_t)))
         level_at = lambda t: last_v * (1.0 + g) ** (t - last_t)  # noqa: E731
         start_v = last_v
+    lower = 0.0 if share or nonnegative else -math.inf
+    upper = 1.0 if share else math.inf
+    trend_at = level_at
+    level_at = lambda t: min(max(trend_at(t), lower), upper)  # noqa: E731
+    if out["projected"] > upper:
+        out["projected"], out["capped"] = upper, True
+        out["note"] += "; projection capped at 100 %"
+    elif out["projected"] < lower:
+        out["projected"], out["capped"] = lower, True
+        out["note"] += "; projection floored at 0 %" if share else "; projection floored at 0"
     if target_value is not None and np.isfinite(target_value):
         goal = float(target_value)
         out["on_track"] = bool(out["projected"] >= goal - MET_TOL * max(1.0, abs(goal)))
@@ -220,6 +261,15 @@ def _snapshots(
     def read(obj: Any) -> Any:
         if isinstance(obj, (str, os.PathLike)):
             return read_resources(obj, layout=layout, **dict(read_options or {}))
+        if isinstance(obj, Mapping) and not isinstance(obj, pd.DataFrame):
+            # {"path": file, "datum": ..., other reader options}: its own over the shared
+            if "path" not in obj:
+                raise InputError(
+                    f"a snapshot given as a mapping needs a 'path' (and reader options such "
+                    f"as 'datum'), got the keys {sorted(map(str, obj))}"
+                )
+            own = {str(k): v for k, v in obj.items() if k != "path"}
+            return read_resources(obj["path"], layout=layout, **{**(read_options or {}), **own})
         frame_of(obj, "a snapshot")  # type check, with the fix in the message
         return obj
 
@@ -337,8 +387,79 @@ class Monitoring:
 
         return delegate("monitoring_page", self, **kwargs)
 
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """The projection methods of :attr:`projection`, in order."""
+        return tuple(dict.fromkeys(self.projection["method"].astype(str)))
+
+    def overview(self) -> pd.DataFrame:
+        """The planner's table: one row per target, in the target's own zone.
+
+        Returns
+        -------
+        DataFrame
+            ``key``, ``name_zh``, ``name_en``, ``kind``, ``unit``, ``layer``, ``zone``,
+            ``zone_zh``, ``zone_en``, ``base_year``, ``base_value``, ``latest_year`` (the
+            last snapshot), ``latest_value``, ``target`` (the threshold: a share, or a
+            growth), ``target_value`` (the level to reach; missing when not assessable),
+            for each method ``<method>`` (the projection to :attr:`target_year`),
+            ``<method>_on_track``, ``<method>_capped`` and ``<method>_status``, and
+            ``status``: ``"ok"`` or ``"not assessable: <reason>"``.
+
+        Examples
+        --------
+        >>> o = monitor(_demo_snapshots(), layers=["corridor"]).overview()
+        >>> o["latest_year"].tolist()
+        [2025, 2025, 2025, 2025]
+        >>> row = o.set_index("key").loc["key_resources_share"]
+        >>> float(row["target"]), row["status"], bool(row["linear_on_track"])
+        (0.45, 'ok', True)
+        """
+        rows = []
+        proj = self.projection.loc[self.projection["target"].notna()]
+        targets = self.targets
+        for (key, layer, zone), group in proj.groupby(["key", "layer", "zone"], sort=False):
+            years = targets.loc[
+                (targets["key"] == key) & (targets["layer"] == layer) & (targets["zone"] == zone)
+            ].sort_values("year")
+            base = years.loc[years["year"] == self.base_year]
+            last = years.iloc[-1]
+            first = group.iloc[0]
+            status = str(first["status"])
+            row: dict[str, Any] = {
+                "key": key,
+                "name_zh": first["name_zh"],
+                "name_en": first["name_en"],
+                "kind": first["kind"],
+                "unit": first["unit"],
+                "layer": layer,
+                "zone": zone,
+                "zone_zh": first["zone_zh"],
+                "zone_en": first["zone_en"],
+                "base_year": int(self.base_year),
+                "base_value": float(base["value"].iloc[0]) if len(base) else math.nan,
+                "latest_year": int(last["year"]),
+                "latest_value": float(last["value"]),
+                "target": float(first["target"]),
+                "target_value": float(first["target_value"]),
+            }
+            for r in group.itertuples():
+                row[r.method] = r.projected
+                row[f"{r.method}_on_track"] = r.on_track
+                row[f"{r.method}_capped"] = bool(r.capped)
+                row[f"{r.method}_status"] = r.status
+            row["status"] = status if status.startswith(NOT_ASSESSABLE) else "ok"
+            rows.append(row)
+        out = pd.DataFrame(rows)
+        for method in self.methods:
+            if f"{method}_on_track" in out:
+                out[f"{method}_on_track"] = out[f"{method}_on_track"].astype("boolean")
+        return out
+
     def summary(self) -> str:
         """One line per target: the latest value, the projections and the target.
+
+        A target that cannot be assessed says so, with the reason, in place of a verdict.
 
         Examples
         --------
@@ -349,40 +470,60 @@ class Monitoring:
             f"monitoring {self.years[0]}-{self.years[-1]} (base {self.base_year}), "
             f"projected to {self.target_year}"
         ]
-        proj = self.projection.loc[self.projection["target_value"].notna()]
-        for _key, rows in proj.groupby("key", sort=False):
-            first = rows.iloc[0]
+        for o in self.overview().to_dict("records"):
+            unit = o["unit"]
+            head = f"  {o['name_en']}: {_fmt(o['latest_value'], unit)} in {o['latest_year']}"
+            if o["status"] != "ok":
+                lines.append(f"{head}; {o['status']}")
+                continue
             parts = []
-            for r in rows.itertuples():
-                if r.status != "ok":
-                    parts.append(f"{r.method}: {r.status}")
+            for method in self.methods:
+                if o[f"{method}_status"] != "ok":
+                    parts.append(f"{method}: {o[f'{method}_status']}")
                     continue
-                verdict = "on track" if r.on_track else "short"
-                parts.append(f"{r.method} {_fmt(r.projected, r.unit)} ({verdict})")
-            lines.append(
-                f"  {first['name_en']}: {_fmt(first['last_value'], first['unit'])} in "
-                f"{first['last_year']}, target {_fmt(first['target_value'], first['unit'])}; "
-                + "; ".join(parts)
-            )
+                verdict = _verdict(o[f"{method}_on_track"])
+                if o[f"{method}_capped"]:
+                    verdict += ", " + _bound_text(o[method], unit)
+                parts.append(f"{method} {_fmt(o[method], unit)} ({verdict})")
+            lines.append(f"{head}, target {_fmt(o['target_value'], unit)}; " + "; ".join(parts))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        proj = self.projection.loc[self.projection["target_value"].notna()]
-        rows = "".join(
-            f"<tr><td>{esc(r.name_zh)}<br><small>{esc(r.name_en)}</small></td>"
-            f"<td>{esc(r.method)}</td><td>{esc(_fmt(r.last_value, r.unit))}</td>"
-            f"<td>{esc(_fmt(r.projected, r.unit))}</td>"
-            f"<td>{esc(_fmt(r.target_value, r.unit))}</td>"
-            f"<td>{'✓' if r.on_track else ('✗' if r.on_track is False else esc(r.status))}</td>"
-            "</tr>"
-            for r in proj.itertuples()
-        )
+        rows = []
+        for o in self.overview().to_dict("records"):
+            unit = o["unit"]
+            for method in self.methods:
+                if o["status"] != "ok":
+                    cell = esc(o["status"])
+                elif o[f"{method}_status"] != "ok":
+                    cell = esc(o[f"{method}_status"])
+                else:
+                    cell = "✓" if o[f"{method}_on_track"] is True else "✗"
+                rows.append(
+                    f"<tr><td>{esc(o['name_zh'])}<br><small>{esc(o['name_en'])}</small></td>"
+                    f"<td>{esc(method)}</td><td>{esc(_fmt(o['latest_value'], unit))}</td>"
+                    f"<td>{esc(_fmt(o[method], unit))}</td>"
+                    f"<td>{esc(_fmt(o['target_value'], unit))}</td><td>{cell}</td></tr>"
+                )
         return (
             f"<div><strong>monitoring {self.years[0]}–{self.years[-1]}, projected to "
             f"{self.target_year}</strong><table><thead><tr><th>indicator</th><th>method</th>"
             f"<th>latest</th><th>{self.target_year}</th><th>target</th><th>on track</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table></div>"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         )
+
+
+def _verdict(on_track: Any) -> str:
+    """``on track``, ``short`` or ``n/a`` (a missing verdict is never read as short)."""
+    if on_track is None or on_track is pd.NA:
+        return "n/a"
+    return "on track" if bool(on_track) else "short"
+
+
+def _bound_text(value: float, unit: str) -> str:
+    if unit == "share":
+        return "capped at 100 %" if value >= 1.0 else "floored at 0 %"
+    return "floored at 0"
 
 
 def _fmt(value: Any, unit: str) -> str:
@@ -424,7 +565,8 @@ def monitor(
         ``{year: path, ResourceTable or GeoDataFrame}``, or one ResourceTable,
         GeoDataFrame or path with a ``year_col`` column.  Paths are read with
         :func:`corridor_geo.resources.read_resources` (``read_options`` passed on, e.g.
-        ``{"datum": "GCJ02"}``).
+        ``{"datum": "GCJ02"}``).  A year whose file needs other options is given as
+        ``{"path": file, "datum": "BD09", ...}``: its own options over ``read_options``.
     layout : CorridorLayout, optional
         The bundled layout by default.
     layers : str or sequence of str
@@ -454,7 +596,8 @@ def monitor(
     year_col : str
         The year column of a single table of snapshots.
     read_options : mapping, optional
-        Options of :func:`~corridor_geo.resources.read_resources` for paths.
+        Options of :func:`~corridor_geo.resources.read_resources` for paths (every
+        snapshot's, unless it gives its own).
 
     Returns
     -------
@@ -467,11 +610,15 @@ def monitor(
         target, the amount or per-10k figure otherwise), ``unit``, ``base_year``,
         ``base_value``, ``change`` (value - base value), ``growth`` (value / base value
         - 1), ``target`` (the threshold, in the target's own zone only), ``target_value``
-        (the value to reach: the share, or base value times 1 + growth), ``met`` and
-        ``method``.  ``projection``: ``key``, names, ``kind``, ``unit``, ``layer``,
-        ``zone``, ``zone_zh``, ``zone_en``, the fields of :func:`project`,
-        ``target_year``, ``base_value``, ``target``, ``projected_growth`` (growth
-        targets) and ``projected_gap`` (projected - target value).
+        (the value to reach: the share, or base value times 1 + growth; missing when
+        not assessable), ``met`` (missing when not assessable), ``status`` (``"ok"`` or
+        ``"not assessable: <reason>"`` where a target applies) and ``method``.
+        ``projection``: ``key``, names, ``kind``, ``unit``, ``layer``, ``zone``,
+        ``zone_zh``, ``zone_en``, the fields of :func:`project` (``capped``: the
+        projection is the bound; ``status`` is the target's ``"not assessable: ..."``
+        when it cannot be assessed, and ``on_track`` then missing), ``target_year``,
+        ``base_value``, ``target``, ``projected_growth`` (growth targets) and
+        ``projected_gap`` (projected - target value).
 
     Examples
     --------
@@ -629,17 +776,88 @@ def _add_base(table: pd.DataFrame, base: int) -> pd.DataFrame:
         out.loc[known, "target"].to_numpy() - MET_TOL
     )
     out["met"] = met
+    out["status"] = _assessment(out, base)
+    out.loc[out["status"].str.startswith(NOT_ASSESSABLE, na=False), "target_value"] = np.nan
     cols = [
         "year", "key", "name_zh", "name_en", "kind", "measure", "layer", "zone", "zone_zh",
         "zone_en", "categories", "count", "weight", "amount", "city_amount", "share",
         "population", "population_method", "per_10k", "value", "unit", "base_year",
-        "base_value", "change", "growth", "target", "target_value", "met", "method",
+        "base_value", "change", "growth", "target", "target_value", "met", "status",
+        "method",
     ]  # fmt: skip
     out["count"] = out["count"].astype(int)
     return (
         out[cols]
         .sort_values(["key", "layer", "zone", "year"], kind="stable")
         .reset_index(drop=True)
+    )
+
+
+def _why_no_value(row: Mapping[str, Any], *, city: bool) -> str:
+    """Why a row's value is missing or 0: no rows, rows of weight 0, or no population."""
+    cats = str(row["categories"]).replace("|", ", ")
+    what = f"categor{'ies' if ',' in cats else 'y'} {cats}"
+    where = "the city" if city else str(row["zone"])
+    n = row["city_count"] if city else row["count"]
+    amount = row["city_amount"] if city else row["amount"]
+    if not n > 0:
+        return f"no rows of {what} in {where} in {row['year']}"
+    if not amount > 0:
+        return f"the rows of {what} in {where} weigh 0 in {row['year']}"
+    return f"no population in {where} in {row['year']}"
+
+
+def _assessment(out: pd.DataFrame, base: int) -> pd.Series:
+    """``"ok"`` or ``"not assessable: <reason>"`` for each row that has a target, else NA.
+
+    A target cannot be assessed, as in :func:`corridor_geo.indicators.target_status`,
+    when no category counts towards it, when it measures growth and its base value is 0
+    or missing, or when its value is missing (a share without any resource in the city,
+    a per-capita figure without population).
+    """
+    ids = ["key", "layer", "zone"]
+    rows = out.to_dict("records")
+    base_rows = {tuple(r[k] for k in ids): r for r in rows if r["year"] == base}
+    status = []
+    for row in rows:
+        if pd.isna(row["target"]):
+            status.append(pd.NA)
+            continue
+        why = None
+        if not str(row["categories"]):
+            why = "no category of the registry counts towards this target"
+        elif row["kind"] == "growth" and not row["base_value"] > 0:
+            then = base_rows[tuple(row[k] for k in ids)]
+            state = "0" if then["value"] == 0 else "missing"
+            why = f"base {state}: {_why_no_value(then, city=False)}"
+        elif not np.isfinite(row["value"]):
+            why = _why_no_value(row, city=row["kind"] == "share")
+        status.append("ok" if why is None else f"{NOT_ASSESSABLE}: {why}")
+    return pd.Series(status, index=out.index, dtype="string")
+
+
+def _group_assessment(group: pd.DataFrame) -> str | None:
+    """The status of a target over its years when it cannot be assessed, else None.
+
+    Not assessable when no year is (a growth target whose base is 0 is so in every
+    year); the years that have a value are projected otherwise.  Reasons that differ
+    only by their year are said once, with the years.
+    """
+    status = group["status"]
+    bad = status.str.startswith(NOT_ASSESSABLE, na=False)
+    if status.isna().all() or not bad.all():
+        return None
+    prefix = f"{NOT_ASSESSABLE}: "
+    by_text: dict[str, list[str]] = {}
+    for reason in status.astype(str):
+        text, _, year = reason.removeprefix(prefix).rpartition(" in ")
+        if not (year.isdigit() and len(year) == 4):
+            text, year = reason.removeprefix(prefix), ""
+        years = by_text.setdefault(text, [])
+        if year and year not in years:
+            years.append(year)
+    return prefix + "; ".join(
+        f"{text} in {', '.join(years)}" if years else text for text, years in by_text.items()
     )
 
 
@@ -652,11 +870,21 @@ def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -
         target = first["target"]
         base_value = first["base_value"]
         goal = None
-        if pd.notna(target):
+        unassessable = _group_assessment(group)
+        if pd.notna(target) and unassessable is None:
             goal = float(base_value) * (1 + target) if first["kind"] == "growth" else target
             goal = goal if np.isfinite(goal) else None
         for method in methods:
-            p = project(series, target_year=target_year, method=method, target_value=goal)
+            p = project(
+                series,
+                target_year=target_year,
+                method=method,
+                target_value=goal,
+                share=first["unit"] == "share",
+                nonnegative=True,
+            )
+            if unassessable is not None:
+                p["status"] = unassessable
             row = {
                 "key": key,
                 "name_zh": first["name_zh"],
@@ -682,6 +910,7 @@ def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -
         )
     out["projected_gap"] = out["projected"] - out["target_value"]
     out["on_track"] = out["on_track"].astype("boolean")
+    out["capped"] = out["capped"].astype(bool)
     out["year_reached"] = pd.array(
         [None if v is None or pd.isna(v) else int(v) for v in out["year_reached"]],
         dtype="Int64",

@@ -15,6 +15,7 @@ import io
 import logging
 import math
 import os
+import textwrap
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -139,6 +140,12 @@ def _resolve_lang(lang: str) -> str:
 
 def _label(zh: Any, en: Any, lang: str) -> str:
     return {"zh": str(zh), "en": str(en)}.get(lang, f"{zh}\n{en}")
+
+
+def _mixed_font(size: float) -> dict[str, Any]:
+    """Legend font properties for text that may mix Latin and Chinese (user categories)."""
+    family = cjk_font()
+    return {"family": ["DejaVu Sans", family], "size": size} if family else {"size": size}
 
 
 def _font_kwargs(lang: str) -> dict[str, Any]:
@@ -617,7 +624,7 @@ def plot_axis_profile(
                 linewidth=0.3,
             )
             bottom += pivot[col].to_numpy()
-        ax.legend(fontsize=7, ncol=2, loc="upper left")
+        ax.legend(ncol=2, loc="upper left", prop=_mixed_font(7))  # categories may be Chinese
     else:
         agg = bins[value].sum()
         ax.bar(
@@ -816,6 +823,8 @@ def plot_monitoring(
             else:
                 t = np.linspace(p.last_year, target_year, 50)
                 v = p.last_value * (1.0 + p.rate) ** (t - p.last_year)
+            # The bounds of monitor(): a share within [0, 1], nothing below 0.
+            v = np.clip(v, 0.0, 1.0 if first["unit"] == "share" else np.inf)
             ax.plot(t, v * scale, style, color=color, lw=1.4, label=str(p.method))
             ax.plot([target_year], [p.projected * scale], "s", color=color, ms=5)
         goal = here["target_value"].dropna()
@@ -824,6 +833,14 @@ def plot_monitoring(
                        label=_label("目标", "target", lang).replace("\n", " / "))  # fmt: skip
             if first["kind"] == "growth" and np.isfinite(first["base_value"]):
                 ax.axhline(float(first["base_value"]) * scale, color="#777777", lw=0.8, ls=":")
+        unassessed = [str(s) for s in proj["status"] if str(s).startswith("not assessable")]
+        if unassessed:  # said in the panel: no target line, no verdict
+            why = textwrap.fill(unassessed[0].removeprefix("not assessable: "), 48)
+            head = _label("无法评估", "not assessable", lang).replace("\n", " / ")
+            ax.text(0.5, 0.78, f"{head}:\n{why}", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=7, color="#cf222e",
+                    bbox={"facecolor": "white", "edgecolor": "#cf222e", "alpha": 0.9},
+                    **font)  # fmt: skip
         ax.axvline(target_year, color="#999999", lw=0.8)
         zname = _label(first["zone_zh"], first["zone_en"], lang).replace("\n", " / ")
         name = _label(first["name_zh"], first["name_en"], lang).replace("\n", " / ")

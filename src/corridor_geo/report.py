@@ -85,6 +85,7 @@ from ._report import (
     column_label,
     parse_config,
     read_config_file,
+    reason_zh,
     say,
 )
 
@@ -726,7 +727,7 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     from matplotlib.lines import Line2D
 
     from .crs import ANALYSIS_CRS, to_crs
-    from .plotting import plot_layout
+    from .plotting import cjk_font, plot_layout
 
     fig = plot_layout(layout, lang=lang, circles=False, labels=False, figsize=(6.5, 8))
     ax = fig.axes[0]
@@ -743,12 +744,16 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     )
     if legend is not None:
         ax.add_artist(legend)
+    # Line names and the title may be Chinese: fall back to a CJK font for their glyphs.
+    family = cjk_font()
+    prop = {"family": ["DejaVu Sans", family], "size": 7} if family else {"size": 7}
     ax.legend(
         handles=handles,
         loc="center right",
-        fontsize=7,
+        prop=prop,
         framealpha=0.9,
         title=legend_title,
+        title_fontproperties={**prop, "size": 8},
     )
     # The credit the licence asks for, under the map (it travels with the image).
     fig.canvas.draw()  # the equal-aspect map's final frame, to put the credit under it
@@ -1360,7 +1365,11 @@ def section_share(ctx: ReportContext) -> Section:
     )
     tables = {"share_of_city": shares, "targets": status}
     if inputs.rejected is not None and len(inputs.rejected):
-        body += "<h3>Rejected rows</h3>" + table_html(inputs.rejected, max_rows=30, lang=ctx.lang)
+        # "line" there is the file's line number, not a metro line
+        shown = pd.DataFrame(inputs.rejected).rename(columns={"line": "line_number"})
+        body += f"<h3>{ctx.tr('Rejected rows', '被拒绝的行')}</h3>" + table_html(
+            shown, max_rows=30, lang=ctx.lang
+        )
         tables["rejected"] = pd.DataFrame(inputs.rejected)
     return Section("share", "", body, tables)
 
@@ -1516,7 +1525,10 @@ def _resolve_facilities(ctx: ReportContext) -> gpd.GeoDataFrame:
         out = circle_anchors(ctx.layout, kind=spec.kind)
         out["facility"] = out["site_zh"].astype(str)
         what = spec.kind or "all kinds"
-        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what})")
+        what_zh = "全部类型"
+        if spec.kind and "kind_zh" in out.columns and len(out):
+            what_zh = str(out["kind_zh"].iloc[0])  # the kind's Chinese name (环大学...)
+        label = ctx.tr(f"circle sites ({what})", f"生态圈站点({what_zh})")
     elif spec.source == "register":
         reg = institution_register().accepted
         cats = sorted(pd.unique(reg["category"]).astype(str))
@@ -1783,31 +1795,142 @@ def section_transit(ctx: ReportContext) -> Section:
 
 
 def section_monitoring(ctx: ReportContext) -> Section:
-    """Every plan indicator year by year, the trend and the projection to 2027."""
-    from .monitoring import monitor
+    """Every plan indicator year by year, the trend and the projection to 2027.
+
+    Snapshots given as paths are read as the report reads its resources: with the
+    report's ``datum`` and layout, ``inputs["snapshot_options"]`` (reader options of
+    :func:`corridor_geo.resources.read_resources`) over them, and a snapshot's own
+    options (``{year: {"path": ..., "datum": ...}}``) over both; tables and
+    GeoDataFrames keep their own CRS.  The page shows the planner's table
+    (:meth:`corridor_geo.monitoring.Monitoring.overview`); the full tables are the CSVs.
+    """
+    from .monitoring import NOT_ASSESSABLE, monitor
 
     snapshots = ctx.input("snapshots")
-    options = ctx.inputs.get("snapshot_options") or {}
+    options: dict[str, Any] = {}
+    if ctx.inputs.get("datum") is not None:
+        options["datum"] = ctx.inputs["datum"]
+    options.update(ctx.inputs.get("snapshot_options") or {})
     m = monitor(snapshots, layout=ctx.layout, read_options=options or None)
+    tr, zh = ctx.tr, ctx.lang == "zh"
+    dash = "–"
+
+    def num(value: Any, unit: str) -> str:
+        if value is None or value is pd.NA or not np.isfinite(float(value)):
+            return dash
+        if unit == "share":
+            return _pct(float(value))
+        value = float(value)
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+    def verdict(status: str, on_track: Any) -> str:
+        if status.startswith(NOT_ASSESSABLE):
+            reason = status[len(NOT_ASSESSABLE) :]
+            return tr("not assessable", "无法评估") + (
+                reason_zh(reason) if ctx.lang == "zh" else reason
+            )
+        if status != "ok":
+            return tr(status, "无法预测" + status.partition(":")[1] + status.partition(":")[2])
+        if on_track is True:
+            return "✓ " + tr("on track", "有望达成")
+        return "✗ " + tr("short", "未达") if on_track is False else dash
+
+    method_names = {"linear": ("linear", "线性趋势"), "cagr": ("CAGR", "复合增长")}
+    over = m.overview()
+    rows = []
+    for o in over.to_dict("records"):
+        unit = o["unit"]
+        if o["kind"] == "growth":
+            target = f"+{100 * o['target']:.0f} %"
+            if np.isfinite(o["target_value"]):
+                target += f" (≥ {num(o['target_value'], unit)})"
+        else:
+            target = f"≥ {num(o['target_value'], unit)}"
+        row = {
+            tr("indicator", "指标"): o["name_zh"] if zh else o["name_en"],
+            tr("zone", "区域"): o["zone_zh"] if zh else o["zone_en"],
+            tr("base year", "基期年份"): str(int(o["base_year"])),
+            tr("base value", "基期值"): num(o["base_value"], unit),
+            tr("latest year", "最新年份"): str(int(o["latest_year"])),
+            tr("latest value", "最新值"): num(o["latest_value"], unit),
+            tr("target", "目标"): target,
+        }
+        verdicts = []
+        for method in m.methods:
+            en_name, zh_name = method_names.get(method, (method, method))
+            name = tr(en_name, zh_name)
+            cell = num(o[method], unit) if o[f"{method}_status"] == "ok" else dash
+            if o[f"{method}_capped"] and cell != dash:
+                cell += tr(" (capped)", " (已封顶)") if o[method] >= 1.0 else ""
+            row[f"{name} {m.target_year}"] = cell
+            if o["status"] == "ok":
+                verdicts.append(
+                    f"{name}: {verdict(o[f'{method}_status'], o[f'{method}_on_track'])}"
+                )
+        row[tr("status", "状态")] = (
+            "; ".join(verdicts) if o["status"] == "ok" else verdict(o["status"], None)
+        )
+        rows.append(row)
+    planner = pd.DataFrame(rows)
+
+    yearly = []
+    for t in m.targets.to_dict("records"):
+        unit = t["unit"]
+        change = (
+            (f"{100 * t['growth']:+.1f} %" if np.isfinite(t["growth"]) else dash)
+            if t["kind"] == "growth"
+            else (num(t["change"], unit) if unit != "share" else _points(t["change"]))
+        )
+        met = t["met"]
+        yearly.append(
+            {
+                tr("indicator", "指标"): t["name_zh"] if zh else t["name_en"],
+                tr("year", "年份"): str(int(t["year"])),
+                tr("value", "数值"): num(t["value"], unit),
+                tr("change from the base year", "较基期变化"): change,
+                tr("target level", "目标值"): num(t["target_value"], unit),
+                tr("met", "达成"): dash if met is None or met is pd.NA else ("✓" if met else "✗"),
+                tr("status", "状态"): verdict(str(t["status"]), None)
+                if str(t["status"]).startswith(NOT_ASSESSABLE)
+                else "",
+            }
+        )
+    years = ", ".join(str(y) for y in m.years)
+    intro = tr(
+        f"{len(m.years)} snapshots ({years}), base year {m.base_year}, projected to "
+        f"{m.target_year} with the stated methods (linear least squares over the years "
+        "observed; compound annual growth (CAGR) between the first and the last). A "
+        "projection needs at least two years; the projection of a share is capped at "
+        "100 % and no projection falls below 0. A growth target whose base value is 0 or "
+        "missing, or an indicator without data, is not assessable: no tick, no cross.",
+        f"{len(m.years)} 期数据 ({years}), 基期 {m.base_year} 年, 预测至 {m.target_year} 年 "
+        "(线性趋势: 各年数值对年份的最小二乘; 复合增长: 首末两年的年均复合增长率)。"
+        "预测至少需要两年数据; 比重的预测上限为 100 %, 任何预测不低于 0。"
+        "基期值为 0 或缺失的增长目标, 以及没有数据的指标, 无法评估。",
+    )
+    note = tr(
+        "All columns (trend, intercept, r², year reached, gap...) are in "
+        "tables/monitoring_projection.csv and tables/monitoring_indicators.csv.",
+        "完整数据 (趋势、截距、r²、达成年份、差距等) 见 tables/monitoring_projection.csv "
+        "与 tables/monitoring_indicators.csv。",
+    )
+    caption = tr("The plan's indicators", "规划指标") + f", {m.years[0]}-{m.target_year}"
     fig = m.figure(lang=ctx.figure_lang)
-    proj = m.projection.copy()
-    shown = [c for c in proj.columns if c not in ("geometry",)]
     body = (
-        f"<p>{len(m.years)} snapshots ({', '.join(str(y) for y in m.years)}), base year "
-        f"{m.base_year}, projected to {m.target_year} with the stated methods (linear "
-        "least squares over the years observed; compound annual growth between the first "
-        "and the last). A projection needs at least two years.</p>"
-        + figure_html(fig, f"The plan's indicators, {m.years[0]}-{m.target_year}")
-        + "<h3>"
-        + esc(ctx.tr("Projections against the targets", "预测与目标"))
-        + "</h3>"
-        + table_html(proj[shown], lang=ctx.lang)
-        + "<h3>"
-        + esc(ctx.tr("Year by year", "逐年指标"))
-        + "</h3>"
-        + table_html(m.targets, max_rows=80, lang=ctx.lang)
+        f"<p>{esc(intro)}</p>"
+        + figure_html(fig, caption)
+        + f"<h3>{esc(tr('Projections against the targets', '预测与目标'))}</h3>"
+        + table_html(planner, lang=ctx.lang)
+        + f"<h3>{esc(tr('Year by year', '逐年指标'))}</h3>"
+        + table_html(pd.DataFrame(yearly), max_rows=80, lang=ctx.lang)
+        + f'<p class="note">{esc(note)}</p>'
     )
     return Section("monitoring", "", body, {"indicators": m.table, "projection": m.projection})
+
+
+def _points(change: float) -> str:
+    """A change of a share in percentage points (``–`` when missing)."""
+    return "–" if change != change else f"{100 * change:+.1f} pp"
 
 
 def section_scenario(ctx: ReportContext) -> Section:
@@ -2266,7 +2389,14 @@ def _build(
     map_options: dict[str, Any] | None = None,
 ) -> Report:
     """Compute every section and write the files into ``out`` (a staging folder)."""
-    from tqdm.auto import tqdm
+    import importlib.util
+
+    # tqdm.auto draws a notebook widget, and warns when ipywidgets is missing: the text
+    # bar then (and no bar at all without progress).
+    if progress and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     from .io import write_bytes_atomic, write_layers, write_table_atomic, write_text_atomic
     from .layout import load_layout

@@ -205,6 +205,30 @@ def target_categories(target: str, registry: pd.DataFrame | None = None) -> list
 # --------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------
+def admin_layers(layout: Any = None) -> dict[str, gpd.GeoDataFrame] | None:
+    """The layout's districts and sub-districts (WGS84), for a table's district columns.
+
+    A table that names each row's district (``区``, ``district``...) or sub-district
+    (``街道``, ``镇街``...) is checked against them for GCJ-02 coordinates labelled WGS84:
+    near internal borders the 450 m shift moves points into a neighbouring district.
+    None when ``layout`` is not a :class:`~corridor_geo.CorridorLayout` (e.g. a bare
+    GeoDataFrame of the city's land).
+
+    Examples
+    --------
+    >>> sorted(admin_layers())
+    ['district', 'subdistrict']
+    >>> len(admin_layers()["district"])
+    10
+    """
+    from .layout import load_layout
+
+    lay = load_layout() if layout is None else layout
+    if not hasattr(lay, "layers"):
+        return None
+    return {"district": lay["districts"], "subdistrict": lay["subdistricts"]}
+
+
 def city_polygon(layout: Any = None, *, tolerance_m: float = 0.0) -> Any:
     """What counts as "in Qingdao": the layout's ``city`` land, widened by ``tolerance_m``.
 
@@ -383,6 +407,7 @@ def read_resources(
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
+        admin=admin_layers(layout) if check_datum else None,
         check_datum=check_datum,
         what="resources",
     )
@@ -473,6 +498,7 @@ def read_points(
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
+        admin=admin_layers(layout) if check_datum else None,
         check_datum=check_datum,
         what="points",
     )
