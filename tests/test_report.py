@@ -238,3 +238,26 @@ def test_report_command_when_nothing_is_accepted(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "none of the 1 rows of swapped.csv was accepted" in err and "Traceback" not in err
+
+
+def test_density_surface_counts_resources_even_when_they_are_weighted(tmp_path, layout):
+    import numpy as np
+    import rasterio
+
+    from corridor_geo.density import kernel_density
+
+    raw = cg.synthetic_resources(400, seed=8, corridor_share=1.0, layout=layout)
+    raw = raw[["id", "category", "geometry"]].assign(专利数=5.0)
+    # Read with a weight, as `--weight 专利数` does: the analyses weigh by it by default,
+    # but a surface of resources per km² must not be scaled by it.
+    points = cg.read_resources(raw, weight="专利数", layout=layout).accepted
+    rep = report.build_report(
+        tmp_path / "r", layout=layout, resources=points, sections=["density"]
+    )
+    with rasterio.open(rep.html_path.parent / "density_kde.tif") as src:
+        written = src.read(1, masked=True).filled(np.nan)
+    options = {"bandwidth_m": report.KDE_BANDWIDTH_M, "cell_size_m": report.KDE_CELL_M}
+    counted = kernel_density(points, layout=layout, weight=None, **options).values
+    weighted = kernel_density(points, layout=layout, **options).values  # the read weight
+    np.testing.assert_allclose(written, counted, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(np.nanmax(weighted), 5 * np.nanmax(counted), rtol=1e-9)

@@ -69,6 +69,7 @@ import pandas as pd
 from ._errors import InputError
 from ._html import esc
 from ._points import frame_of, role_column
+from ._text import listing
 from .indicators import MET_TOL, plan_targets
 
 __all__ = ["METHODS", "Monitoring", "monitor", "project"]
@@ -156,7 +157,9 @@ def project(
     try:
         years = np.asarray([float(y) for y in series.index])
     except (TypeError, ValueError):
-        raise InputError(f"the years must be numbers, got {list(series.index)[:5]}") from None
+        raise InputError(
+            f"the years must be numbers, got {listing(series.index, limit=5)}"
+        ) from None
     vals = series.to_numpy(float)
     ok = np.isfinite(vals) & np.isfinite(years)
     years, vals = years[ok], vals[ok]
@@ -266,7 +269,7 @@ def _snapshots(
             if "path" not in obj:
                 raise InputError(
                     f"a snapshot given as a mapping needs a 'path' (and reader options such "
-                    f"as 'datum'), got the keys {sorted(map(str, obj))}"
+                    f"as 'datum'), got the keys {listing(sorted(map(str, obj)), quote=True)}"
                 )
             own = {str(k): v for k, v in obj.items() if k != "path"}
             return read_resources(obj["path"], layout=layout, **{**(read_options or {}), **own})
@@ -289,14 +292,14 @@ def _snapshots(
     if col not in frame.columns:
         raise InputError(
             f"one table of snapshots needs a year column {year_col!r} (year_col=...); it "
-            f"has {list(map(str, frame.columns))}. Or give a mapping {{year: table}}."
+            f"has {listing(frame.columns, quote=True)}. Or give a mapping {{year: table}}."
         )
     years = pd.to_numeric(frame[col], errors="coerce")
     bad = years.isna() | (years % 1 != 0)
     if bad.any():
         raise InputError(
             f"the year column {col!r} has missing or non-whole values in rows "
-            f"{frame.index[bad].tolist()[:5]}"
+            f"{listing(frame.index[bad], limit=5)}"
         )
     return {int(y): frame.loc[(years == y).to_numpy()] for y in sorted(years.astype(int).unique())}
 
@@ -650,12 +653,12 @@ def monitor(
             names.insert(0, str(layer))
     unknown = [n for n in names if n not in ZONE_LAYERS]
     if unknown:
-        raise InputError(f"unknown zone layer(s) {unknown}: use {', '.join(ZONE_LAYERS)}")
+        raise InputError(f"unknown zone layer(s) {listing(unknown)}: use {', '.join(ZONE_LAYERS)}")
     snaps = _snapshots(snapshots, year_col=year_col, layout=lay, read_options=read_options)
     years = tuple(snaps)
     base = years[0] if base_year is None else _year(base_year)
     if base not in snaps:
-        raise InputError(f"base_year {base} has no snapshot; the years are {list(years)}")
+        raise InputError(f"base_year {base} has no snapshot; the years are {listing(years)}")
     if target_year is None:
         given = pd.to_numeric(table_t.get("target_year"), errors="coerce").dropna()
         target_year = int(given.max()) if len(given) else 2027

@@ -1386,8 +1386,12 @@ def section_density(ctx: ReportContext) -> Section:
     zones = density_by_zone(
         inputs.current, layout=layout, layers=("corridor", "cities", "districts")
     )
-    kde = kernel_density(
-        inputs.current, bandwidth_m=KDE_BANDWIDTH_M, cell_size_m=KDE_CELL_M, layout=layout
+    kde = kernel_density(  # resources per km², as the section's table counts them
+        inputs.current,
+        bandwidth_m=KDE_BANDWIDTH_M,
+        cell_size_m=KDE_CELL_M,
+        layout=layout,
+        weight=None,
     )
     tif = kde.to_geotiff(out / "density_kde.tif")
     write_text_atomic(raster_qml(tif), tif.with_suffix(".qml"))  # QGIS opens it styled
