@@ -1780,7 +1780,12 @@ def section_transit(ctx: ReportContext) -> Section:
             )
         )
         + (
-            f" {not_routed} resources could not be routed (listed in the table)."
+            " "
+            + ctx.tr(
+                f"{not_routed} resources could not be routed (per city: the column "
+                "resources_not_routed of the CSV table).",
+                f"{not_routed} 项资源无法计算路径 (各城数量见 CSV 表 resources_not_routed 列)。",
+            )
             if not_routed
             else ""
         )
