@@ -169,3 +169,12 @@ def test_report_shows_a_layer_replaced_in_report_mode(grown_cities, tmp_path):
     assert (~table["passed"]).sum() >= 4
     page = rep.html_path.read_text(encoding="utf-8")
     assert "replaced in report mode" in page and "layout_replace_cities.csv" in page
+
+
+def test_report_says_when_a_layer_replaced_in_report_mode_passed_everything(layout, tmp_path):
+    from corridor_geo import report
+
+    same = layout.replace("cities", layout.cities, mode="report")
+    rep = report.build_report(tmp_path / "r", layout=same, sections=["layout"])
+    page = rep.html_path.read_text(encoding="utf-8")
+    assert "replaced in report mode and passed all" in page and "checks failed" not in page

@@ -564,3 +564,19 @@ def test_a_snapshot_with_its_own_reader_options(layout, hand, tmp_path):
     pd.testing.assert_series_equal(read.table["value"], result.table["value"])
     with pytest.raises(InputError, match="needs a 'path'"):
         monitor({2024: {"datum": "GCJ02"}}, layout=layout)
+
+
+def test_a_target_no_category_counts_towards_is_never_met_or_missed(layout, no_patents):
+    from corridor_geo import datasets
+
+    _, snaps = no_patents
+    targets = pd.read_csv(datasets.get_path("indicators/targets.csv"))
+    extra = targets.iloc[[0]].assign(key="nothing_counts", kind="level", threshold=5.0)
+    result = monitor(
+        snaps, layout=layout, layers=["corridor"], targets=pd.concat([targets, extra])
+    )
+    rows = _rows(result, "nothing_counts")
+    assert set(rows["status"]) == {
+        "not assessable: no category of the registry counts towards this target"
+    }
+    assert rows["met"].isna().all() and rows["target_value"].isna().all()

@@ -208,6 +208,8 @@ def test_metro_lines_keep_their_own_colours():
     # A colour column that is not all colours falls back to one grey symbol.
     odd = lines.assign(colour=["blue", *lines["colour"].iloc[1:]])
     assert _styles.layer_style("metro_lines", odd).renderer == "single"
+    missing = lines.assign(colour=[None, *lines["colour"].iloc[1:]])  # one line undrawn else
+    assert _styles.layer_style("metro_lines", missing).renderer == "single"
 
 
 # --- in a real QGIS --------------------------------------------------------------------

@@ -408,3 +408,23 @@ def test_district_column_check_is_silent_on_correct_data(inland_points):
         noisy.loc[:9, "区"] = "市南区"
         cg.read_resources(noisy, lon="lon_wgs", lat="lat_wgs", datum="WGS84")
     assert not [w for w in caught if issubclass(w.category, DatumMislabelWarning)]
+
+
+def test_district_column_as_codes_aliases_and_any_case(inland_points, layout):
+    from corridor_geo._readers import _admin_key, _admin_lookup, admin_column
+
+    lookup = _admin_lookup(layout.districts)
+    codes = layout.districts.reset_index(drop=True)["code"]
+    at = {c: i for i, c in enumerate(codes)}
+    assert lookup[_admin_key(370212.0)] == at["370212"]  # a code read as a float
+    assert lookup[_admin_key("青岛西海岸新区")] == at["370211"]  # 黄岛区's other name
+    assert lookup[_admin_key("崂山")] == lookup[_admin_key("崂山区")] == at["370212"]
+    assert admin_column(["名称", "District"], "district") == "District"
+    # Codes in a numeric column find the mislabel as names do.
+    names = layout.districts.set_index("name_zh")["code"].astype(float)
+    table = inland_points[["名称", "lon_gcj", "lat_gcj", "类别"]].rename(
+        columns={"lon_gcj": "经度", "lat_gcj": "纬度"}
+    )
+    table["DISTRICT"] = inland_points["区"].map(names)
+    with pytest.warns(DatumMislabelWarning, match="outside the district"):
+        cg.read_resources(table, datum="WGS84")

@@ -183,6 +183,12 @@ def weights(frame: pd.DataFrame, weight: str | None, what: str = "points") -> np
             f"{what}: weight column {col!r} has missing, non-numeric, infinite or negative "
             f"values in rows {_rows(frame.index, bad)}; fix them, or read the table with "
             "corridor_geo.read_points(..., weight=...), which rejects such rows with a reason"
+            + (
+                f" (the column {col!r} is used by default, as the weight a reader reads; "
+                "weight=None counts each point once)"
+                if weight == WEIGHT_DEFAULT
+                else ""
+            )
         )
     return values
 

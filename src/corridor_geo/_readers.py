@@ -29,7 +29,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -793,7 +793,9 @@ def read_table(
     fix_swapped: bool = False,
     status: str = STATUS_USER,
     reference: gpd.GeoDataFrame | None = None,
-    admin: Mapping[str, gpd.GeoDataFrame] | None = None,
+    admin: (
+        Mapping[str, gpd.GeoDataFrame] | Callable[[], Mapping[str, gpd.GeoDataFrame] | None] | None
+    ) = None,
     check_datum: bool = True,
     what: str = "points",
 ) -> ResourceTable:
@@ -1355,9 +1357,14 @@ ADMIN_COLUMNS = {
 }
 
 
+# Other names users write for a district, by its code.
+ADMIN_ALIASES = {"西海岸新区": "370211", "青岛西海岸新区": "370211", "西海岸": "370211"}
+
+
 def _admin_key(value: Any) -> str:
     """A name or code as written, reduced for matching (suffixes 区/市/街道/镇 dropped)."""
     text = re.sub(r"\s+", "", _cell_text(value)).lower()
+    text = re.sub(r"^(\d+)\.0+$", r"\1", text)  # a code read as a float (370212.0)
     text = re.sub(r"(district|subdistrict|township|town|street)$", "", text)
     for suffix in ("街道办事处", "街道", "区", "市", "镇"):
         if len(text) > len(suffix) + 1 and text.endswith(suffix):
@@ -1374,7 +1381,10 @@ def _admin_lookup(zones: gpd.GeoDataFrame) -> dict[str, int]:
                 out.setdefault(_admin_key(value), i)
         code = getattr(row, "code", None)
         if code is not None and _cell_text(code):
-            out.setdefault(_cell_text(code), i)
+            out.setdefault(_admin_key(code), i)
+    for alias, code in ADMIN_ALIASES.items():
+        if code in out:
+            out.setdefault(_admin_key(alias), out[code])
     return out
 
 
@@ -1386,9 +1396,15 @@ def _zone_of(zones: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarra
     return out
 
 
+def admin_column(columns: Iterable[Any], kind: str) -> str | None:
+    """The column naming each row's district (``kind="district"``) or sub-district."""
+    names = {n.lower() for n in ADMIN_COLUMNS[kind]}
+    return next((c for c in columns if str(c).strip().lower() in names), None)
+
+
 def admin_says_gcj02(
     accepted: gpd.GeoDataFrame,
-    admin: Mapping[str, gpd.GeoDataFrame],
+    admin: Mapping[str, gpd.GeoDataFrame] | Callable[[], Mapping[str, gpd.GeoDataFrame] | None],
     label: str,
     roles: Mapping[str, str],
 ) -> bool:
@@ -1401,9 +1417,13 @@ def admin_says_gcj02(
     10 or more such rows and none the other way, else "moderate".
     """
     found = False
-    for kind, zones in admin.items():
-        column = next((c for c in ADMIN_COLUMNS[kind] if c in accepted.columns), None)
-        if column is None or zones is None or not len(zones) or not len(accepted):
+    columns = {kind: admin_column(accepted.columns, kind) for kind in ADMIN_COLUMNS}
+    if not any(columns.values()) or not len(accepted):
+        return False
+    layers = admin() if callable(admin) else admin  # built only for a table that needs it
+    for kind, zones in (layers or {}).items():
+        column = columns.get(kind)
+        if column is None or zones is None or not len(zones):
             continue
         lookup = _admin_lookup(zones)
         stated = np.array([lookup.get(_admin_key(v), -1) for v in accepted[column]])

@@ -287,8 +287,10 @@ def _colour_column(frame: Any) -> str | None:
     """The ``colour``/``color`` column when every value in it is a ``#rrggbb`` colour."""
     for column in ("colour", "color"):
         if column in frame.columns:
-            values = frame[column].dropna().astype(str)
-            if len(values) and values.str.fullmatch(r"#[0-9A-Fa-f]{6}").all():
+            values = frame[column]
+            if not len(values) or values.isna().any():  # a categorised style needs them all
+                continue
+            if values.astype(str).str.fullmatch(r"#[0-9A-Fa-f]{6}").all():
                 return column
     return None
 

@@ -496,16 +496,19 @@ class Monitoring:
         for o in self.overview().to_dict("records"):
             unit = o["unit"]
             for method in self.methods:
+                judged = o["status"] == "ok" and o[f"{method}_status"] == "ok"
                 if o["status"] != "ok":
                     cell = esc(o["status"])
                 elif o[f"{method}_status"] != "ok":
                     cell = esc(o[f"{method}_status"])
                 else:
-                    cell = "✓" if o[f"{method}_on_track"] is True else "✗"
+                    on_track = o[f"{method}_on_track"]
+                    cell = {"on track": "✓", "short": "✗"}.get(_verdict(on_track), "n/a")
+                projected = _fmt(o[method], unit) if judged else "n/a"
                 rows.append(
                     f"<tr><td>{esc(o['name_zh'])}<br><small>{esc(o['name_en'])}</small></td>"
                     f"<td>{esc(method)}</td><td>{esc(_fmt(o['latest_value'], unit))}</td>"
-                    f"<td>{esc(_fmt(o[method], unit))}</td>"
+                    f"<td>{esc(projected)}</td>"
                     f"<td>{esc(_fmt(o['target_value'], unit))}</td><td>{cell}</td></tr>"
                 )
         return (
@@ -780,7 +783,9 @@ def _add_base(table: pd.DataFrame, base: int) -> pd.DataFrame:
     )
     out["met"] = met
     out["status"] = _assessment(out, base)
-    out.loc[out["status"].str.startswith(NOT_ASSESSABLE, na=False), "target_value"] = np.nan
+    unassessed = out["status"].str.startswith(NOT_ASSESSABLE, na=False)
+    out.loc[unassessed, "target_value"] = np.nan
+    out.loc[unassessed, "met"] = pd.NA  # never True or False without a judgeable target
     cols = [
         "year", "key", "name_zh", "name_en", "kind", "measure", "layer", "zone", "zone_zh",
         "zone_en", "categories", "count", "weight", "amount", "city_amount", "share",

@@ -36,6 +36,7 @@ from ._styles import (
     ISOCHRONE_CMAP,
     band_colors,
 )
+from ._text import reason_zh
 from .crs import ANALYSIS_CRS, to_crs
 
 __all__ = [
@@ -835,7 +836,10 @@ def plot_monitoring(
                 ax.axhline(float(first["base_value"]) * scale, color="#777777", lw=0.8, ls=":")
         unassessed = [str(s) for s in proj["status"] if str(s).startswith("not assessable")]
         if unassessed:  # said in the panel: no target line, no verdict
-            why = textwrap.fill(unassessed[0].removeprefix("not assessable: "), 48)
+            why = unassessed[0].removeprefix("not assessable: ")
+            if lang == "zh":
+                why = reason_zh(why)
+            why = textwrap.fill(why, 24 if lang == "zh" else 48)
             head = _label("无法评估", "not assessable", lang).replace("\n", " / ")
             ax.text(0.5, 0.78, f"{head}:\n{why}", transform=ax.transAxes, ha="center",
                     va="center", fontsize=7, color="#cf222e",

@@ -85,9 +85,9 @@ from ._report import (
     column_label,
     parse_config,
     read_config_file,
-    reason_zh,
     say,
 )
+from ._text import reason_zh
 
 __all__ = [
     "SECTIONS",
@@ -475,13 +475,20 @@ def section_layout(ctx: ReportContext) -> Section:
     tables = {"validation": table}
     for name, checks in layout.reports.items():  # replacements made in report mode
         failed = checks[~checks["passed"].astype(bool)] if "passed" in checks else checks
-        body += (
-            f"<h3>{esc(ctx.tr('Replaced layer', '替换图层'))}: {esc(name)}</h3>"
-            f"<p>The <code>{esc(name)}</code> layer was replaced in report mode: it is used "
-            f"although {len(failed)} of its {len(checks)} checks failed; the failed ones "
-            f"are below, all of them in <code>tables/layout_replace_{esc(name)}.csv</code>."
-            "</p>" + table_html(failed, passed_column="passed", lang=ctx.lang)
-        )
+        where = f"<code>tables/layout_replace_{esc(name)}.csv</code>"
+        body += f"<h3>{esc(ctx.tr('Replaced layer', '替换图层'))}: {esc(name)}</h3>"
+        if len(failed):
+            body += (
+                f"<p>The <code>{esc(name)}</code> layer was replaced in report mode: it is "
+                f"used although {len(failed)} of its {len(checks)} checks failed; the "
+                f"failed ones are below, all of them in {where}.</p>"
+                + table_html(failed, passed_column="passed", lang=ctx.lang)
+            )
+        else:
+            body += (
+                f"<p>The <code>{esc(name)}</code> layer was replaced in report mode and "
+                f"passed all {len(checks)} of its checks ({where}).</p>"
+            )
         tables[f"replace_{name}"] = checks
     return Section("layout", "", body, tables, layers)
 
@@ -1834,9 +1841,13 @@ def section_monitoring(ctx: ReportContext) -> Section:
 
     def verdict(status: str, on_track: Any) -> str:
         if status.startswith(NOT_ASSESSABLE):
-            reason = status[len(NOT_ASSESSABLE) :]
-            return tr("not assessable", "无法评估") + (
-                reason_zh(reason) if ctx.lang == "zh" else reason
+            reason = status.removeprefix(NOT_ASSESSABLE).removeprefix(": ")
+            if not reason:
+                return tr("not assessable", "无法评估")
+            return (
+                tr("not assessable", "无法评估")
+                + ": "
+                + (reason_zh(reason) if ctx.lang == "zh" else reason)
             )
         if status != "ok":
             return tr(status, "无法预测" + status.partition(":")[1] + status.partition(":")[2])
@@ -1870,7 +1881,8 @@ def section_monitoring(ctx: ReportContext) -> Section:
             name = tr(en_name, zh_name)
             cell = num(o[method], unit) if o[f"{method}_status"] == "ok" else dash
             if o[f"{method}_capped"] and cell != dash:
-                cell += tr(" (capped)", " (已封顶)") if o[method] >= 1.0 else ""
+                capped = o[method] >= 1.0 and unit == "share"
+                cell += tr(" (capped)", " (已封顶)") if capped else tr(" (floored)", " (已取下限)")
             row[f"{name} {m.target_year}"] = cell
             if o["status"] == "ok":
                 verdicts.append(

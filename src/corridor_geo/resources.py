@@ -407,7 +407,7 @@ def read_resources(
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
-        admin=admin_layers(layout) if check_datum else None,
+        admin=(lambda: admin_layers(layout)) if check_datum else None,
         check_datum=check_datum,
         what="resources",
     )
@@ -498,7 +498,7 @@ def read_points(
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
-        admin=admin_layers(layout) if check_datum else None,
+        admin=(lambda: admin_layers(layout)) if check_datum else None,
         check_datum=check_datum,
         what="points",
     )

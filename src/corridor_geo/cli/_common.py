@@ -258,7 +258,8 @@ def add_layout_arguments(p: argparse.ArgumentParser, *, datum_alias: bool = Fals
         default="strict",
         help="strict (default): a --replace file that fails a structural check (a city "
         "outside its district, overlapping cities...) is refused; report: it is used, with "
-        "a warning, and its checks are written as replace_LAYER.csv (layout, report)",
+        "a warning, and its checks are written (layout: replace_LAYER.csv; report: "
+        "tables/layout_replace_LAYER.csv and its layout section)",
     )
     p.add_argument(
         "--replace-tolerance",
