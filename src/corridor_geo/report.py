@@ -1358,7 +1358,13 @@ def section_share(ctx: ReportContext) -> Section:
         inputs.banner
         + f"<h3>{ctx.tr('The plan' + chr(39) + 's targets for 2027', '规划2027年目标')}</h3>"
         + table_html(
-            targets.assign(met=targets["met"].astype(str)), passed_column="met", lang=ctx.lang
+            _rounded(
+                targets.assign(met=targets["met"].astype(str)),
+                pct=("value", "target", "gap"),
+                digits={"current": 2, "base": 2},
+            ),
+            passed_column="met",
+            lang=ctx.lang,
         )
         + figure_html(plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)), "Targets")
         + "<p class='note'>Share: resources of the target's categories inside the corridor "
@@ -1368,7 +1374,8 @@ def section_share(ctx: ReportContext) -> Section:
         "census population bundled (see corridor_geo.population and the method column). A "
         "growth target without a base snapshot has no value: pass <code>--base</code>.</p>"
         + f"<h3>{ctx.tr('Share of the city by category (corridor)', '各类别占全市比例(走廊)')}"
-        "</h3>" + table_html(shown, lang=ctx.lang)
+        "</h3>"
+        + table_html(_rounded(shown, pct=("share of city", "share_of_city")), lang=ctx.lang)
     )
     tables = {"share_of_city": shares, "targets": status}
     if inputs.rejected is not None and len(inputs.rejected):
@@ -1432,7 +1439,11 @@ def section_density(ctx: ReportContext) -> Section:
         + map_html(m, "density map")
         + f"<h3>{ctx.tr('Resources per km² by zone', '各区域每平方公里资源数')}</h3>"
         + table_html(
-            totals.sort_values(["layer", "per_km2"], ascending=[True, False]), lang=ctx.lang
+            _rounded(
+                totals.sort_values(["layer", "per_km2"], ascending=[True, False]),
+                digits={"area_km2": 2, "per_km2": 2},
+            ),
+            lang=ctx.lang,
         )
     )
     return Section("density", "", body, {"density_by_zone": zones}, rasters={"kde": tif})
@@ -1465,7 +1476,7 @@ def section_profile(ctx: ReportContext) -> Section:
             if peak is not None
             else ""
         )
-        + table_html(by_city, lang=ctx.lang)
+        + table_html(_rounded(by_city, digits={"length_km": 1, "per_km": 1}), lang=ctx.lang)
         + "<p class='note'>Resources inside the corridor, placed by their chainage along the "
         "axis. Each km bin is labelled with the city the axis runs through there; the axis "
         "does not enter 李沧区, so 青年科创城's resources count in the bins beside it. Not on "
@@ -1643,7 +1654,10 @@ def section_access(ctx: ReportContext) -> Section:
         + inputs.banner
         + f"<h3>{ctx.tr('Travel time to Binhai Avenue, by city', '到滨海大道的出行时间(按城)')}"
         "</h3>"
-        + table_html(stats, lang=ctx.lang)
+        + table_html(
+            _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1}),
+            lang=ctx.lang,
+        )
         + "<p class='note'>Resources not routed, by reason: "
         + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
         + " (points farther than the snap distance from the network are reported, never "
@@ -1660,7 +1674,7 @@ def section_access(ctx: ReportContext) -> Section:
             if not_on
             else ""
         )
-        + table_html(iso.drop(columns="geometry"), lang=ctx.lang)
+        + table_html(_rounded(iso.drop(columns="geometry"), digits={"area_km2": 2}), lang=ctx.lang)
     )
     return Section(
         "access",
