@@ -411,3 +411,25 @@ def test_the_project_opens_in_order_on_the_corridor(qgis_seen, styled_report):
     middle = axis.interpolate(0.5, normalized=True)
     got = _pixel(project["png_without"], extent, middle.x, middle.y)
     assert np.abs(got - _composite(_styles.AXIS_COLOR, 1.0)).max() <= 3
+
+
+def test_a_project_switches_off_only_the_crowded_point_layers(layout, tmp_path):
+    import io
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from corridor_geo import _qgis, synthetic_resources
+
+    many = synthetic_resources(_qgis.MANY_POINTS + 1, seed=3, layout=layout)
+    few = many.iloc[:10]
+    layers = {"corridor": layout.corridor, "many": many, "few": few}
+    gpkg = tmp_path / "p.gpkg"
+    for name, frame in layers.items():
+        frame.to_file(gpkg, layer=name)
+    data = _qgis.project_qgz(gpkg, layers)
+    qgs = zipfile.ZipFile(io.BytesIO(data)).read("p.qgs")
+    checked = {
+        node.get("name"): node.get("checked")
+        for node in ET.fromstring(qgs).iter("layer-tree-layer")
+    }
+    assert checked == {"corridor": "Qt::Checked", "many": "Qt::Unchecked", "few": "Qt::Checked"}

@@ -600,6 +600,10 @@ def _layer_id(name: str, i: int) -> str:
     return f"{name}_{i:02d}_corridor_geo"
 
 
+MANY_POINTS = 500
+"""Point layers with more features start switched off in a project (they hide the rest)."""
+
+
 def project_qgz(
     gpkg: str | os.PathLike[str],
     layers: Mapping[str, Any],
@@ -613,7 +617,8 @@ def project_qgz(
     The project is meant to lie in the GeoPackage's folder (paths are relative).  Layers
     are drawn in the report's order (boundaries, the density raster, zones, isochrones,
     circles, the corridor, the axis, points on top); the project's CRS is the
-    GeoPackage's, and it opens on the ``focus`` layer's extent.
+    GeoPackage's, and it opens on the ``focus`` layer's extent.  Point layers of more than
+    :data:`MANY_POINTS` features are in the project but switched off.
 
     Examples
     --------
@@ -670,7 +675,10 @@ def project_qgz(
                 "name": name,
                 "source": source,
                 "providerKey": "ogr",
-                "checked": "Qt::Checked",
+                # thousands of points would hide every layer beneath: listed, switched off
+                "checked": "Qt::Unchecked"
+                if style.kind == "marker" and info["features"] > MANY_POINTS
+                else "Qt::Checked",
                 "expanded": "0",
             },
         )
