@@ -430,15 +430,7 @@ class Monitoring:
             first = group.iloc[0]
             status = str(first["status"])
             row: dict[str, Any] = {
-                "key": key,
-                "name_zh": first["name_zh"],
-                "name_en": first["name_en"],
-                "kind": first["kind"],
-                "unit": first["unit"],
-                "layer": layer,
-                "zone": zone,
-                "zone_zh": first["zone_zh"],
-                "zone_en": first["zone_en"],
+                **_identity(first, key, layer, zone),
                 "base_year": int(self.base_year),
                 "base_value": float(base["value"].iloc[0]) if len(base) else math.nan,
                 "latest_year": int(last["year"]),
@@ -869,6 +861,18 @@ def _group_assessment(group: pd.DataFrame) -> str | None:
     )
 
 
+def _identity(first: Mapping[str, Any], key: str, layer: str, zone: str) -> dict[str, Any]:
+    """The columns that name a target in its zone, first in every per-target table."""
+    return {
+        "key": key,
+        **{c: first[c] for c in ("name_zh", "name_en", "kind", "unit")},
+        "layer": layer,
+        "zone": zone,
+        "zone_zh": first["zone_zh"],
+        "zone_en": first["zone_en"],
+    }
+
+
 def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -> pd.DataFrame:
     rows = []
     ids = ["key", "layer", "zone"]
@@ -894,15 +898,7 @@ def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -
             if unassessable is not None:
                 p["status"] = unassessable
             row = {
-                "key": key,
-                "name_zh": first["name_zh"],
-                "name_en": first["name_en"],
-                "kind": first["kind"],
-                "unit": first["unit"],
-                "layer": layer,
-                "zone": zone,
-                "zone_zh": first["zone_zh"],
-                "zone_en": first["zone_en"],
+                **_identity(first, key, layer, zone),
                 **p,
                 "target_year": target_year,
                 "base_value": base_value,

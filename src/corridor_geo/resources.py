@@ -385,8 +385,12 @@ def read_resources(
     >>> res.accepted.crs.to_epsg(), res.accepted["category"].iloc[0]
     (4326, 'university')
     """
-    return read_table(
+    return _read(
         source,
+        layout=layout,
+        tolerance_m=tolerance_m,
+        categories=categories,
+        check_datum=check_datum,
         lon=lon,
         lat=lat,
         datum=datum,
@@ -397,18 +401,14 @@ def read_resources(
         default_category=default_category,
         require_category=True,
         strict_categories=strict_categories,
-        registry=category_registry(categories),
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,
         header_row=header_row,
         layer=layer,
-        city=city_polygon(layout, tolerance_m=tolerance_m),
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
-        admin=(lambda: admin_layers(layout)) if check_datum else None,
-        check_datum=check_datum,
         what="resources",
     )
 
@@ -478,8 +478,12 @@ def read_points(
         raise TypeError(
             f"read_points() got unexpected keyword argument(s) {sorted(parquet_options)}"
         )
-    return read_table(
+    return _read(
         source,
+        layout=layout,
+        tolerance_m=tolerance_m,
+        categories=categories,
+        check_datum=check_datum,
         lon=lon,
         lat=lat,
         datum=datum,
@@ -488,19 +492,38 @@ def read_points(
         name=name,
         weight=weight,
         require_category=False,
-        registry=category_registry(categories),
         encoding=encoding,
         delimiter=delimiter,
         sheet=sheet,
         header_row=header_row,
         layer=layer,
-        city=city_polygon(layout, tolerance_m=tolerance_m),
         fix_swapped=fix_swapped,
         status=status,
         reference=reference,
-        admin=(lambda: admin_layers(layout)) if check_datum else None,
-        check_datum=check_datum,
         what="points",
+    )
+
+
+def _read(
+    source: Any,
+    *,
+    layout: Any,
+    tolerance_m: float,
+    categories: Any,
+    check_datum: bool,
+    **options: Any,
+) -> ResourceTable:
+    """The one reader with what a layout decides: Qingdao's land, its districts, the registry."""
+    from .layout import load_layout
+
+    lay = load_layout() if layout is None else layout  # loaded once for both uses
+    return read_table(
+        source,
+        registry=category_registry(categories),
+        city=city_polygon(lay, tolerance_m=tolerance_m),
+        admin=(lambda: admin_layers(lay)) if check_datum else None,
+        check_datum=check_datum,
+        **options,
     )
 
 
