@@ -36,7 +36,6 @@ from ._styles import (
     ISOCHRONE_CMAP,
     band_colors,
 )
-from ._text import reason_zh
 from .crs import ANALYSIS_CRS, to_crs
 
 __all__ = [
@@ -834,11 +833,10 @@ def plot_monitoring(
                        label=_label("目标", "target", lang).replace("\n", " / "))  # fmt: skip
             if first["kind"] == "growth" and np.isfinite(first["base_value"]):
                 ax.axhline(float(first["base_value"]) * scale, color="#777777", lw=0.8, ls=":")
-        unassessed = [str(s) for s in proj["status"] if str(s).startswith("not assessable")]
-        if unassessed:  # said in the panel: no target line, no verdict
-            why = unassessed[0].removeprefix("not assessable: ")
-            if lang == "zh":
-                why = reason_zh(why)
+        bad = proj["status"].astype(str).str.startswith("not assessable")
+        if bad.any():  # said in the panel: no target line, no verdict
+            why = str(proj.loc[bad, "status_zh" if lang == "zh" else "status"].iloc[0])
+            why = why.removeprefix("not assessable: ").removeprefix("无法评估：")
             why = textwrap.fill(why, 24 if lang == "zh" else 48)
             head = _label("无法评估", "not assessable", lang).replace("\n", " / ")
             ax.text(0.5, 0.78, f"{head}:\n{why}", transform=ax.transAxes, ha="center",

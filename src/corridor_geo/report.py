@@ -87,7 +87,6 @@ from ._report import (
     read_config_file,
     say,
 )
-from ._text import reason_zh
 
 __all__ = [
     "SECTIONS",
@@ -1853,18 +1852,11 @@ def section_monitoring(ctx: ReportContext) -> Section:
         value = float(value)
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
-    def verdict(status: str, on_track: Any) -> str:
-        if status.startswith(NOT_ASSESSABLE):
-            reason = status.removeprefix(NOT_ASSESSABLE).removeprefix(": ")
-            if not reason:
-                return tr("not assessable", "无法评估")
-            return (
-                tr("not assessable", "无法评估")
-                + ": "
-                + (reason_zh(reason) if ctx.lang == "zh" else reason)
-            )
-        if status != "ok":
-            return tr(status, "无法预测" + status.partition(":")[1] + status.partition(":")[2])
+    def verdict(o: Mapping[str, Any], status: str, on_track: Any = None) -> str:
+        """The verdict cell: a tick, a cross or the reason, in the report's language."""
+        text = str(o[status + "_zh" if zh else status])
+        if str(o[status]) != "ok":
+            return text
         if on_track is True:
             return "✓ " + tr("on track", "有望达成")
         return "✗ " + tr("short", "未达") if on_track is False else dash
@@ -1900,10 +1892,10 @@ def section_monitoring(ctx: ReportContext) -> Section:
             row[f"{name} {m.target_year}"] = cell
             if o["status"] == "ok":
                 verdicts.append(
-                    f"{name}: {verdict(o[f'{method}_status'], o[f'{method}_on_track'])}"
+                    f"{name}: {verdict(o, f'{method}_status', o[f'{method}_on_track'])}"
                 )
         row[tr("status", "状态")] = (
-            "; ".join(verdicts) if o["status"] == "ok" else verdict(o["status"], None)
+            "; ".join(verdicts) if o["status"] == "ok" else verdict(o, "status")
         )
         rows.append(row)
     planner = pd.DataFrame(rows)
@@ -1925,7 +1917,7 @@ def section_monitoring(ctx: ReportContext) -> Section:
                 tr("change from the base year", "较基期变化"): change,
                 tr("target level", "目标值"): num(t["target_value"], unit),
                 tr("met", "达成"): dash if met is None or met is pd.NA else ("✓" if met else "✗"),
-                tr("status", "状态"): verdict(str(t["status"]), None)
+                tr("status", "状态"): verdict(t, "status")
                 if str(t["status"]).startswith(NOT_ASSESSABLE)
                 else "",
             }
