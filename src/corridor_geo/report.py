@@ -640,22 +640,34 @@ def section_metro(ctx: ReportContext) -> Section:
     lines_table = pd.DataFrame(per_line)
     lines_table = lines_table.sort_values("in_corridor", ascending=False, kind="stable")
 
-    shown = table[
-        [
-            "name_zh",
-            "name_en",
-            "stations",
-            "share_of_city",
-            "axis_km",
-            "stations_per_axis_km",
-            "area_share",
-            "population_share",
-        ]
-    ]
+    # Where the population is spread evenly over each city (areal weighting, one district
+    # per city), the share of people within reach is the share of area: say so once and
+    # show the number of people instead of a column that repeats another.
+    cities = table["layer"] == "cities"
+    repeats = bool(
+        np.allclose(
+            table.loc[cities, "population_share"], table.loc[cities, "area_share"], atol=5e-4
+        )
+    )
+    shown_cols = ["name_zh", "name_en", "stations", "share_of_city", "axis_km"]
+    shown_cols += ["stations_per_axis_km", "area_share", "covered_population_est"]
+    if not repeats:
+        shown_cols.append("population_share")
+    shown = table[shown_cols].copy()
+    people = (shown["covered_population_est"] / 100).round() * 100
+    shown["covered_population_est"] = people.astype("Int64")
     shown = _rounded(
         shown,
         pct=("share_of_city", "area_share", "population_share"),
         digits={"axis_km": 1, "stations_per_axis_km": 2},
+    )
+    repeat_note = (
+        " Within each city the estimated population has one density (its district's, "
+        "spread by land area), so the share of its people within reach equals the share "
+        "of its area; the table gives the number of people (rounded to 100) instead, and "
+        "the CSV both shares."
+        if repeats
+        else ""
     )
     peak = profile.loc[profile["stations_per_km"].idxmax()] if len(profile) else None
     corridor_row = table.set_index("zone").loc["corridor"]
@@ -675,7 +687,9 @@ def section_metro(ctx: ReportContext) -> Section:
         "(EPSG:4549), the usual walking catchment of a station; a walk along streets "
         "reaches less. Population: "
         + esc(pop_method)
-        + ". Stations per km: stations inside each city over the length of Binhai Avenue "
+        + "."
+        + repeat_note
+        + " Stations per km: stations inside each city over the length of Binhai Avenue "
         "through it (the avenue does not enter 青年科创城, which has none).</p>"
         + f"<h3>{ctx.tr('Stations per km along Binhai Avenue', '滨海大道沿线每公里站点数')}</h3>"
         + figure_html(
