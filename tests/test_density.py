@@ -74,6 +74,22 @@ def test_kde_within_one_percent_of_exact(kernel, bandwidth, weighted):
     assert (err[big] / exact[big]).max() <= 0.01
 
 
+def test_kde_box_not_a_whole_number_of_cells_tall():
+    """The raster's transform puts each value at the centre it was computed for."""
+    rng = np.random.default_rng(3)
+    x = 520_000 + rng.uniform(-300, 300, 20)
+    y = 4_000_000 + rng.uniform(-300, 300, 20)
+    pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=crs.ANALYSIS_CRS)
+    # 2030 m tall: 40.6 cells of 50 m, rounded to 41 rows starting at the box's bottom.
+    box = (519_000.0, 3_999_000.0, 521_000.0, 4_001_030.0)
+    surf = kernel_density(pts, bandwidth_m=150.0, cell_size_m=50.0, extent=box, oversample=8)
+    assert surf.shape == (41, 40)
+    assert surf.bounds[:2] == (519_000.0, 3_999_000.0)
+    cx, cy = _centres(surf)
+    exact = exact_kde(x, y, np.ones(20), cx, cy, "gaussian", 150.0)
+    assert np.abs(surf.values - exact).max() <= 1e-3 * exact.max()
+
+
 def test_kde_mass_tags_and_geotiff(tmp_path, layout):
     pts = synthetic_resources(2000, seed=3, corridor_share=1.0, weight_mean={"st_talent": 50.0})
     options = {"bandwidth_m": 400.0, "cell_size_m": 100.0, "layout": layout, "weight": None}

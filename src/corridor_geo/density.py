@@ -678,7 +678,9 @@ def kernel_density(
     dens = full[pad : pad + (ny - 1) * k + 1 : k, pad : pad + (nx - 1) * k + 1 : k]
     dens = np.clip(dens, 0.0, None) * 1e6  # per km²; FFT round-off can leave -1e-17
     dens = dens[::-1]  # north up
-    transform = Affine(cell_size_m, 0, x0, 0, -cell_size_m, y1)
+    # The cells start at (x0, y0); their top edge is y0 + ny cells, which is y1 only when
+    # the extent's height is a whole number of cells (a box given as a tuple may not be).
+    transform = Affine(cell_size_m, 0, x0, 0, -cell_size_m, y0 + ny * cell_size_m)
     if mask and geom is not None:
         from rasterio.features import rasterize
 
