@@ -121,6 +121,11 @@ def test_share_target_hand_computed(layout):
     )
     row2 = off.set_index("key").loc["key_resources_share"]
     assert row2["value"] == pytest.approx(13 / 50) and not bool(row2["met"])
+    # An official total for one category replaces that category's count only: the
+    # other categories keep their counted city totals (20 labs given + 5 R&D counted).
+    part = target_status(now, layout=layout, city_totals={"state_key_lab": 20})
+    row3 = part.set_index("key").loc["key_resources_share"]
+    assert row3["city"] == 25 and row3["value"] == pytest.approx(13 / 25)
 
 
 def test_growth_targets_hand_computed(layout):

@@ -145,10 +145,24 @@ def _measure(
         zone_v = float(w[inside].sum()) / people * 1e4 if people > 0 else np.nan
         city_v = np.nan
         method = f"sum of weights per 10,000 people; population: {pmethod}"
-    if city_totals:
-        given = [city_totals[c] for c in cats if c in city_totals]
+    if city_totals and measure != "per_10k_people":
+        given = [c for c in cats if c in city_totals]
         if given:
-            city_v = float(sum(given))
+            # Category by category, as share_of_city: an official count replaces the
+            # counted one of its category (weights scaled in proportion); the categories
+            # not given keep their counted totals.
+            cat_of = points.data["category"].astype(object)[chosen]
+            city_v = 0.0
+            for c in cats:
+                mine = cat_of == c
+                counted = float(mine.sum()) if measure == "count" else float(w[mine].sum())
+                if c not in city_totals:
+                    city_v += counted
+                elif measure == "count":
+                    city_v += float(city_totals[c])
+                else:
+                    n = float(mine.sum())
+                    city_v += counted * float(city_totals[c]) / n if n else np.nan
             method += "; city total from city_totals"
     return zone_v, city_v, method
 
@@ -188,7 +202,9 @@ def target_status(
         defaults to ``population``.
     city_totals : mapping, optional
         ``{category key: official city-wide count}`` for the share targets, when the
-        snapshot does not list the whole city's resources.
+        snapshot does not list the whole city's resources.  As in
+        :func:`~corridor_geo.zones.share_of_city`, each given count replaces the counted
+        total of its category only; the categories not given keep their counted totals.
 
     Returns
     -------
