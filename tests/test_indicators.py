@@ -126,6 +126,19 @@ def test_share_target_hand_computed(layout):
     part = target_status(now, layout=layout, city_totals={"state_key_lab": 20})
     row3 = part.set_index("key").loc["key_resources_share"]
     assert row3["city"] == 25 and row3["value"] == pytest.approx(13 / 25)
+    # Resources outside Qingdao (Beijing) are in no share of the city, as in
+    # share_of_city: the hand count stays 13 of 25.
+    far = gpd.GeoDataFrame(
+        {"category": ["state_key_lab"] * 4, "weight": 1.0},
+        geometry=[shapely.Point(116.4, 39.9)] * 4,
+        crs=crs.WGS84,
+    )
+    wide = gpd.GeoDataFrame(pd.concat([now, far], ignore_index=True), crs=crs.WGS84)
+    row4 = target_status(wide, layout=layout).set_index("key").loc["key_resources_share"]
+    assert row4["city"] == 25 and row4["value"] == pytest.approx(13 / 25)
+    soc = share_of_city(wide, layout=layout, layers="corridor", by="category")
+    labs_rd = soc[soc["category"].isin(["state_key_lab", "new_rd_institution"])]
+    assert labs_rd["city_count"].sum() == 25
 
 
 def test_growth_targets_hand_computed(layout):

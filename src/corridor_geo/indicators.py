@@ -104,6 +104,17 @@ def _zone_mask(pts: MetricPoints, layout: Any, layer: str, zone: str) -> np.ndar
     return mask
 
 
+def _in_city(pts: MetricPoints, layout: Any) -> np.ndarray:
+    """Which points lie in the layout's city layer (the municipality)."""
+    from .zones import zone_index
+
+    index, _ = zone_index(layout, ["city"])
+    pt, _ = index.query(pts.x, pts.y)
+    mask = np.zeros(len(pts), dtype=bool)
+    mask[pt] = True
+    return mask
+
+
 def _snapshot(obj: Any, what: str) -> MetricPoints:
     pts = metric_points(obj, columns=["category"], weight="weight", what=what)
     return pts
@@ -130,13 +141,16 @@ def _measure(
     """(value in the zone, city value, method) of one target on one snapshot."""
     chosen = np.isin(points.data["category"].astype(object), np.asarray(cats, dtype=object))
     inside = _zone_mask(points, layout, target["zone_layer"], target["zone"])[chosen]
+    # The city's totals count the resources inside the layout's city layer only, as
+    # share_of_city does: a resource elsewhere is in no share of this city.
+    in_city = _in_city(points, layout)[chosen]
     w = points.data["__weight__"][chosen]
     measure = target["measure"]
     if measure == "count":
-        zone_v, city_v = float(inside.sum()), float(chosen.sum())
+        zone_v, city_v = float(inside.sum()), float(in_city.sum())
         method = "count of resources"
     elif measure == "weight":
-        zone_v, city_v = float(w[inside].sum()), float(w.sum())
+        zone_v, city_v = float(w[inside].sum()), float(w[in_city].sum())
         method = "sum of weights"
     else:
         people, pmethod = _zone_population(
@@ -151,7 +165,7 @@ def _measure(
             # Category by category, as share_of_city: an official count replaces the
             # counted one of its category (weights scaled in proportion); the categories
             # not given keep their counted totals.
-            cat_of = points.data["category"].astype(object)[chosen]
+            cat_of = np.where(in_city, points.data["category"].astype(object)[chosen], None)
             city_v = 0.0
             for c in cats:
                 mine = cat_of == c
@@ -211,11 +225,11 @@ def target_status(
     DataFrame
         One row per target: ``key``, ``name_zh``, ``name_en``, ``kind``, ``zone``,
         ``categories``, ``current`` (the zone's measure now), ``base``, ``city``
-        (city-wide measure, for shares), ``value`` (the share, or the growth
-        ``current / base - 1``), ``target``, ``gap`` (``value - target``; negative
-        means short), ``met`` (boolean, ``value >= target`` up to :data:`MET_TOL`;
-        ``<NA>`` when it cannot be computed) and
-        ``method``.
+        (city-wide measure, for shares: the resources inside the layout's city
+        layer), ``value`` (the share, or the growth ``current / base - 1``),
+        ``target``, ``gap`` (``value - target``; negative means short), ``met``
+        (boolean, ``value >= target`` up to :data:`MET_TOL`; ``<NA>`` when it cannot be
+        computed) and ``method``.
 
     Examples
     --------
