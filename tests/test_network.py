@@ -372,6 +372,25 @@ def test_project_graph_agrees_with_to_analysis_crs():
     np.testing.assert_allclose(nodes.geometry.x.sort_index(), [NODES[n][0] for n in sorted(G)])
 
 
+def test_graph_to_gdfs_and_project_graph_convert_to_gcj02():
+    """A GCJ-02/BD-09 target moves the coordinates (PROJ alone would only relabel them)."""
+    G = graph_from_osm(TINY)
+    lon = np.array([NODES[n][0] for n in G.nodes])
+    lat = np.array([NODES[n][1] for n in G.nodes])
+    for target, fn in ((crs.GCJ02, crs.wgs84_to_gcj02), (crs.BD09, crs.wgs84_to_bd09)):
+        glon, glat = fn(lon, lat)
+        nodes, edges = graph_to_gdfs(G, crs=target)
+        assert crs.datum_of(nodes) == crs.datum_of(edges) == crs.datum_of(target)
+        np.testing.assert_allclose(nodes.geometry.x.loc[list(G.nodes)], glon, atol=1e-9)
+        np.testing.assert_allclose(nodes.geometry.y.loc[list(G.nodes)], glat, atol=1e-9)
+        u, v, k = next(iter(G.edges(keys=True)))
+        start = edges.geometry.loc[(u, v, k)].coords[0]
+        assert start == pytest.approx(fn(*NODES[u]), abs=1e-9)
+        P = project_graph(G, to_crs=target)
+        np.testing.assert_allclose([P.nodes[n]["x"] for n in G.nodes], glon, atol=1e-9)
+        np.testing.assert_allclose([P.nodes[n]["y"] for n in G.nodes], glat, atol=1e-9)
+
+
 def test_nearest_nodes_by_hand_and_beyond_the_limit():
     G = graph_from_osm(TINY)
     pts = gpd.GeoDataFrame(

@@ -19,7 +19,8 @@ from .._graph import (
     graph_geo,
     snap_to_nodes,
 )
-from ..crs import WGS84
+from ..crs import WGS84, resolve_crs, transform_xy
+from ..crs import to_crs as reproject
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def project_graph(G: nx.MultiDiGraph, *, to_crs: Any = None) -> nx.MultiDiGraph:
     ----------
     G : networkx.MultiDiGraph
     to_crs : CRS, optional
-        Target CRS; by default :func:`metric_crs` (EPSG:4549 around Qingdao).
+        Target CRS; by default :func:`metric_crs` (EPSG:4549 around Qingdao).  Any
+        spelling :func:`corridor_geo.crs.resolve_crs` accepts; GCJ-02/BD-09 targets are
+        converted exactly.
 
     Examples
     --------
@@ -67,9 +70,9 @@ def project_graph(G: nx.MultiDiGraph, *, to_crs: Any = None) -> nx.MultiDiGraph:
     ('EPSG:4549', 500000.0, 120.0)
     """
     geo = graph_geo(G)
-    target = geo.metric_crs if to_crs is None else CRS.from_user_input(to_crs)
-    tr = Transformer.from_crs(WGS84, target, always_xy=True)
-    x, y = tr.transform(geo.lonlat[:, 0], geo.lonlat[:, 1])
+    target = geo.metric_crs if to_crs is None else resolve_crs(to_crs)
+    # transform_xy: GCJ-02/BD-09 targets are converted exactly (PROJ would only relabel).
+    x, y = transform_xy(geo.lonlat[:, 0], geo.lonlat[:, 1], source=WGS84, target=target)
     H = G.copy()
     for i, n in enumerate(geo.nodes):
         data = H.nodes[n]
@@ -87,7 +90,7 @@ def project_graph(G: nx.MultiDiGraph, *, to_crs: Any = None) -> nx.MultiDiGraph:
             if to_wgs is not None:
                 xy = np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1]))
             data["geometry"] = shapely.LineString(
-                np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+                np.column_stack(transform_xy(xy[:, 0], xy[:, 1], source=WGS84, target=target))
             )
     epsg = target.to_epsg()
     H.graph["crs"] = f"EPSG:{epsg}" if epsg else target.to_wkt()
@@ -100,7 +103,8 @@ def graph_to_gdfs(
     """Nodes and edges as GeoDataFrames (in WGS84 by default), as OSMnx's function.
 
     Edges without a ``geometry`` get the straight line between their nodes.  The
-    edges frame is indexed by ``(u, v, key)``.
+    edges frame is indexed by ``(u, v, key)``.  ``crs`` may be any CRS or datum name;
+    GCJ-02/BD-09 are converted exactly (:func:`corridor_geo.crs.to_crs`).
 
     Examples
     --------
@@ -138,8 +142,9 @@ def graph_to_gdfs(
         geometry=geoms,
         crs=WGS84,
     )
-    if crs is not None and not CRS.from_user_input(crs).equals(WGS84):
-        nodes, edges = nodes.to_crs(crs), edges.to_crs(crs)
+    if crs is not None and not resolve_crs(crs).equals(WGS84):
+        # corridor_geo's to_crs: GCJ-02/BD-09 converted exactly, not relabelled.
+        nodes, edges = reproject(nodes, crs), reproject(edges, crs)
     return nodes, edges
 
 
