@@ -104,6 +104,31 @@ def test_graph_model_edges_and_costs(small):
     )
 
 
+def test_undirected_streets_are_walked_both_ways(small):
+    """An undirected street graph lists each edge once, its geometry in either direction."""
+    U = nx.MultiGraph(crs="EPSG:4549")
+    for n, d in small_streets().nodes(data=True):
+        U.add_node(n, **d)
+    # stored from a1 to a0 (with a bend), while U.edges lists it as (a0, a1)
+    bend = shapely.LineString([(X0 + 800, Y0), (X0 + 400, Y0 + 1), (X0, Y0)])
+    U.add_edge("a1", "a0", length=800.0, geometry=bend)
+    U.add_edge("c0", "c1", length=400.0)
+    G = multimodal_graph(U, transit=small_transit(), detour=DETOUR)
+    for u, v in [("a0", "a1"), ("a1", "a0"), ("c0", "c1"), ("c1", "c0")]:
+        walk = [d for d in G[u][v].values() if d["mode"] == "walk"]
+        assert len(walk) == 1 and walk[0]["travel_time"] == pytest.approx(
+            G.edges[u, v, 0]["length"] / V * 60
+        )
+    assert G.edges["a0", "a1", 0]["geometry"].coords[0] == (X0, Y0)
+    assert G.edges["a1", "a0", 0]["geometry"].coords[0] == (X0 + 800, Y0)
+    # The same times as the directed street graph that walks both ways (the oracle).
+    p = pts((X0 + 800, Y0 + 20), (X0 + 8400, Y0 + 3990))
+    got = transit_time_to_axis(p, G, layout=axis_through_c(), barriers=None)
+    ref = transit_time_to_axis(p, small, layout=axis_through_c(), barriers=None)
+    np.testing.assert_allclose(got["travel_time_min"], ref["travel_time_min"], rtol=1e-12)
+    assert np.isfinite(got["travel_time_min"]).all()
+
+
 def test_same_line_change_costs_the_wait_only():
     T = small_transit()
     for u, v in [("B", "C"), ("C", "B")]:

@@ -294,3 +294,19 @@ def node_tree(geo: GraphGeo) -> Any:
         tree = cKDTree(geo.xy)
         _TREE_CACHE[geo] = tree
     return tree
+
+
+def oriented(line: Any, start: Any, end: Any) -> Any:
+    """The edge geometry ``line`` running from ``start`` towards ``end`` (x, y pairs).
+
+    An undirected graph stores one geometry per edge, in the direction the edge was
+    added, while ``G.edges`` may list the edge from its other end: a line whose first
+    point lies nearer ``end`` than ``start`` is reversed.
+    """
+    xy = shapely.get_coordinates(line)
+    if len(xy) < 2:
+        return line
+    first, last = xy[0], xy[-1]
+    d_keep = np.hypot(*(first - start)) + np.hypot(*(last - end))
+    d_flip = np.hypot(*(first - end)) + np.hypot(*(last - start))
+    return shapely.reverse(line) if d_flip < d_keep else line

@@ -69,7 +69,7 @@ import pandas as pd
 import shapely
 
 from .._errors import DataFileError, InputError
-from .._graph import graph_geo
+from .._graph import graph_geo, oriented
 from .._text import listing
 from ..crs import transform_xy
 from .speeds import WALK_SPEED_KPH
@@ -458,7 +458,8 @@ def _add_walk_edges(G: nx.MultiDiGraph, streets: nx.MultiDiGraph, geo: Any, spee
     keep = ("name", "highway", "osmid", "geometry", "schematic", "source")
     missing = 0
     edges = []
-    succ = streets._succ if streets.is_directed() else streets._adj
+    directed = streets.is_directed()
+    succ = streets._succ if directed else streets._adj
     for u, v, data in streets.edges(data=True):
         length = data.get("length")
         if length is None or not (isinstance(length, (int, float)) and math.isfinite(length)):
@@ -468,8 +469,15 @@ def _add_walk_edges(G: nx.MultiDiGraph, streets: nx.MultiDiGraph, geo: Any, spee
         length = float(length)
         attrs = {k: data[k] for k in keep if k in data}
         attrs.update(mode="walk", length=length, travel_time=length / speed)
+        if not directed and isinstance(attrs.get("geometry"), shapely.LineString):
+            # One geometry per undirected edge, stored in either direction: from u to v.
+            ends = [
+                np.array([streets.nodes[n]["x"], streets.nodes[n]["y"]], float) for n in (u, v)
+            ]
+            attrs["geometry"] = oriented(attrs["geometry"], *ends)
         edges.append((u, v, attrs))
-        if u not in succ.get(v, ()):  # a one-way street: pedestrians walk it both ways
+        # An undirected edge is listed once; a one-way street is walked both ways too.
+        if not directed or u not in succ.get(v, ()):
             back = dict(attrs)
             if isinstance(back.get("geometry"), shapely.LineString):
                 back["geometry"] = shapely.reverse(back["geometry"])
