@@ -325,6 +325,24 @@ def test_isochrones_respect_one_way_streets_and_report_unsnapped_points():
     assert iso.geometry.iloc[1].is_empty and iso["reason"].iloc[1] == "beyond max_distance"
 
 
+def test_isochrone_cuts_an_undirected_edge_from_the_reached_end():
+    """One geometry per undirected edge, stored from node 2 to node 1 (a detour north):
+    500 m from node 1 is the 500 m of the way next to node 1, not next to node 2."""
+    G = nx.MultiGraph(crs="EPSG:4549")
+    G.add_node(1, x=500_000.0, y=4_000_000.0)
+    G.add_node(2, x=502_000.0, y=4_000_000.0)
+    way = shapely.LineString(
+        [(502_000, 4_000_000), (502_000, 4_001_000), (500_000, 4_001_000), (500_000, 4_000_000)]
+    )
+    G.add_edge(2, 1, length=4000.0, geometry=way)
+    assert list(G.edges()) == [(1, 2)]  # listed from the other end
+    pt = gpd.GeoSeries([shapely.Point(500_000, 4_000_000)], crs=4549)
+    iso = isochrones(pt, G, cutoffs=[500], edge_weight="length", buffer_m=10, barriers=None)
+    poly = iso.to_crs(4549).geometry.iloc[0]
+    # Hand oracle: the way's first 500 m from node 1 run north along x = 500000.
+    assert poly.bounds == pytest.approx((499_990, 3_999_990, 500_010, 4_000_510), abs=0.01)
+
+
 def test_isochrones_match_the_network_on_the_schematic_default(layout):
     G = schematic_network(layout)
     site = point_at_chainage([10.0], layout=layout)

@@ -50,6 +50,7 @@ from ._graph import (
     GraphGeo,
     graph_geo,
     graph_signature,
+    oriented,
     points_in_crs,
     snap_to_nodes,
 )
@@ -343,7 +344,8 @@ def _edge_lines(eng: RoutingEngine) -> np.ndarray:
             xy = shapely.get_coordinates(geoms[i])
             if to_metric is not None:
                 xy = np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
-            lines[i] = shapely.LineString(xy)
+            # From node u to node v: an undirected graph may store it the other way.
+            lines[i] = oriented(shapely.LineString(xy), geo.xy[u[i]], geo.xy[v[i]])
             if n_fwd < len(geoms):
                 lines[i + n_fwd] = shapely.reverse(lines[i])
     return np.asarray(lines, dtype=object)
