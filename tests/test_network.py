@@ -182,6 +182,18 @@ def test_largest_component_is_strongly_connected():
     assert summary["outside_largest_strong"] == 6
 
 
+def test_components_of_an_undirected_graph_follow_networkx():
+    G = nx.MultiGraph(crs="EPSG:4549")
+    for i in range(6):
+        G.add_node(i, x=500_000.0 + 100 * i, y=4_000_000.0)
+    G.add_edges_from([(0, 1), (2, 1), (2, 3), (4, 5)])  # {0, 1, 2, 3} and {4, 5}
+    oracle = max(nx.connected_components(G), key=len)
+    assert set(largest_component(G).nodes) == oracle == {0, 1, 2, 3}
+    summary = component_summary(G)
+    assert summary["n_weak_components"] == summary["n_strong_components"] == 2
+    assert summary["outside_largest_strong"] == 2
+
+
 def test_osm_files_without_roads_or_unreadable_give_clear_errors(tmp_path):
     with pytest.raises(InputError, match="no roads of network type 'drive'"):
         graph_from_osm(DATA / "no_roads.osm")

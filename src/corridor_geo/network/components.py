@@ -26,6 +26,8 @@ def _labels(G: nx.MultiDiGraph, strong: bool) -> tuple[int, np.ndarray, list[Any
     nodes = list(G.nodes)
     index = {n: i for i, n in enumerate(nodes)}
     uv = np.array([(index[u], index[v]) for u, v in G.edges()], dtype=np.int64).reshape(-1, 2)
+    if not G.is_directed():  # an undirected edge is listed once and goes both ways
+        uv = np.concatenate([uv, uv[:, ::-1]])
     m = sp.csr_matrix((np.ones(len(uv)), (uv[:, 0], uv[:, 1])), shape=(len(nodes), len(nodes)))
     n, labels = connected_components(m, directed=True, connection="strong" if strong else "weak")
     return n, labels, nodes
