@@ -194,6 +194,22 @@ def test_components_of_an_undirected_graph_follow_networkx():
     assert summary["outside_largest_strong"] == 2
 
 
+def test_undirected_graphml_geometries_run_from_each_edge_start(tmp_path):
+    R = nx.MultiGraph(crs="EPSG:4549")
+    R.add_node(1, x=0.0, y=0.0)
+    R.add_node(2, x=100.0, y=0.0)
+    # stored from node 2 to node 1, while the file lists the edge as (1, 2)
+    R.add_edge(2, 1, length=120.0, geometry="LINESTRING (100 0, 50 10, 0 0)")
+    nx.write_graphml(R, tmp_path / "u.graphml")
+    G = graph_from_graphml(tmp_path / "u.graphml")
+    for u, v, data in G.edges(data=True):
+        coords = list(data["geometry"].coords)
+        assert coords[0] == (G.nodes[u]["x"], G.nodes[u]["y"])
+        assert coords[-1] == (G.nodes[v]["x"], G.nodes[v]["y"])
+        assert coords[1] == (50.0, 10.0)
+    assert G.number_of_edges() == 2
+
+
 def test_osm_files_without_roads_or_unreadable_give_clear_errors(tmp_path):
     with pytest.raises(InputError, match="no roads of network type 'drive'"):
         graph_from_osm(DATA / "no_roads.osm")

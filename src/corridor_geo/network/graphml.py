@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import shapely
 import shapely.ops
 
@@ -18,6 +19,7 @@ from .._atomic import write_atomic
 from .._errors import InputError
 from .._graph import (
     check_crs_present,
+    oriented,
 )
 
 log = logging.getLogger(__name__)
@@ -160,9 +162,21 @@ def graph_from_graphml(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
                 continue
             else:
                 attrs[k] = _parse_value(val)
+        ends = [G.nodes[mapping[n]] for n in (u, v)]
+        if (
+            not raw.is_directed()
+            and isinstance(attrs.get("geometry"), shapely.LineString)
+            and all("x" in e and "y" in e for e in ends)
+        ):
+            # One geometry per undirected edge, stored either way: from u, then reversed.
+            xy = [np.array([e["x"], e["y"]], dtype=float) for e in ends]
+            attrs["geometry"] = oriented(attrs["geometry"], *xy)
         G.add_edge(mapping[u], mapping[v], **attrs)
         if not raw.is_directed():
-            G.add_edge(mapping[v], mapping[u], **attrs)
+            back = dict(attrs)
+            if isinstance(back.get("geometry"), shapely.LineString):
+                back["geometry"] = shapely.reverse(back["geometry"])
+            G.add_edge(mapping[v], mapping[u], **back)
     check_crs_present(G, what=f"the graph in {path.name}")
     return G
 
