@@ -234,6 +234,17 @@ def test_custom_zone_table():
         zone_table(zones.drop(columns="zone"))
     full = zone_table(pd.concat([zones]))
     assert full["area_km2"].tolist() == pytest.approx([99.0, 99.0], rel=2e-4)  # 9 x 11 km
+    # share_of_city on the table counts in its own zones by default (hand counts: the
+    # edge point lies in both blocks), none dropped for lacking the layout's layer names.
+    share = share_of_city(pts_m, layout=zones_m, by=None)
+    assert share[["layer", "zone", "count"]].values.tolist() == [
+        ["blocks", "a", 2],
+        ["blocks", "b", 1],
+    ]
+    assert share_of_city(pts_m, layout=zones_m, by=None, layers="blocks")["count"].tolist() == [
+        2,
+        1,
+    ]
 
 
 def test_ungrouped_tables_have_one_row_per_zone(layout):

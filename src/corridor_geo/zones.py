@@ -932,7 +932,8 @@ def share_of_city(
         Column to group by (``"category"``, ``"category_zh"``, ``"status"``...);
         ``None`` for no grouping.
     layers : str or sequence of str
-        Zone layers (:data:`ZONE_LAYERS`).
+        Zone layers (:data:`ZONE_LAYERS`).  With a zones table: by default every layer
+        of the table; named layers select among the table's.
     weight : str or None
         Column of non-negative weights (patents, people); ``None``: weight 1.  The
         default column ``"weight"`` missing from a GeoDataFrame also weighs each point 1;
@@ -972,6 +973,10 @@ def share_of_city(
     """
     layout = _default_layout(layout)
     wanted = list(_layer_names(layers))
+    if isinstance(layout, gpd.GeoDataFrame) and layers is DEFAULT_LAYERS:
+        # A zones table by default counts in all its zones (as assign_points does), not
+        # in the layout's default layer names, which it may not have.
+        wanted = [str(v) for v in pd.unique(layout["layer"].astype(str))]
     if city_totals is not None:
         for g, v in city_totals.items():
             if not (np.isfinite(float(v)) and float(v) >= 0):
