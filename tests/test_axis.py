@@ -244,6 +244,22 @@ def test_axis_profile_short_last_bin_and_no_category():
     assert "category" not in prof.columns
 
 
+@pytest.mark.parametrize(("length_m", "bin_km"), [(2100, 0.3), (2100, 0.7), (2700, 0.3)])
+def test_axis_profile_whole_number_of_bins(length_m, bin_km):
+    """An axis a whole number of bins long has that many bins (no empty last bin)."""
+    line = _line([(X0, Y0), (X0, Y0 + length_m)])
+    # One point in the first bin, two in the last, one of them at the north end.
+    pts = _pts([[X0 + 10, Y0 + 100], [X0 + 10, Y0 + length_m - 50], [X0, Y0 + length_m]])
+    prof = axis_profile(pts, layout=line, band_m=500, bin_km=bin_km)
+    n = round(length_m / 1000 / bin_km)  # hand count: 7, 3 and 9 bins
+    assert len(prof) == n
+    assert prof["length_km"].to_numpy() == pytest.approx(np.full(n, bin_km))
+    assert prof["end_km"].iloc[-1] == pytest.approx(length_m / 1000)
+    assert prof["count"].iloc[0] == 1 and prof["count"].iloc[-1] == 2
+    assert prof["count_per_km"].iloc[-1] == pytest.approx(2 / bin_km)
+    assert np.isfinite(prof["count_per_km"]).all()
+
+
 def test_axis_profile_on_the_layout_counts_points_in_the_corridor(layout):
     rng = np.random.default_rng(7)
     corridor = crs.to_analysis_crs(layout.corridor).geometry.iloc[0]

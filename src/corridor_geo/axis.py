@@ -488,9 +488,11 @@ def axis_profile(
         excluded["outside the corridor"] = int((keep & ~inside).sum())
     keep &= inside
 
-    edges = np.arange(0.0, total_km, bin_km)
+    # Bins from the number of whole bins (rounding 2.1 / 0.3 = 7.000000000000001 to 7):
+    # np.arange(0, 2.1, 0.3) has an eighth start at 2.1, a bin of length 0 (density inf).
+    n_bins = max(int(np.ceil(round(total_km / bin_km, 9))), 1)
+    edges = np.arange(n_bins) * bin_km
     ends = np.append(edges[1:], total_km)
-    n_bins = len(edges)
     which = np.clip(np.floor(ref["chainage_km"].to_numpy() / bin_km).astype(int), 0, n_bins - 1)
     bins = pd.DataFrame(
         {
