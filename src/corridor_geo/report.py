@@ -733,6 +733,7 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     """The layout with the metro lines in their colours and the stations, attributed."""
     from matplotlib.lines import Line2D
 
+    from ._styles import STATION_EDGE, STATION_FILL
     from .crs import ANALYSIS_CRS, to_crs
     from .plotting import cjk_font, plot_layout
 
@@ -747,7 +748,13 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
         ax.plot(x, y, color=row["colour"], lw=1.8, zorder=6.5, solid_capstyle="round")
     pts = to_crs(stations, ANALYSIS_CRS)
     ax.scatter(
-        pts.geometry.x, pts.geometry.y, s=9, c="white", edgecolors="#333333", lw=0.6, zorder=7
+        pts.geometry.x,
+        pts.geometry.y,
+        s=9,
+        c=STATION_FILL,
+        edgecolors=STATION_EDGE,
+        lw=0.6,
+        zorder=7,
     )
     if legend is not None:
         ax.add_artist(legend)
