@@ -255,10 +255,12 @@ def qgis_seen(styled_report, tmp_path_factory):
             "districts",
             "access_isochrones",
             "metro_stations",
+            "register_institutions",
         )
     ]
     layers[1]["provider_styles"] = True
     layers[1]["text_field"] = "name_zh"
+    layers[-1]["text_field"] = "lon"  # register_institutions
     layers += [
         {
             "name": "shp_cities",
@@ -325,6 +327,7 @@ def test_every_output_is_valid_in_qgis_with_its_crs_and_default_style(qgis_seen)
         "districts": "singleSymbol",
         "access_isochrones": "graduatedSymbol",
         "metro_stations": "singleSymbol",
+        "register_institutions": "categorizedSymbol",
         "shp_cities": "categorizedSymbol",
         "shp_axis": "singleSymbol",
         "geojson_cities": "categorizedSymbol",
@@ -493,3 +496,20 @@ def test_qgis_draws_metro_stations_white_with_a_dark_edge(qgis_seen, styled_repo
         assert not red.any()
         checked += 1
     assert checked >= 0.95 * len(stations)  # all but those at the very edge of the image
+
+
+@requires_qgis
+def test_qgis_reads_the_registers_coordinates_and_years_as_numbers(qgis_seen):
+    import csv
+
+    from corridor_geo.datasets import get_path
+
+    seen = qgis_seen["by_name"]["register_institutions"]
+    types = seen["field_types"]
+    assert (types["lon"], types["lat"]) == ("Real", "Real")
+    assert types["founded"] in ("Integer", "Integer64")
+    assert types["accuracy_m"] in ("Integer", "Integer64")
+    # The values QGIS reads are the bundled file's, as numbers (independent csv reader).
+    with open(get_path("register/institutions.csv"), encoding="utf-8", newline="") as f:
+        raw = list(csv.DictReader(f))
+    assert sorted(float(v) for v in seen["texts"]) == sorted(float(r["lon"]) for r in raw)

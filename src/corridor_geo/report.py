@@ -1054,6 +1054,13 @@ def section_register(ctx: ReportContext) -> Section:
         + f"<p class='credit'>{esc(credit)}</p>"
     )
     layer = reg.drop(columns=[c for c in reg.columns if c.startswith("lon_") or c == "lat_source"])
+    # The reader keeps the file's text; a GIS layer gets numbers (coordinates as the
+    # source gives them, in ``datum``) and whole years, so they sort and filter as such.
+    layer = layer.assign(
+        lon=pd.to_numeric(layer["lon"], errors="coerce"),
+        lat=pd.to_numeric(layer["lat"], errors="coerce"),
+        founded=pd.to_numeric(layer["founded"], errors="coerce").round().astype("Int64"),
+    )
     return Section(
         "register",
         "",
