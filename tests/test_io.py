@@ -237,3 +237,23 @@ def test_infinite_values_are_written_as_null_in_gis_files(tmp_path, fmt):
     # GeoParquet and CSV keep them.
     (csv,) = io.write_layers({"t": frame}, tmp_path / "c", fmt="csv")
     assert pd.read_csv(csv, encoding="utf-8-sig")["minutes"].iloc[1] == np.inf
+
+
+def test_shapefile_fields_with_chinese_names_are_cut_between_characters(tmp_path):
+    import pyogrio
+
+    columns = ["名称 <script>alert(1)</script>", "研发投入万元", "研发投入万元2", "类别", "a\"b'c"]
+    frame = gpd.GeoDataFrame(
+        {c: [f"值{i}"] for i, c in enumerate(columns)},
+        geometry=[shapely.Point(120.4, 36.1)],
+        crs="EPSG:4326",
+    )
+    (path,) = io.write_layers({"t": frame}, tmp_path / "t.shp")  # no GDAL warning either
+    fields = pd.read_csv(tmp_path / "t.fields.csv", encoding="utf-8-sig", dtype=str)
+    expected = ["名称 <sc", "研发投", "研发_01", "类别", "a\"b'c"]  # at most 10 bytes each
+    assert fields["column"].tolist() == columns
+    assert fields["shapefile_field"].tolist() == expected
+    assert all(len(name.encode("utf-8")) <= 10 for name in expected)
+    back = pyogrio.read_dataframe(path)
+    assert [c for c in back.columns if c != "geometry"] == expected
+    assert back.iloc[0, :5].tolist() == [f"值{i}" for i in range(5)]

@@ -146,23 +146,34 @@ def _format_of(path: Path, fmt: str | None) -> str:
         ) from None
 
 
+def _head(text: str, size: int) -> str:
+    """The longest start of ``text`` that is at most ``size`` bytes in UTF-8 (whole characters)."""
+    encoded = text.encode("utf-8")[:size]
+    return encoded.decode("utf-8", errors="ignore")
+
+
 def shapefile_field_names(columns: list[str]) -> dict[str, str]:
-    """Map column names to unique Shapefile field names of at most 10 characters.
+    """Map column names to unique Shapefile field names of at most 10 bytes in UTF-8.
+
+    A dBASE field name holds 10 bytes: a Chinese character takes 3, so ``研发投入万元``
+    becomes ``研发投`` (cut between characters, never inside one).
 
     Examples
     --------
     >>> shapefile_field_names(["name_zh", "official_area_km2", "official_area_m2"])
     {'name_zh': 'name_zh', 'official_area_km2': 'official_a', 'official_area_m2': 'officia_01'}
+    >>> shapefile_field_names(["研发投入万元", "研发投入万元2"])
+    {'研发投入万元': '研发投', '研发投入万元2': '研发_01'}
     """
     out: dict[str, str] = {}
     used: set[str] = set()
     for col in columns:
-        name = col[:10]
+        name = _head(str(col), 10)
         n = 0
         while name.lower() in used:
             n += 1
             suffix = f"_{n:02d}"
-            name = col[: 10 - len(suffix)] + suffix
+            name = _head(str(col), 10 - len(suffix)) + suffix
         used.add(name.lower())
         out[col] = name
     return out
