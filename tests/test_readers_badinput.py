@@ -130,3 +130,27 @@ def test_projected_metres_read_as_degrees_are_named(tmp_path):
     table = pd.DataFrame({"lon": [500.0, OUC[0]], "lat": [OUC[1], OUC[1]]})
     reasons = cg.read_points(table, datum="WGS84").rejected["reason"].tolist()
     assert len(reasons) == 1 and reasons[0].startswith("coordinates out of range")
+
+
+def test_analyses_given_a_path_or_a_plain_table_say_to_read_it_first(layout, tmp_path):
+    csv = tmp_path / "labs.csv"
+    csv.write_text(f"name,lon,lat\nouc,{OUC[0]},{OUC[1]}\n", encoding="utf-8")
+    for call in (
+        lambda src: cg.share_of_city(src, layout=layout),
+        lambda src: cg.density.kernel_density(src, bandwidth_m=1000, layout=layout),
+        lambda src: cg.zones.assign_points(src, layout=layout),
+    ):
+        with pytest.raises(InputError) as err:
+            call(str(csv))
+        assert f"'{csv}' is a file path; read it first with corridor_geo.read_resources" in str(
+            err.value
+        )
+        with pytest.raises(InputError) as err:
+            call(pd.read_csv(csv))
+        assert "got a DataFrame without them: read it with corridor_geo.read_resources" in str(
+            err.value
+        )
+    # What the message says to do works: one resource, in the city.
+    read = cg.read_points(csv, datum="WGS84")
+    table = cg.share_of_city(read, layout=layout, by=None, layers="city")
+    assert table.loc[table["layer"] == "city", "count"].tolist() == [1]
