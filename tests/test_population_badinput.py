@@ -62,7 +62,9 @@ def test_bad_counts_are_named_by_row(layout):
 def test_a_population_path_that_is_not_a_polygon_file_is_named(layout, tmp_path):
     with pytest.raises(InputError, match=r"no such file of population polygons: '.*nope.gpkg'"):
         _pop(layout, tmp_path / "nope.gpkg")
-    with pytest.raises(InputError, match=r"is a folder: name the polygon file in it"):
+    with pytest.raises(
+        InputError, match=r"is a folder: name the file of population polygons in it"
+    ):
         _pop(layout, tmp_path)
     csv = tmp_path / "people.csv"
     csv.write_bytes("区,人口\n崂山区,10000\n".encode("gbk"))
@@ -70,3 +72,31 @@ def test_a_population_path_that_is_not_a_polygon_file_is_named(layout, tmp_path)
         _pop(layout, csv)
     assert str(err.value).startswith("cannot read 'people.csv' as population polygons")
     assert "raster (.tif) of people per cell" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("population", "message"),
+    [
+        (gpd.GeoDataFrame({"population": [5.0]}, geometry=[BOW_TIE], crs=4326), "invalid"),
+        (gpd.GeoDataFrame({"population": [5.0]}, geometry=[BOX]), "no CRS"),
+        (
+            gpd.GeoDataFrame(
+                {"population": [5.0]}, geometry=[shapely.Point(120.45, 36.15)], crs=4326
+            ),
+            "must hold Polygon or MultiPolygon",
+        ),
+        (gpd.GeoDataFrame({"people": [5.0]}, geometry=[BOX], crs=4326), "no column"),
+    ],
+)
+def test_coverage_checks_its_population_the_same_way(layout, population, message):
+    stations = gpd.GeoDataFrame(geometry=[shapely.Point(120.45, 36.15)], crs=4326)
+    with pytest.raises(InputError, match=message):
+        cg.coverage.coverage(stations, layout=layout, population=population, layers="cities")
+
+
+def test_coverage_names_a_population_file_it_cannot_read(layout, tmp_path):
+    stations = gpd.GeoDataFrame(geometry=[shapely.Point(120.45, 36.15)], crs=4326)
+    csv = tmp_path / "people.csv"
+    csv.write_bytes("区,人口\n崂山区,10000\n".encode("gbk"))
+    with pytest.raises(InputError, match=r"cannot read 'people.csv' as population polygons"):
+        cg.coverage.coverage(stations, layout=layout, population=csv)

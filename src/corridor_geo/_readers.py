@@ -708,6 +708,29 @@ def _read_vector(path: Path, *, layer: str | int | None, encoding: str | None) -
     return RawTable(frame, str(path), encoding)
 
 
+def read_polygon_file(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """A vector file of polygons (population counts...), or an error naming what is wrong."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise InputError(f"no such file of {what}: {name!r}")
+    if os.path.isdir(name):
+        raise InputError(f"{name!r} is a folder: name the file of {what} in it")
+    try:
+        frame = gpd.read_file(name)
+    except Exception as exc:
+        raise InputError(
+            f"cannot read {os.path.basename(name)!r} as {what} ({exc}): give a GeoPackage, "
+            "GeoJSON or Shapefile of polygons with a count column, or a raster (.tif) of "
+            "people per cell"
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputError(
+            f"{os.path.basename(name)!r} has no geometries: {what} must be a GeoPackage, "
+            "GeoJSON or Shapefile (a table of counts needs its zones' polygons)"
+        )
+    return frame
+
+
 def read_raw(
     source: Any,
     *,

@@ -32,8 +32,9 @@ import pandas as pd
 from . import datasets
 from ._compat import renamed_keywords
 from ._errors import InputError
+from ._readers import read_polygon_file
 from ._text import listing
-from ._validate import check_geometries
+from ._validate import check_counts
 
 __all__ = [
     "LEVELS",
@@ -231,7 +232,7 @@ def population_by_zone(
         if suffix in ("tif", "tiff", "vrt", "img", "asc"):
             population = _read_raster(population)
         else:
-            population = _read_polygons(population)
+            population = read_polygon_file(population, "population polygons")
     if population is None:
         if not hasattr(layout, "districts"):
             raise InputError(
@@ -246,20 +247,7 @@ def population_by_zone(
         method = "raster of people per cell: zonal sum with fractional cell coverage at edges"
         source = "caller's raster"
     elif isinstance(population, gpd.GeoDataFrame):
-        if population_col not in population.columns:
-            raise InputError(
-                f"the population polygons have no column {population_col!r}: pass "
-                "population_col='...'"
-            )
-        counts = pd.to_numeric(population[population_col], errors="coerce")
-        bad = (counts.isna() | (counts < 0)).to_numpy()
-        if bad.any():
-            raise InputError(
-                f"population column {population_col!r} has missing, non-numeric or negative "
-                f"counts in rows {listing(population.index[bad], limit=5)}: fix them (a count "
-                "of people is a number >= 0)"
-            )
-        check_geometries(population, "the population layer", types=("Polygon", "MultiPolygon"))
+        check_counts(population, population_col, "the population layer")
         values = _areal(population, zones, population_col, assign_polygons)
         method = "caller's polygons with counts spread by area (uniform density in each)"
         source = "caller's polygons"
@@ -272,29 +260,6 @@ def population_by_zone(
     base["method"] = method
     base["source"] = source
     return base
-
-
-def _read_polygons(path: Any) -> gpd.GeoDataFrame:
-    """Population polygons from a vector file, or an error naming what is wrong with it."""
-    name = os.fspath(path)
-    if not os.path.exists(name):
-        raise InputError(f"no such file of population polygons: {name!r}")
-    if os.path.isdir(name):
-        raise InputError(f"{name!r} is a folder: name the polygon file in it")
-    try:
-        frame = gpd.read_file(name)
-    except Exception as exc:
-        raise InputError(
-            f"cannot read {os.path.basename(name)!r} as population polygons ({exc}): give a "
-            "GeoPackage, GeoJSON or Shapefile of polygons with a count column, or a raster "
-            "(.tif) of people per cell"
-        ) from exc
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
-        raise InputError(
-            f"{os.path.basename(name)!r} has no geometries: population polygons must be a "
-            "GeoPackage, GeoJSON or Shapefile (a table of counts needs its zones' polygons)"
-        )
-    return frame
 
 
 def _read_raster(path: Any) -> Any:
