@@ -154,3 +154,29 @@ def test_analyses_given_a_path_or_a_plain_table_say_to_read_it_first(layout, tmp
     read = cg.read_points(csv, datum="WGS84")
     table = cg.share_of_city(read, layout=layout, by=None, layers="city")
     assert table.loc[table["layer"] == "city", "count"].tolist() == [1]
+
+
+def test_ids_weights_and_heights_of_a_geodataframe_are_reported_as_given():
+    import numpy as np
+
+    pts = gpd.GeoDataFrame(
+        {
+            "code": [7, 7, 8, None],  # a blank makes pandas hold the ids as floats
+            "w": [1.0, 2.0, np.nan, 3.0],
+        },
+        geometry=[
+            shapely.Point(*OUC),
+            shapely.Point(*SDU),
+            shapely.Point(OUC[0], OUC[1], 12.0),  # a height, as GPS exports have
+            shapely.Point(*SDU),
+        ],
+        crs=4326,
+    )
+    res = cg.read_points(pts, id="code", weight="w")
+    assert (res.n_read, len(res.accepted), len(res.rejected)) == (4, 1, 3)
+    assert res.accepted["id"].tolist() == ["7"]
+    reasons = res.rejected["reason"].tolist()
+    assert reasons[0] == "duplicate id '7' (first at row 1)"
+    assert reasons[1].startswith("missing weight (column 'w' is blank")
+    assert reasons[2] == "missing id"
+    assert "1 points have a height (Z): dropped, the analyses are 2-D" in res.notes

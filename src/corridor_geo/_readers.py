@@ -1271,6 +1271,9 @@ def _geo_coordinates(
     ys[pts] = shapely.get_y(geoms[pts])
     bad = pts & ~(np.isfinite(xs) & np.isfinite(ys))
     rows.reject(bad, "coordinates are not finite numbers")
+    n_z = int(np.asarray(shapely.has_z(geoms[pts])).sum()) if pts.any() else 0
+    if n_z:
+        notes.append(f"{n_z} points have a height (Z): dropped, the analyses are 2-D")
     table = pd.DataFrame(declared.drop(columns=declared.geometry.name))
     return table, xs, ys, np.full(n, src, dtype=object)
 
@@ -1356,7 +1359,22 @@ def _ids(table: pd.DataFrame, id: str | None, rows: _Rows) -> np.ndarray:
         raise InputError(
             f"no id column {id!r}; the table has {listing(table.columns, quote=True)}"
         )
-    text = table[id].map(_cell_text)
+    column = table[id]
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    finite = np.isfinite(values)
+    if (
+        pd.api.types.is_float_dtype(column)
+        and finite.any()
+        and (values[finite] == np.round(values[finite])).all()
+        and (np.abs(values[finite]) < 2**53).all()
+    ):
+        # Whole numbers in a float column (pandas' way of holding ints beside a blank):
+        # the id 7 is "7", not "7.0".
+        text = pd.Series(
+            [str(int(v)) if ok else "" for v, ok in zip(values, finite)], index=column.index
+        )
+    else:
+        text = column.map(_cell_text)
     blank = text.eq("").to_numpy()
     rows.reject(blank, "missing id")
     first: dict[str, int] = {}
@@ -1476,6 +1494,8 @@ def _weights(table: pd.DataFrame, weight: str | None, rows: _Rows) -> np.ndarray
         np.array(
             [
                 f"bad weight {_cell_text(v)!r} (must be a finite number >= 0)"
+                if _cell_text(v)
+                else f"missing weight (column {weight!r} is blank; weights are numbers >= 0)"
                 for v in table[weight]
             ],
             dtype=object,
