@@ -33,6 +33,8 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from ._errors import DataFileError
+
 log = logging.getLogger(__name__)
 
 TMP_TAG = "cgtmp"
@@ -147,6 +149,31 @@ def clean_stale(folder: Path, *, kinds: tuple[str, ...] = (TMP_TAG,)) -> list[Pa
     return removed
 
 
+def writable_folder(folder: Path, target: Path) -> None:
+    """Create ``folder`` if missing and make sure a file can be created in it.
+
+    Raises :class:`~corridor_geo.DataFileError` naming the folder (not a temporary name,
+    nor a GDAL message about an SQLite database) when it cannot be.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = temporary_name(target)  # a killed run's leftover is cleaned as stale
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.unlink(probe)
+    except (FileExistsError, NotADirectoryError) as exc:
+        where = next((p for p in (folder, *folder.parents) if p.is_file()), folder)
+        raise DataFileError(
+            f"cannot write {target.name}: {str(where)!r} is a file, not a folder; choose "
+            "another output path"
+        ) from exc
+    except OSError as exc:
+        raise DataFileError(
+            f"cannot write {target.name} into {str(folder)!r}: "
+            f"{exc.strerror or type(exc).__name__} (a read-only folder or file system, or "
+            "one you may not write to); choose another output folder"
+        ) from exc
+
+
 def write_atomic(target: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` to create a temporary file, then rename it over ``target``.
 
@@ -165,7 +192,12 @@ def write_atomic(target: str | os.PathLike[str], write: Callable[[Path], object]
     True
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise DataFileError(
+            f"cannot write {str(target)!r}: it is a folder; name a file (e.g. "
+            f"{str(target / ('out' + (target.suffix or '.csv')))!r})"
+        )
+    writable_folder(target.parent, target)
     clean_stale(target.parent)
     tmp = temporary_name(target)
     try:
@@ -182,7 +214,7 @@ def write_atomic(target: str | os.PathLike[str], write: Callable[[Path], object]
 @contextlib.contextmanager
 def staged_folder(beside: Path) -> Iterator[Path]:
     """A fresh temporary folder beside ``beside`` (same file system), removed at the end."""
-    beside.parent.mkdir(parents=True, exist_ok=True)
+    writable_folder(beside.parent, beside)
     clean_stale(beside.parent)
     tmp = temporary_name(beside, suffix="")
     tmp.mkdir(mode=0o700)

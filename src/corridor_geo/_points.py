@@ -18,6 +18,7 @@ such rows rejected with a reason instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,18 @@ def frame_of(obj: Any, what: str = "points") -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(geometry=obj)
     if isinstance(obj, gpd.GeoDataFrame):
         return obj
+    if isinstance(obj, (str, os.PathLike)):
+        raise InputError(
+            f"{what}: {os.fspath(obj)!r} is a file path; read it first with "
+            "corridor_geo.read_resources(path, datum=...) or read_points, which say which "
+            "rows they reject and why, and pass the result"
+        )
+    if isinstance(obj, pd.DataFrame):
+        raise InputError(
+            f"{what} must have point geometries, got a DataFrame without them: read it with "
+            "corridor_geo.read_resources(frame, datum=...) or read_points (its longitude and "
+            "latitude columns are found), and pass the result"
+        )
     raise InputError(
         f"{what} must be a ResourceTable (from read_resources/read_points), a GeoDataFrame or "
         f"a GeoSeries of points, got {type(obj).__name__}"

@@ -28,6 +28,7 @@ import io
 import logging
 import os
 import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -330,11 +331,20 @@ def _check_encoding_name(encoding: str) -> str:
         ) from None
 
 
-def decode_text(data: bytes, *, encoding: str | None, label: str) -> tuple[str, str, list[str]]:
+def decode_text(
+    data: bytes,
+    *,
+    encoding: str | None,
+    label: str,
+    fits: Callable[[str], bool] | None = None,
+) -> tuple[str, str, list[str]]:
     """Decode a text file: the given encoding (strict), UTF-8, or a detected one.
 
     Returns the text, the encoding used and notes.  A detected encoding that leaves the
-    text garbled, or that is a close call between two, warns rather than guesses.
+    text garbled, or that is a close call between two, warns rather than guesses; but
+    when ``fits`` (does the text name the columns a table of points needs?) rejects the
+    best candidate and accepts another, that one is used, with a note: a short GBK file
+    is otherwise as likely EUC-KR to a detector, and its header unreadable.
     """
     notes: list[str] = []
     if encoding is not None:
@@ -359,12 +369,27 @@ def decode_text(data: bytes, *, encoding: str | None, label: str) -> tuple[str, 
     if best is None:
         raise InputError(
             f"cannot tell the text encoding of {label}: it decodes cleanly as none of "
-            f"{', '.join(_CANDIDATE_ENCODINGS)}; pass encoding='...'"
+            f"{', '.join(_CANDIDATE_ENCODINGS)}. If it is a text table, pass "
+            "encoding='...' (--encoding); if it is a binary file (a workbook, a database, "
+            "an image), export the table as CSV or give the file its own suffix"
         )
-    used = codecs.lookup(best.encoding).name
-    if used in ("gbk", "gb2312"):
-        used = "gb18030"  # a superset: decodes every GBK file the same
+    used = _codec_of(best.encoding)
     text = data.decode(used)
+    if fits is not None and not fits(text):
+        for match in matches:
+            other = _codec_of(match.encoding)
+            if other == used:
+                continue
+            try:
+                candidate = data.decode(other)
+            except UnicodeDecodeError:
+                continue
+            if fits(candidate):
+                notes.append(
+                    f"encoding {other} used: read as {used}, the detector's first guess, "
+                    "the header names no coordinate columns"
+                )
+                return candidate, other, notes
     others = [m for m in matches if codecs.lookup(m.encoding).name != codecs.lookup(used).name]
     close = [m.encoding for m in others if m.chaos <= best.chaos + 0.02]
     if best.chaos > 0.1:
@@ -387,6 +412,11 @@ def decode_text(data: bytes, *, encoding: str | None, label: str) -> tuple[str, 
     else:
         notes.append(f"encoding {used} detected")
     return text, used, notes
+
+
+def _codec_of(name: str) -> str:
+    used = codecs.lookup(name).name
+    return "gb18030" if used in ("gbk", "gb2312") else used  # a superset of GBK
 
 
 def sniff_delimiter(text: str, *, suffix: str = "") -> str:
@@ -518,7 +548,14 @@ def _read_text(
             f"{label} is empty ({len(data)} bytes): it holds no header and no rows; "
             "export the table again"
         )
-    text, used, notes = decode_text(data, encoding=encoding, label=label)
+    kind = _binary_kind(data)
+    if kind is not None and encoding is None:
+        raise InputError(
+            f"{label} is not a text table: it is {kind[0]} under a {path.suffix} name; {kind[1]}"
+        )
+    text, used, notes = decode_text(
+        data, encoding=encoding, label=label, fits=lambda t: _names_coordinates(t, delimiter)
+    )
     if text.startswith("\ufeff"):
         text = text[1:]
     if delimiter is not None and len(delimiter) != 1:
@@ -567,8 +604,60 @@ def _read_text(
     return RawTable(frame, str(path), used, np.asarray(lines, dtype=np.int64), bad, notes, True)
 
 
+_MAGIC = (
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (an Excel .xlsx workbook?)",
+        "rename it .xlsx if it is a workbook, or export the table from Excel as CSV",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old Excel .xls workbook (or another Office file)",
+        "rename it .xls, or save it from Excel as .xlsx or CSV",
+    ),
+    (b"%PDF", "a PDF document", "export the table from its source as CSV or XLSX"),
+    (b"SQLite format 3\x00", "an SQLite database (a GeoPackage?)", "rename it .gpkg"),
+    (b"\x89PNG", "a PNG image", "export the table as CSV or XLSX"),
+    (b"\xff\xd8\xff", "a JPEG image", "export the table as CSV or XLSX"),
+)
+
+
+def _binary_kind(data: bytes) -> tuple[str, str] | None:
+    """What a file that is not text is, and what to do, from its first bytes."""
+    for magic, kind, fix in _MAGIC:
+        if data.startswith(magic):
+            return kind, fix
+    return None
+
+
+def _names_coordinates(text: str, delimiter: str | None) -> bool:
+    """Whether one of the first lines of a text names longitude and latitude columns."""
+    head = "\n".join(text.splitlines()[:12])
+    delim = delimiter or sniff_delimiter(head)
+    try:
+        rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=delim))
+    except csv.Error:
+        return False
+    return any(_has_coordinate_columns(c.strip() for c in row) for row in rows[:11])
+
+
 def _read_sheet(path: Path, *, sheet: str | int, header_row: int | None) -> RawTable:
     label = path.name
+    with open(path, "rb") as fh:
+        start = fh.read(16)
+    workbook = b"PK\x03\x04" if path.suffix.lower() != ".xls" else _MAGIC[1][0]
+    if not start.startswith(workbook):
+        kind = _binary_kind(start)
+        if not start.strip():
+            what = f"empty ({path.stat().st_size} bytes)"
+        elif kind is not None:
+            what = f"{kind[0]}, not a {path.suffix} workbook"
+        else:
+            what = "not an Excel workbook: it looks like text (a CSV saved under this name?)"
+        raise InputError(
+            f"{label} is {what}; rename a text table .csv, or save the sheet from Excel "
+            "again as .xlsx"
+        )
     if path.suffix.lower() == ".xls":
         try:
             import xlrd  # noqa: F401
@@ -579,7 +668,15 @@ def _read_sheet(path: Path, *, sheet: str | int, header_row: int | None) -> RawT
     try:
         grid = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object)
     except ValueError as exc:
-        raise InputError(f"{label}: {exc}") from None
+        try:
+            with pd.ExcelFile(path) as book:
+                sheets = listing(book.sheet_names, quote=True)
+        except Exception:  # the first error is the one to report
+            sheets = "(unreadable)"
+        raise InputError(
+            f"{label}: {exc}; its sheets are {sheets}: name one ({option('sheet', 0)} is "
+            "the first)"
+        ) from None
     except Exception as exc:
         raise InputError(f"cannot read {label} as a spreadsheet: {exc}") from exc
     if grid.empty:
@@ -609,6 +706,29 @@ def _read_vector(path: Path, *, layer: str | int | None, encoding: str | None) -
     except Exception as exc:
         raise InputError(f"cannot read {path.name!r} as a vector file: {exc}") from exc
     return RawTable(frame, str(path), encoding)
+
+
+def read_polygon_file(path: str | os.PathLike[str], what: str) -> gpd.GeoDataFrame:
+    """A vector file of polygons (population counts...), or an error naming what is wrong."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise InputError(f"no such file of {what}: {name!r}")
+    if os.path.isdir(name):
+        raise InputError(f"{name!r} is a folder: name the file of {what} in it")
+    try:
+        frame = gpd.read_file(name)
+    except Exception as exc:
+        raise InputError(
+            f"cannot read {os.path.basename(name)!r} as {what} ({exc}): give a GeoPackage, "
+            "GeoJSON or Shapefile of polygons with a count column, or a raster (.tif) of "
+            "people per cell"
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():
+        raise InputError(
+            f"{os.path.basename(name)!r} has no geometries: {what} must be a GeoPackage, "
+            "GeoJSON or Shapefile (a table of counts needs its zones' polygons)"
+        )
+    return frame
 
 
 def read_raw(
@@ -745,9 +865,40 @@ def infer_types(table: pd.DataFrame, skip: set[str]) -> pd.DataFrame:
     return out
 
 
+def _ascii_number(text: str) -> str:
+    """Full-width digits, point and minus (``１２０．４``, ``－``) and the minus sign U+2212
+    as ASCII (Unicode NFKC): the same number as typed by a Chinese input method."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
+
+
 def _to_float(values: pd.Series) -> np.ndarray:
-    text = values.map(_cell_text)
+    text = values.map(_cell_text).map(_ascii_number)
     return np.array(pd.to_numeric(text.where(text != ""), errors="coerce"), dtype=float)
+
+
+_DMS = re.compile(r"[°º˚度′'’分″\"”秒]")
+_DMS_SPACED = re.compile(r"[NSEW]?\s*\d{1,3}\s+\d{1,2}(\.\d+)?(\s+\d{1,2}(\.\d+)?)?\s*[NSEW]?")
+_DECIMAL_COMMA = re.compile(r"-?\d+[,，。、]\d+")
+
+
+def number_hint(value: Any) -> str:
+    """Why a coordinate text is not a number, when it is a common way of writing one."""
+    text = _ascii_number(_cell_text(value))
+    if _DMS.search(text) and re.search(r"\d", text):
+        return (
+            "degrees, minutes and seconds: convert them to decimal degrees "
+            "(120°30′36″ = 120 + 30/60 + 36/3600 = 120.51)"
+        )
+    if _DMS_SPACED.fullmatch(text):
+        return (
+            "degrees, minutes and seconds separated by spaces? Write decimal degrees "
+            "(120 30 36 = 120 + 30/60 + 36/3600 = 120.51)"
+        )
+    if _DECIMAL_COMMA.fullmatch(text):
+        return "a comma or 。 as the decimal point: write 120.49, not 120,49"
+    return ""
 
 
 def norm_name(value: Any) -> str:
@@ -872,7 +1023,20 @@ def read_table(
             "outside Qingdao; latitude and longitude look swapped "
             f"(swap the columns or pass {option('fix_swapped')})",
         )
-        rows.reject(outside & ~swapped_in, "outside Qingdao")
+        not_degrees = outside & ~swapped_in & range_bad
+        rows.reject(
+            not_degrees,
+            np.array(
+                [
+                    f"coordinates out of range for longitude/latitude ({a:g}, {b:g}): "
+                    "projected coordinates such as metres? Read such a file with its own "
+                    "CRS, or convert the columns to degrees first"
+                    for a, b in zip(xs, ys)
+                ],
+                dtype=object,
+            ),
+        )
+        rows.reject(outside & ~swapped_in & ~range_bad, "outside Qingdao")
 
     ids = _ids(table, id, rows)
     name_col = find_column(table, name, NAME_NAMES, "name")
@@ -1076,6 +1240,19 @@ def _geo_coordinates(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     n = len(frame)
     declared = _declare_datum(frame, datum, label, notes)
+    if declared.crs is None and os.path.exists(label):
+        name = os.path.basename(label)
+        prj = (
+            f" (a Shapefile without its {Path(name).with_suffix('.prj').name})"
+            if name.lower().endswith(".shp")
+            else ""
+        )
+        raise MissingCRSError(
+            f"{name} has no CRS{prj}: declare the datum of its longitude/latitude with "
+            f"{option('datum', 'WGS84')} (or CGCS2000, GCJ02 for Amap/Tencent, BD09 for "
+            "Baidu); a file in projected coordinates needs its CRS saved with it first "
+            f"(e.g. ogr2ogr -a_srs EPSG:4549 fixed.gpkg {name})"
+        )
     src = datum_of(declared)  # raises MissingCRSError
     if src is None or not declared.crs.is_geographic:
         notes.append(f"projected from {declared.crs.name} to WGS84 with PROJ")
@@ -1094,6 +1271,9 @@ def _geo_coordinates(
     ys[pts] = shapely.get_y(geoms[pts])
     bad = pts & ~(np.isfinite(xs) & np.isfinite(ys))
     rows.reject(bad, "coordinates are not finite numbers")
+    n_z = int(np.asarray(shapely.has_z(geoms[pts])).sum()) if pts.any() else 0
+    if n_z:
+        notes.append(f"{n_z} points have a height (Z): dropped, the analyses are 2-D")
     table = pd.DataFrame(declared.drop(columns=declared.geometry.name))
     return table, xs, ys, np.full(n, src, dtype=object)
 
@@ -1149,11 +1329,25 @@ def _table_coordinates(
     shown = np.array(
         [
             f"coordinates are not numbers ({a!r}, {b!r})"
+            + "".join(f": {h}" for h in dict.fromkeys((number_hint(a), number_hint(b))) if h)
             for a, b in zip(table[lon_col].tolist(), table[lat_col].tolist())
         ],
         dtype=object,
     )
     rows.reject(bad_num, shown)
+    wide = ~blank & np.isfinite(xs) & np.isfinite(ys)
+    wide &= np.asarray(
+        [
+            not (_cell_text(a).isascii() and _cell_text(b).isascii())
+            for a, b in zip(table[lon_col].tolist(), table[lat_col].tolist())
+        ],
+        dtype=bool,
+    )
+    if wide.any():
+        notes.append(
+            f"{int(wide.sum())} rows have coordinates in full-width characters (１２０．４) or "
+            "with a − sign: read as the same numbers in ASCII"
+        )
     return xs, ys, datums
 
 
@@ -1165,7 +1359,22 @@ def _ids(table: pd.DataFrame, id: str | None, rows: _Rows) -> np.ndarray:
         raise InputError(
             f"no id column {id!r}; the table has {listing(table.columns, quote=True)}"
         )
-    text = table[id].map(_cell_text)
+    column = table[id]
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    finite = np.isfinite(values)
+    if (
+        pd.api.types.is_float_dtype(column)
+        and finite.any()
+        and (values[finite] == np.round(values[finite])).all()
+        and (np.abs(values[finite]) < 2**53).all()
+    ):
+        # Whole numbers in a float column (pandas' way of holding ints beside a blank):
+        # the id 7 is "7", not "7.0".
+        text = pd.Series(
+            [str(int(v)) if ok else "" for v, ok in zip(values, finite)], index=column.index
+        )
+    else:
+        text = column.map(_cell_text)
     blank = text.eq("").to_numpy()
     rows.reject(blank, "missing id")
     first: dict[str, int] = {}
@@ -1285,6 +1494,8 @@ def _weights(table: pd.DataFrame, weight: str | None, rows: _Rows) -> np.ndarray
         np.array(
             [
                 f"bad weight {_cell_text(v)!r} (must be a finite number >= 0)"
+                if _cell_text(v)
+                else f"missing weight (column {weight!r} is blank; weights are numbers >= 0)"
                 for v in table[weight]
             ],
             dtype=object,

@@ -19,6 +19,7 @@ from .crs import ANALYSIS_CRS, datum_of, to_analysis_crs
 
 __all__ = [
     "check_columns",
+    "check_counts",
     "check_gcj02_mislabel",
     "check_geometries",
     "check_has_crs",
@@ -39,6 +40,26 @@ def check_columns(frame: pd.DataFrame, required: Iterable[str], what: str) -> No
             f"{what} is missing the column(s) {', '.join(map(repr, missing))}; "
             f"it has {', '.join(map(repr, map(str, frame.columns)))}"
         )
+
+
+def check_counts(frame: gpd.GeoDataFrame, column: str, what: str) -> None:
+    """Polygons with a column of counts (people) that can be spread by area, or an error
+    naming the rows: a point, a missing or an invalid polygon would lose its count."""
+    if column not in frame.columns:
+        raise InputError(
+            f"{what} has no column {column!r}: pass population_col='...' "
+            f"(--population-column); it has {', '.join(map(repr, map(str, frame.columns)))}"
+        )
+    counts = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(counts) | (counts < 0)
+    if bad.any():
+        shown = ", ".join(str(v) for v in frame.index[bad][:5])
+        more = "" if bad.sum() <= 5 else f" and {int(bad.sum()) - 5} more"
+        raise InputError(
+            f"{what}: column {column!r} has missing, non-numeric or negative counts in rows "
+            f"{shown}{more}: fix them (a count of people is a number >= 0)"
+        )
+    check_geometries(frame, what, types=("Polygon", "MultiPolygon"))
 
 
 def check_geometries(

@@ -28,7 +28,9 @@ from ._compat import keyword_only, renamed_keywords
 from ._errors import InputError
 from ._metric import true_area_m2
 from ._points import metric_geometries, metric_points
+from ._readers import read_polygon_file
 from ._text import counts_text, listing
+from ._validate import check_counts
 from .crs import ANALYSIS_CRS, WGS84, datum_of, to_crs
 from .resources import ResourceTable, read_points
 
@@ -240,7 +242,7 @@ def coverage(
         population = (
             read_raster(population)
             if suffix in ("tif", "tiff", "vrt", "img", "asc")
-            else gpd.read_file(population)
+            else read_polygon_file(population, "population polygons")
         )
     if population is None:
         if not hasattr(layout, "districts"):
@@ -307,11 +309,8 @@ def coverage(
 
 
 def _areal_sum(polys: gpd.GeoDataFrame, column: str, targets: gpd.GeoDataFrame) -> np.ndarray:
-    if column not in polys.columns:
-        raise InputError(f"the population polygons have no column {column!r}")
+    check_counts(polys, column, "the population layer")
     counts = pd.to_numeric(polys[column], errors="coerce").to_numpy(float)
-    if not np.isfinite(counts).all() or (counts < 0).any():
-        raise InputError(f"population column {column!r} has missing or negative counts")
     pg = metric_geometries(polys)
     tg = metric_geometries(targets)
     tree = shapely.STRtree(pg)

@@ -386,6 +386,12 @@ def write_layers(
             f"cannot tell the format of {path.name!r}: give a file suffix or fmt= "
             f"({', '.join(FORMATS)})"
         )
+    own = _SUFFIX.get(path.suffix.lower())
+    if fmt is not None and own is not None and own != kind and (kind == "gpkg" or single):
+        raise InputError(
+            f"{path.name!r} is named as a {own} file but fmt={fmt!r} asks for {kind}: "
+            f"name it {path.with_suffix(_EXTENSION[kind]).name!r}, or leave fmt out"
+        )
     names = list(layers)
     _check_layer_names(names, files=kind != "gpkg" and not single)
     prepared = {name: _prepare(frame, crs) for name, frame in layers.items()}

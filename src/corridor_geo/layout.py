@@ -31,8 +31,8 @@ import shapely
 
 from . import datasets, official
 from ._cache import cached
-from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
-from ._text import listing
+from ._errors import GeometryError, InputError, LayoutError, LayoutWarning, MissingCRSError
+from ._text import listing, on_command_line
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
     ANALYSIS_CRS,
@@ -326,7 +326,7 @@ class CorridorLayout:
                 f"the {name} layer from {source} has no features: it cannot replace the "
                 f"bundled {name} layer"
             )
-        frame = _declare(frame, datum, what=f"the {name} layer")
+        frame = _declare(frame, datum, what=f"the {name} layer", source=source, name=name)
         check_geometries(frame, f"the {name} layer")
         declared = datum is not None and normalize_datum(datum) in ("GCJ02", "BD09")
         if not declared:
@@ -838,11 +838,53 @@ def _read_layer(data: Any, *, layer: str | None) -> tuple[gpd.GeoDataFrame, str]
     )
 
 
-def _declare(frame: gpd.GeoDataFrame, datum: str | None, *, what: str) -> gpd.GeoDataFrame:
+def _declare(
+    frame: gpd.GeoDataFrame, datum: str | None, *, what: str, source: str, name: str
+) -> gpd.GeoDataFrame:
     if datum is not None:
-        return set_datum(frame, datum)
+        frame = set_datum(frame, datum)
+    elif frame.crs is None:
+        is_file = os.path.exists(source)
+        shp = " (a Shapefile without its .prj)" if source.lower().endswith(".shp") else ""
+        if on_command_line():
+            how = f"--layer-datum {name}=WGS84"
+        else:
+            how = f"datum='WGS84' (datums={{{name!r}: 'WGS84'}} in load_layout)"
+        raise MissingCRSError(
+            f"{what}" + (f" ({os.path.basename(source)})" if is_file else "") + f" has no CRS"
+            f"{shp}: declare the datum of its longitude/latitude with {how} (or CGCS2000, "
+            "GCJ02 for Amap/Tencent, BD09 for Baidu)"
+            + (", or save the file with its CRS" if is_file else ", or set its CRS")
+        )
     datum_of(frame)  # raises MissingCRSError, naming the fix
+    _check_degrees(frame, what)
     return frame
+
+
+def _check_degrees(frame: gpd.GeoDataFrame, what: str) -> None:
+    """Coordinates labelled longitude/latitude must be degrees: swapped axes or metres
+    would otherwise give NaN areas and checks failing for no stated reason."""
+    if not frame.crs.is_geographic or not len(frame):
+        return
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return
+    x0, y0, x1, y1 = shapely.total_bounds(geoms[present])
+    if x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90:
+        return
+    span = f"x from {x0:g} to {x1:g}, y from {y0:g} to {y1:g}"
+    if x0 >= -90 and x1 <= 90 and y0 >= -180 and y1 <= 180:
+        fix = (
+            "longitude and latitude look swapped (x holds latitudes): swap them, e.g. "
+            "frame.geometry = shapely.transform(frame.geometry.values, lambda c: c[:, ::-1])"
+        )
+    else:
+        fix = "projected coordinates (metres?) labelled as degrees: save the file with its CRS"
+    raise GeometryError(
+        f"{what} is labelled longitude/latitude ({frame.crs.name}) but its coordinates run "
+        f"{span}, beyond what degrees can be: {fix}"
+    )
 
 
 def _match_cities(frame: gpd.GeoDataFrame, _lay: CorridorLayout) -> gpd.GeoDataFrame:

@@ -32,7 +32,9 @@ import pandas as pd
 from . import datasets
 from ._compat import renamed_keywords
 from ._errors import InputError
+from ._readers import read_polygon_file
 from ._text import listing
+from ._validate import check_counts
 
 __all__ = [
     "LEVELS",
@@ -230,7 +232,7 @@ def population_by_zone(
         if suffix in ("tif", "tiff", "vrt", "img", "asc"):
             population = _read_raster(population)
         else:
-            population = gpd.read_file(population)
+            population = read_polygon_file(population, "population polygons")
     if population is None:
         if not hasattr(layout, "districts"):
             raise InputError(
@@ -245,16 +247,7 @@ def population_by_zone(
         method = "raster of people per cell: zonal sum with fractional cell coverage at edges"
         source = "caller's raster"
     elif isinstance(population, gpd.GeoDataFrame):
-        if population_col not in population.columns:
-            raise InputError(
-                f"the population polygons have no column {population_col!r}: pass "
-                "population_col='...'"
-            )
-        counts = pd.to_numeric(population[population_col], errors="coerce")
-        if counts.isna().any() or (counts < 0).any():
-            raise InputError(
-                f"population column {population_col!r} has missing or negative counts"
-            )
+        check_counts(population, population_col, "the population layer")
         values = _areal(population, zones, population_col, assign_polygons)
         method = "caller's polygons with counts spread by area (uniform density in each)"
         source = "caller's polygons"

@@ -69,6 +69,7 @@ from ._partition import (
 )
 from ._points import MetricPoints, frame_of, metric_geometries, metric_points, role_column
 from ._text import listing
+from ._validate import check_geometries
 from .crs import WGS84, datum_of, geodesic_area, to_crs
 
 __all__ = [
@@ -860,6 +861,9 @@ def assign_polygons(
         raise InputError(
             f"polygons must be a GeoDataFrame or GeoSeries, got {type(polygons).__name__}"
         )
+    datum_of(polygons)  # MissingCRSError, naming the fix
+    # A missing, empty or invalid polygon would lose its count silently, or fail in GEOS.
+    check_geometries(polygons, "the polygon layer", types=("Polygon", "MultiPolygon"))
     zones, zg = zone_geometries(_default_layout(layout), layers)
     pg = metric_geometries(polygons)
     tree = shapely.STRtree(zg)
