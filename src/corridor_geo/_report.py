@@ -71,7 +71,8 @@ class ReportConfig:
         for the default ones.  The layout (its checks decide the exit code) and the data
         and provenance section (the data's attribution) are always included.
     lang : {"en", "zh"}
-        Language of the section titles, badges and table headers.
+        Language of the report: section titles, badges, table headers and the
+        explanatory text.
     crs : str
         CRS of the GeoPackage: ``"EPSG:4549"`` (default), ``"WGS84"``, ``"CGCS2000"``,
         ``"GCJ02"`` or any CRS pyproj knows.

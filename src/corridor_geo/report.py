@@ -967,6 +967,12 @@ def _verdict(certain: int, possible: int, official: float | None) -> str:
     return "consistent"
 
 
+_POSITION_ZH = {
+    "certainly inside": "确定在内",
+    "inside, within its accuracy of the edge": "在内，距边界小于点位精度",
+    "outside, within its accuracy of the edge": "在外，距边界小于点位精度",
+}
+
 CITY_WIDE_CATEGORIES = ("university",)
 """Register categories that cover the whole city (the MoE list of Qingdao's universities)."""
 
@@ -1063,6 +1069,8 @@ def section_register(ctx: ReportContext) -> Section:
     ]
     shown = _rounded(shown, pct=("share_of_city",))
     listed_shown = _rounded(listed, digits={"edge_distance_m": 0})
+    if ctx.lang == "zh":  # the CSV keeps the English words
+        listed_shown["position"] = listed_shown["position"].map(_POSITION_ZH)
     m = explore_layout(
         ctx.layout,
         layers=("corridor", "cities", "axis"),
@@ -1642,6 +1650,9 @@ def section_profile(ctx: ReportContext) -> Section:
     by_city = profile.groupby("city", as_index=False)[["count", "length_km"]].sum()
     by_city["per_km"] = by_city["count"] / by_city["length_km"]
     city_zh = ctx.layout.cities.set_index("key")["name_zh"]
+    by_city_shown = _rounded(by_city, digits={"length_km": 1, "per_km": 1})
+    if ctx.lang == "zh":  # cities by their Chinese names (the CSV keeps the keys)
+        by_city_shown["city"] = by_city_shown["city"].map(lambda c: city_zh.get(c, c))
     body = (
         inputs.banner
         + figure_html(
@@ -1666,7 +1677,7 @@ def section_profile(ctx: ReportContext) -> Section:
             if peak is not None
             else ""
         )
-        + table_html(_rounded(by_city, digits={"length_km": 1, "per_km": 1}), lang=ctx.lang)
+        + table_html(by_city_shown, lang=ctx.lang)
         + ctx.tr(
             "<p class='note'>Resources inside the corridor, placed by their chainage along the "
             "axis. Each km bin is labelled with the city the axis runs through there; the axis "
@@ -1862,15 +1873,16 @@ def section_access(ctx: ReportContext) -> Section:
     not_on = iso.loc[iso["reason"].fillna("").astype(str) != "", "point"].nunique()
     label = anchors.attrs.get("label", "facilities")
     bands = ctx.tr(", ", "、").join(f"{m:g}" for m in minutes)
+    stats_shown = _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1})
+    if ctx.lang == "zh":  # cities by their Chinese names (the CSV keeps the keys)
+        names = {**layout.cities.set_index("key")["name_zh"], "outside the cities": "三城以外"}
+        stats_shown["city"] = stats_shown["city"].map(lambda c: names.get(c, c))
     body = (
         net.note
         + inputs.banner
         + f"<h3>{ctx.tr('Travel time to Binhai Avenue, by city', '到滨海大道的出行时间(按城)')}"
         "</h3>"
-        + table_html(
-            _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1}),
-            lang=ctx.lang,
-        )
+        + table_html(stats_shown, lang=ctx.lang)
         + ctx.tr(
             "<p class='note'>Resources not routed, by reason: "
             + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
@@ -2594,7 +2606,8 @@ def build_report(
         The sections to show, by key of :data:`SECTIONS` (the layout and provenance
         are always shown); default :func:`default_sections`.
     lang : {"en", "zh"}, optional
-        Language of titles, badges and table headers (default English).
+        Language of the report: titles, badges, table headers and the explanatory text
+        (default English; the CSV columns stay English).
     facilities : FacilitySpec, str or GeoDataFrame, optional
         Origins of the isochrones and centres of the catchments: ``"circles:university"``
         (the default: the 环大学 sites), ``"register:university"``, ``"metro"``,
