@@ -206,3 +206,19 @@ def test_english_report_keeps_its_sentences(styled_report):
     assert expected in page
     assert "checks passed. Areas and lengths are geodesic (WGS 84 ellipsoid)." in page
     assert "步行可达范围" not in page and "合成数据" not in page
+
+
+def test_transit_sentence_states_the_network_parameters(zh):
+    """The walking model is described from the metro network's own parameters."""
+    from corridor_geo.network import multimodal_graph
+
+    _, page, _ = zh
+    g = multimodal_graph().graph
+    found = re.search(r"（内置地铁网络：([^）]*)）。(目标：[^<]*)?", page)
+    assert found, "the transit paragraph"
+    text = found[1]
+    assert f"步速 {g['walk_kph']:g} km/h" in text
+    assert f"候车时间取发车间隔的 {g['wait_factor']:g} 倍" in text
+    assert f"从街面到站台 {g['station_min']:g} 分钟" in text
+    assert f"每次换乘 {g['transfer_min']:g} 分钟" in text
+    assert found[2] and re.fullmatch(r"目标：距轴线 \d+ 米以内的 \d+ 座地铁站.*。", found[2])

@@ -2051,7 +2051,8 @@ def section_transit(ctx: ReportContext) -> Section:
                 f"metro network: {table.attrs.get('network', '')}. Targets: "
                 f"{table.attrs.get('targets', '')}.",
                 "按 100 米网格计算各城每一处地点以及每项资源经步行和地铁到达滨海大道沿线最近"
-                f"地铁站的时间（内置地铁网络：{_transit_network_zh(table)}）。",
+                f"地铁站的时间（内置地铁网络：{_transit_network_zh(table)}）。"
+                + _transit_targets_zh(table),
             )
         )
         + (
@@ -2089,6 +2090,22 @@ def _transit_network_zh(table: pd.DataFrame) -> str:
         f"步行{walking}，步速 {p['walk_kph']:g} km/h；候车时间取发车间隔的 "
         f"{p['wait_factor']:g} 倍；从街面到站台 {p['station_min']:g} 分钟；每次换乘 "
         f"{p['transfer_min']:g} 分钟"
+    )
+
+
+_TARGETS = re.compile(
+    r"(\d+) stations within (\S+) m of the axis( \(then on foot to the axis line\))?"
+)
+
+
+def _transit_targets_zh(table: pd.DataFrame) -> str:
+    """The targets of the transit times in Chinese ("" when they are not stations)."""
+    found = _TARGETS.fullmatch(str(table.attrs.get("targets", "")))
+    if not found:
+        return ""
+    n, metres, on_foot = found.groups()
+    return f"目标：距轴线 {metres} 米以内的 {n} 座地铁站" + (
+        "（出站后再步行至轴线）。" if on_foot else "。"
     )
 
 
