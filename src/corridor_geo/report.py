@@ -1724,8 +1724,8 @@ def _resolve_network(ctx: ReportContext) -> _Network:
             "<code>--osm extract.osm.pbf</code> for real answers. It covers the corridor "
             "only: points outside it lie beyond the snap distance and are reported as "
             "such.</span></p>",
-            "未提供路网：出行时间按内置示意路网计算（滨海大道设计车速 60 km/h，每公里设一处"
-            "交叉口；地方道路为 500 米间距的方格网，车速 30 km/h）。示意路网并非实测道路，"
+            "未提供路网：出行时间按内置示意路网计算（滨海大道按车速 60 km/h 计，每公里设一处"
+            "交叉口；地方道路为间距 500 米的方格网，按车速 30 km/h 计）。示意路网并非实测道路，"
             "所得时间仅供参考。如需实际结果，请使用 <code>--osm extract.osm.pbf</code> "
             "运行。示意路网仅覆盖走廊范围：走廊外的点超出吸附距离，将如实列出。</span></p>",
         )
