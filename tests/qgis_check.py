@@ -126,6 +126,7 @@ def check_layer(item: dict) -> dict:
         out["features"] = layer.featureCount()
         out.update(vector_facts(layer))
         out["fields"] = [f.name() for f in layer.fields()]
+        out["field_types"] = {f.name(): f.typeName() for f in layer.fields()}
         texts = (
             [str(f[item["text_field"]]) for f in layer.getFeatures()]
             if item.get("text_field")

@@ -357,3 +357,43 @@ def test_monitor_command_targets_without_data_are_not_assessable(layout, tmp_pat
     assert bool(own.loc[("high_tech_enterprise_growth", "linear"), "on_track"])
     page = (out / "monitoring.html").read_text(encoding="utf-8")
     assert "not assessable: base 0: no rows of category invention_patents" in page
+
+
+def test_compare_and_spillover_maps_open_offline_unless_tiles_are_asked_for(
+    files, layout, tmp_path, capsys
+):
+    from ._browser import errors, inspect_page
+
+    paths, _ = files
+    common = ["--resources", str(paths[2025]), *READ, "--quiet"]
+    a, b = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    layout.cities[["key", "geometry"]].to_file(a)
+    layout.cities[["key", "geometry"]].to_file(b)
+    runs = {
+        "cmp": ["compare", *common, "--buffer", "300", "--no-coverage"],
+        "sp": ["spillover", *common, "--decay", "power=2", "--layers", "districts"],
+        "bnd": ["compare", "--boundaries", str(a), str(b), "--on", "key", "--quiet"],
+    }
+    for name, argv in runs.items():
+        assert cli.main([*argv, "--out", str(tmp_path / name)]) == 0, name
+    pages = {
+        "cmp": ["comparison_map.html", "comparison.html"],
+        "sp": ["spillover_map.html"],
+        "bnd": ["boundaries.html"],
+    }
+    for name, files_ in pages.items():
+        for page in files_:
+            html = (tmp_path / name / page).read_text(encoding="utf-8")
+            assert "tileLayer" not in html and "tile.openstreetmap.org" not in html, page
+    # Asked for, the tiles are there.
+    argv = [*runs["sp"], "--basemap", "osm", "--out", str(tmp_path / "sp_osm")]
+    assert cli.main(argv) == 0
+    html = (tmp_path / "sp_osm" / "spillover_map.html").read_text(encoding="utf-8")
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+    # In a browser without the internet: no failed request, the layers drawn.
+    facts, logs = inspect_page(tmp_path / "sp" / "spillover_map.html")
+    assert errors(logs) == [], logs
+    assert facts["maps"] == 1 and "滨海大道 (轴线) Binhai Avenue (axis)" in facts["controlLabels"]
+    facts, logs = inspect_page(tmp_path / "cmp" / "comparison.html", frames=True)
+    assert errors(logs) == [], logs
+    assert [f["maps"] for f in facts["frames"]] == [1]

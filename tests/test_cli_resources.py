@@ -53,7 +53,15 @@ def test_density_writes_raster_and_grid(tmp_path, capsys):
     with rasterio.open(tmp_path / "kde.tif") as src:
         assert src.crs.to_epsg() == 4549 and src.tags()["bandwidth_m"] == "800"
         assert src.tags()["units"] == "weight per km2"
-        assert np.nanmax(src.read(1, masked=True)) > 0
+        peak = float(np.nanmax(src.read(1, masked=True)))
+        assert peak > 0
+    # Its QGIS style beside it: the report's pseudocolour ramp up to the raster's peak.
+    import xml.etree.ElementTree as ET
+
+    qml = (tmp_path / "kde.qml").read_text(encoding="utf-8")
+    renderer = ET.fromstring(qml.split("\n", 1)[1]).find("pipe/rasterrenderer")
+    assert renderer.get("type") == "singlebandpseudocolor"
+    assert float(renderer.get("classificationMax")) == pytest.approx(peak, rel=1e-6)
     grid = gpd.read_file(tmp_path / "grid.gpkg", layer="grid")
     assert "h3" in grid.columns and grid["count"].sum() >= 1
     table = pd.read_csv(tmp_path / "density_by_zone.csv", encoding="utf-8-sig")

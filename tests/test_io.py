@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -215,3 +216,44 @@ def test_raster_export_to_gcj02_moves_the_hot_spot_by_the_offset(tmp_path):
     gx, gy = crs.wgs84_to_gcj02(lon, lat)
     assert abs(x - gx) <= 1.5 * cell and abs(y - gy) <= 1.5 * cell
     assert abs(gx - lon) > 3 * cell  # the ~450 m shift is far larger than a cell
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "shp"])
+def test_infinite_values_are_written_as_null_in_gis_files(tmp_path, fmt):
+    import pyogrio
+
+    frame = gpd.GeoDataFrame(
+        {"minutes": [12.5, np.inf, -np.inf, np.nan], "count": [1, 2, 3, 4]},
+        geometry=shapely.points([120.40, 120.41, 120.42, 120.43], [36.1] * 4),
+        crs="EPSG:4326",
+    )
+    target = tmp_path / "t.gpkg" if fmt == "gpkg" else tmp_path / "t"
+    (path,) = io.write_layers({"t": frame}, target, fmt=fmt)  # no GDAL warning either
+    back = pyogrio.read_dataframe(path, layer=0)
+    assert back["minutes"].iloc[0] == 12.5
+    assert back["minutes"].iloc[1:].isna().all()
+    assert back["count"].tolist() == [1, 2, 3, 4]
+    assert np.isinf(frame["minutes"]).sum() == 2  # the caller's frame untouched
+    # GeoParquet and CSV keep them.
+    (csv,) = io.write_layers({"t": frame}, tmp_path / "c", fmt="csv")
+    assert pd.read_csv(csv, encoding="utf-8-sig")["minutes"].iloc[1] == np.inf
+
+
+def test_shapefile_fields_with_chinese_names_are_cut_between_characters(tmp_path):
+    import pyogrio
+
+    columns = ["名称 <script>alert(1)</script>", "研发投入万元", "研发投入万元2", "类别", "a\"b'c"]
+    frame = gpd.GeoDataFrame(
+        {c: [f"值{i}"] for i, c in enumerate(columns)},
+        geometry=[shapely.Point(120.4, 36.1)],
+        crs="EPSG:4326",
+    )
+    (path,) = io.write_layers({"t": frame}, tmp_path / "t.shp")  # no GDAL warning either
+    fields = pd.read_csv(tmp_path / "t.fields.csv", encoding="utf-8-sig", dtype=str)
+    expected = ["名称 <sc", "研发投", "研发_01", "类别", "a\"b'c"]  # at most 10 bytes each
+    assert fields["column"].tolist() == columns
+    assert fields["shapefile_field"].tolist() == expected
+    assert all(len(name.encode("utf-8")) <= 10 for name in expected)
+    back = pyogrio.read_dataframe(path)
+    assert [c for c in back.columns if c != "geometry"] == expected
+    assert back.iloc[0, :5].tolist() == [f"值{i}" for i in range(5)]

@@ -212,6 +212,29 @@ def test_metro_lines_keep_their_own_colours():
     assert _styles.layer_style("metro_lines", missing).renderer == "single"
 
 
+def test_metro_stations_are_white_with_a_dark_edge_not_red_like_the_axis(styled_report):
+    from corridor_geo.metro import metro_stations
+
+    stations = metro_stations()
+    for name in ("metro_stations", "stations_exported_under_another_name"):
+        symbol = _styles.layer_style(name, stations).symbol
+        assert (symbol.kind, symbol.fill, symbol.stroke) == ("marker", "#ffffff", "#333333")
+        assert symbol.fill_opacity == 1.0
+    # Other points keep the resources' colours.
+    plain = gpd.GeoDataFrame(geometry=stations.geometry.iloc[:3], crs=stations.crs)
+    assert _styles.layer_style("points", plain).symbol.stroke == _styles.POINT_COLOR
+    # As QGIS reads it from the report's GeoPackage: white fill, dark outline.
+    rep, _ = styled_report
+    with sqlite3.connect(rep.gpkg_path) as db:
+        (qml,) = db.execute(
+            "SELECT styleQML FROM layer_styles WHERE f_table_name = 'metro_stations'"
+        ).fetchone()
+    layer = ET.fromstring(qml.split("\n", 1)[1]).find("renderer-v2/symbols/symbol/layer")
+    props = {o.get("name"): o.get("value") for o in layer.iter("Option") if o.get("name")}
+    assert layer.get("class") == "SimpleMarker"
+    assert (props["color"], props["outline_color"]) == ("255,255,255,255", "51,51,51,255")
+
+
 # --- in a real QGIS --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def qgis_seen(styled_report, tmp_path_factory):
@@ -224,10 +247,20 @@ def qgis_seen(styled_report, tmp_path_factory):
     gpkg = rep.gpkg_path
     layers = [
         {"name": n, "uri": f"{gpkg}|layername={n}", "png": str(out / f"{n}.png")}
-        for n in ("corridor", "cities", "circles", "axis", "districts", "access_isochrones")
+        for n in (
+            "corridor",
+            "cities",
+            "circles",
+            "axis",
+            "districts",
+            "access_isochrones",
+            "metro_stations",
+            "register_institutions",
+        )
     ]
     layers[1]["provider_styles"] = True
     layers[1]["text_field"] = "name_zh"
+    layers[-1]["text_field"] = "lon"  # register_institutions
     layers += [
         {
             "name": "shp_cities",
@@ -293,6 +326,8 @@ def test_every_output_is_valid_in_qgis_with_its_crs_and_default_style(qgis_seen)
         "axis": "singleSymbol",
         "districts": "singleSymbol",
         "access_isochrones": "graduatedSymbol",
+        "metro_stations": "singleSymbol",
+        "register_institutions": "categorizedSymbol",
         "shp_cities": "categorizedSymbol",
         "shp_axis": "singleSymbol",
         "geojson_cities": "categorizedSymbol",
@@ -433,3 +468,48 @@ def test_a_project_switches_off_only_the_crowded_point_layers(layout, tmp_path):
         for node in ET.fromstring(qgs).iter("layer-tree-layer")
     }
     assert checked == {"corridor": "Qt::Checked", "many": "Qt::Unchecked", "few": "Qt::Checked"}
+
+
+@requires_qgis
+def test_qgis_draws_metro_stations_white_with_a_dark_edge(qgis_seen, styled_report):
+    import matplotlib.image as mpimg
+
+    rep, _ = styled_report
+    seen = qgis_seen["by_name"]["metro_stations"]
+    assert seen["classes"][0]["fill"] == [255, 255, 255, 255]
+    stations = gpd.read_file(rep.gpkg_path, layer="metro_stations")
+    extent = seen["rendered_extent"]
+    image = mpimg.imread(seen["png"])[..., :3] * 255.0
+    x0, y0, x1, y1 = extent
+    h, w = image.shape[:2]
+    checked = 0
+    for point in stations.geometry:
+        col = int((point.x - x0) / (x1 - x0) * w)
+        row = int((y1 - point.y) / (y1 - y0) * h)
+        if not (6 <= col < w - 6 and 6 <= row < h - 6):
+            continue
+        window = image[row - 6 : row + 7, col - 6 : col + 7]
+        # White at the centre, a dark grey edge around it, and nothing red anywhere.
+        assert np.abs(image[row, col] - 255).max() <= 3, (point, image[row, col])
+        assert window.max(axis=2).min() <= 0x33 + 40
+        red = (window[..., 0] - window[..., 1:].max(axis=2)) > 60
+        assert not red.any()
+        checked += 1
+    assert checked >= 0.95 * len(stations)  # all but those at the very edge of the image
+
+
+@requires_qgis
+def test_qgis_reads_the_registers_coordinates_and_years_as_numbers(qgis_seen):
+    import csv
+
+    from corridor_geo.datasets import get_path
+
+    seen = qgis_seen["by_name"]["register_institutions"]
+    types = seen["field_types"]
+    assert (types["lon"], types["lat"]) == ("Real", "Real")
+    assert types["founded"] in ("Integer", "Integer64")
+    assert types["accuracy_m"] in ("Integer", "Integer64")
+    # The values QGIS reads are the bundled file's, as numbers (independent csv reader).
+    with open(get_path("register/institutions.csv"), encoding="utf-8", newline="") as f:
+        raw = list(csv.DictReader(f))
+    assert sorted(float(v) for v in seen["texts"]) == sorted(float(r["lon"]) for r in raw)

@@ -48,6 +48,9 @@ AXIS_COLOR = "#e31a1c"
 CORRIDOR_COLOR = "#08306b"
 POINT_COLOR = "#d62728"
 """Resources drawn in one colour."""
+STATION_FILL = "#ffffff"
+STATION_EDGE = "#333333"
+"""Metro stations: white markers with a dark edge, never red like the axis they line."""
 
 CATEGORY_COLORS = {
     "national_lab": "#e31a1c",
@@ -359,8 +362,9 @@ def layer_style(name: str, frame: Any) -> LayerStyle | None:
 
     The layout's layers by name (cities by city, circles by kind); isochrones graduated
     by ``minutes``; density grids and other choropleths graduated by their value (5
-    quantile classes); points by ``category``; anything else a single symbol, polygons as
-    outlines only.  None for a layer without geometries.
+    quantile classes); metro stations white with a dark edge; other points by
+    ``category``; anything else a single symbol, polygons as outlines only.  None for a
+    layer without geometries.
 
     Examples
     --------
@@ -401,6 +405,11 @@ def layer_style(name: str, frame: Any) -> LayerStyle | None:
                 style = _choropleth(name, frame, column)
                 if style is not None:
                     return style
+    if kind == "marker" and (name == "metro_stations" or {"station_id", "line_names"} <= columns):
+        symbol = Symbol(
+            "marker", stroke=STATION_EDGE, width=1.0, fill=STATION_FILL, fill_opacity=1.0, size=3.0
+        )
+        return LayerStyle(name, name, "single", symbol=symbol, rank=90)
     if kind == "marker":
         base = {"weight": 1, "fillOpacity": 0.8}
         if "category" in columns and frame["category"].notna().any():

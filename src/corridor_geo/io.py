@@ -30,6 +30,12 @@ included.  XLSX cells are always stored as values, never as live formulas, even 
 ``neutralize_formulas=False``.  GeoPackage, GeoJSON, Shapefile and GeoParquet keep the
 text verbatim: GIS software does not evaluate it.
 
+Numbers
+-------
+GeoPackage, GeoJSON and Shapefile get no infinite values: ``inf`` (an unreachable travel
+time, a share of nothing) is written as NULL, as GeoJSON can hold no other value and QGIS
+classifies and sums such a field only without them.  GeoParquet and CSV keep ``inf``.
+
 Formats
 -------
 ``gpkg``
@@ -66,6 +72,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -139,23 +146,34 @@ def _format_of(path: Path, fmt: str | None) -> str:
         ) from None
 
 
+def _head(text: str, size: int) -> str:
+    """The longest start of ``text`` that is at most ``size`` bytes in UTF-8 (whole characters)."""
+    encoded = text.encode("utf-8")[:size]
+    return encoded.decode("utf-8", errors="ignore")
+
+
 def shapefile_field_names(columns: list[str]) -> dict[str, str]:
-    """Map column names to unique Shapefile field names of at most 10 characters.
+    """Map column names to unique Shapefile field names of at most 10 bytes in UTF-8.
+
+    A dBASE field name holds 10 bytes: a Chinese character takes 3, so ``研发投入万元``
+    becomes ``研发投`` (cut between characters, never inside one).
 
     Examples
     --------
     >>> shapefile_field_names(["name_zh", "official_area_km2", "official_area_m2"])
     {'name_zh': 'name_zh', 'official_area_km2': 'official_a', 'official_area_m2': 'officia_01'}
+    >>> shapefile_field_names(["研发投入万元", "研发投入万元2"])
+    {'研发投入万元': '研发投', '研发投入万元2': '研发_01'}
     """
     out: dict[str, str] = {}
     used: set[str] = set()
     for col in columns:
-        name = col[:10]
+        name = _head(str(col), 10)
         n = 0
         while name.lower() in used:
             n += 1
             suffix = f"_{n:02d}"
-            name = col[: 10 - len(suffix)] + suffix
+            name = _head(str(col), 10 - len(suffix)) + suffix
         used.add(name.lower())
         out[col] = name
     return out
@@ -371,6 +389,8 @@ def write_layers(
     names = list(layers)
     _check_layer_names(names, files=kind != "gpkg" and not single)
     prepared = {name: _prepare(frame, crs) for name, frame in layers.items()}
+    if kind in ("gpkg", "geojson", "shp"):
+        prepared = {name: _without_infinities(name, frame) for name, frame in prepared.items()}
     tag = _datum_tag(next(iter(prepared.values())))
     if kind == "gpkg":
         target = _tagged(path, tag)
@@ -412,6 +432,30 @@ def write_layers(
             for suffix, text in style_files(name, frame, fields=fields).items():
                 write_text_atomic(text, target.with_suffix(suffix))
     return written
+
+
+def _without_infinities(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with infinite floats as missing values (NULL in GIS files; see the notes)."""
+    columns = [
+        c
+        for c in frame.columns
+        if c != frame.geometry.name
+        and pd.api.types.is_float_dtype(frame[c])
+        and np.isinf(frame[c].to_numpy(dtype=float, na_value=np.nan)).any()
+    ]
+    if not columns:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        values = out[column].to_numpy(dtype=float, na_value=np.nan)
+        log.info(
+            "layer %s: %d infinite values of %s written as NULL",
+            name,
+            int(np.isinf(values).sum()),
+            column,
+        )
+        out[column] = np.where(np.isinf(values), np.nan, values)
+    return out
 
 
 def _write_geojson(frame: gpd.GeoDataFrame, target: Path, *, precision: int | None) -> None:

@@ -809,6 +809,7 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
     """The layout with the metro lines in their colours and the stations, attributed."""
     from matplotlib.lines import Line2D
 
+    from ._styles import STATION_EDGE, STATION_FILL
     from .crs import ANALYSIS_CRS, to_crs
     from .plotting import cjk_font, plot_layout
 
@@ -823,7 +824,13 @@ def _metro_figure(layout, lines, stations, *, credit: str, lang: str, legend_tit
         ax.plot(x, y, color=row["colour"], lw=1.8, zorder=6.5, solid_capstyle="round")
     pts = to_crs(stations, ANALYSIS_CRS)
     ax.scatter(
-        pts.geometry.x, pts.geometry.y, s=9, c="white", edgecolors="#333333", lw=0.6, zorder=7
+        pts.geometry.x,
+        pts.geometry.y,
+        s=9,
+        c=STATION_FILL,
+        edgecolors=STATION_EDGE,
+        lw=0.6,
+        zorder=7,
     )
     if legend is not None:
         ax.add_artist(legend)
@@ -1151,6 +1158,13 @@ def section_register(ctx: ReportContext) -> Section:
         + f"<p class='credit'>{esc(credit)}</p>"
     )
     layer = reg.drop(columns=[c for c in reg.columns if c.startswith("lon_") or c == "lat_source"])
+    # The reader keeps the file's text; a GIS layer gets numbers (coordinates as the
+    # source gives them, in ``datum``) and whole years, so they sort and filter as such.
+    layer = layer.assign(
+        lon=pd.to_numeric(layer["lon"], errors="coerce"),
+        lat=pd.to_numeric(layer["lat"], errors="coerce"),
+        founded=pd.to_numeric(layer["founded"], errors="coerce").round().astype("Int64"),
+    )
     return Section(
         "register",
         "",

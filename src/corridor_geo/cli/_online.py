@@ -56,14 +56,18 @@ def osm_graph(args: argparse.Namespace, layout: Any, *, network_type: str = "dri
     )
 
 
-def add_basemap_arguments(p: argparse.ArgumentParser) -> None:
+def add_basemap_arguments(p: argparse.ArgumentParser, *, keyed: bool = True) -> None:
+    """``--basemap`` (default blank, so the pages open offline) and, with ``keyed``,
+    ``--embed-tianditu-key`` and the Tianditu basemaps that need it."""
     p.add_argument(
         "--basemap",
-        choices=BASEMAP_CHOICES,
+        choices=BASEMAP_CHOICES if keyed else BASEMAP_CHOICES[:4],
         default="blank",
-        help="tiles under the report's maps (default blank: the report opens offline; "
-        "any other needs the internet to show tiles)",
+        help="tiles under the maps (default blank: the pages open offline; any other "
+        "needs the internet to show tiles)",
     )
+    if not keyed:
+        return
     p.add_argument(
         "--embed-tianditu-key",
         action="store_true",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _common as common
+from ._online import add_basemap_arguments
 
 ORDER = 42
 
@@ -95,6 +96,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--facilities-datum", help="datum of the facilities' coordinates")
     p.add_argument("--no-coverage", action="store_true", help="leave coverage out")
+    add_basemap_arguments(p, keyed=False)
     p.add_argument(
         "--radius", type=common.positive_float, default=1000.0, help="coverage reach, metres"
     )
@@ -140,7 +142,7 @@ def _run_boundaries(args: argparse.Namespace) -> int:
     with output_folder(args.out, option="--out", command="compare") as folder:
         out = folder.path
         written = _write_boundaries(bc, out, args, "boundary")
-        m = explore_boundaries(bc)
+        m = explore_boundaries(bc, basemap=args.basemap)
         body = (
             f"<p>{esc(bc.verdict)}</p>"
             + table_html(bc.features, list(bc.features.columns))
@@ -233,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
             write_vector_atomic(c.changed, out / "changed_area.gpkg", layer="changed_area"),
             common.write_rejected(res, out, args.format, keep_formulas=keep),
         ]
-        m = explore_comparison(c)
+        m = explore_comparison(c, basemap=args.basemap)
         written.append(save_map(m, out / "comparison_map.html"))
         written.append(
             write_text_atomic(comparison_page(c, map_html=map_to_html(m)), out / "comparison.html")

@@ -63,8 +63,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from .._outdir import check_target, output_folder
+    from .._qgis import raster_qml
     from ..density import aggregate_to_grid, density_by_zone, hex_grid, kernel_density, square_grid
-    from ..io import export_raster, write_vector_atomic
+    from ..io import export_raster, write_text_atomic, write_vector_atomic
 
     check_target(args.out, option="--out")
     layout = common.layout_from_args(args)
@@ -100,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
                 weight="weight" if args.weight else None,
                 layout=layout,
             )
-            written.append(export_raster(surf, out / "kde.tif", crs=args.crs or "EPSG:4549"))
+            tif = export_raster(surf, out / "kde.tif", crs=args.crs or "EPSG:4549")
+            # QGIS opens it in the report's ramp, not in grey.
+            written += [tif, write_text_atomic(raster_qml(tif), tif.with_suffix(".qml"))]
     written = [folder.published(p) for p in written]
     if not args.quiet:
         print(res.summary())

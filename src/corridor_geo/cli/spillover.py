@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from . import _common as common
+from ._online import add_basemap_arguments
 
 ORDER = 44
 
@@ -43,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     common.add_resource_arguments(p, required=True, flag=True)
+    add_basemap_arguments(p, keyed=False)
     p.add_argument(
         "--decay",
         action="append",
@@ -138,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         zones = zone_table(layout, layers=[layer]).merge(
             setting[["layer", "zone", "potential", "share", "rank"]], on=["layer", "zone"]
         )
-        m = explore_layout(layout, layers=("corridor", "cities", "axis"))
+        m = explore_layout(layout, layers=("corridor", "cities", "axis"), basemap=args.basemap)
         name = f"{layer}: share of the potential ({first['decay']}, beta {first['beta']:g})"
         add_zones(m, zones, "share", name=name, label_column="name_zh")
         written.append(save_map(m, out / "spillover_map.html"))
