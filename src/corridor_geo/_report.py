@@ -71,7 +71,8 @@ class ReportConfig:
         for the default ones.  The layout (its checks decide the exit code) and the data
         and provenance section (the data's attribution) are always included.
     lang : {"en", "zh"}
-        Language of the section titles, badges and table headers.
+        Language of the report: section titles, badges, table headers and the
+        explanatory text.
     crs : str
         CRS of the GeoPackage: ``"EPSG:4549"`` (default), ``"WGS84"``, ``"CGCS2000"``,
         ``"GCJ02"`` or any CRS pyproj knows.
@@ -443,7 +444,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "footer": (
         "All figures computed by corridor_geo in this run. Bundled layers are indicative; "
         "replace them with authoritative files for official use.",
-        "所有数值均由 corridor_geo 在本次运行中计算。内置图层为示意性数据;"
+        "所有数值均由 corridor_geo 在本次运行中计算。内置图层为示意性数据；"
         "正式使用请替换为权威数据。",
     ),
     "register incomplete": ("register incomplete", "名录不完整"),
@@ -451,6 +452,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "more than official": ("more than the official count", "多于官方数"),
     "pass": ("pass", "通过"),
     "fail": ("fail", "未通过"),
+    # the status of a layout layer
+    "indicative": ("indicative", "示意"),
+    "user-supplied": ("user-supplied", "用户提供"),
 }
 
 COLUMNS_ZH: dict[str, str] = {

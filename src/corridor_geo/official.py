@@ -22,6 +22,7 @@ __all__ = [
     "CORRIDOR",
     "CORRIDOR_STOCK",
     "CORRIDOR_STOCK_SOURCE",
+    "CORRIDOR_STOCK_SOURCE_ZH",
     "DISTRICTS",
     "PLAN_SOURCE",
     "QINGDAO",
@@ -138,6 +139,8 @@ CORRIDOR_STOCK_SOURCE = (
     "corridor's stock of institutions and firms as announced"
 )
 """Where :data:`CORRIDOR_STOCK` comes from (a public figure, not in the plan)."""
+CORRIDOR_STOCK_SOURCE_ZH = "2026年1月15日青岛科创大走廊新闻发布会公布的走廊内机构与企业存量"
+""":data:`CORRIDOR_STOCK_SOURCE` in Chinese."""
 
 CORRIDOR_STOCK: dict[str, dict[str, object]] = {
     "university": {"count": 8, "name_zh": "高校", "name_en": "universities"},

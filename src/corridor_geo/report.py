@@ -189,11 +189,15 @@ def table_html(
             else:
                 cells.append(f"<td>{_fmt(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    more = (
-        f'<p class="note">first {max_rows} of {len(table)} rows; all rows in the CSV.</p>'
-        if len(table) > max_rows
-        else ""
-    )
+    if len(table) <= max_rows:
+        more = ""
+    elif lang == "zh":
+        more = (
+            f'<p class="note">仅显示前 {max_rows} 行（共 {len(table)} 行），全部数据见 CSV。</p>'
+        )
+    else:
+        more = f'<p class="note">first {max_rows} of {len(table)} rows; all rows in the CSV.</p>'
+
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
@@ -423,7 +427,10 @@ def section_layout(ctx: ReportContext) -> Section:
     try:
         row = _university_check(ctx)
     except CorridorGeoError as exc:  # a replaced corridor the register cannot be read on
-        extra = f"<p class='note'>Register check not computed: {esc(exc)}</p>"
+        extra = (
+            f"<p class='note'>{ctx.tr('Register check not computed', '名录核对未计算')}: "
+            f"{esc(exc)}</p>"
+        )
     else:
         table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
     shown = table[["check", "subject", "official", "measured", "unit", "tolerance", "verdict"]]
@@ -436,8 +443,11 @@ def section_layout(ctx: ReportContext) -> Section:
             for s in layout[name]["status"]
         }
     )
-    body = (
-        f"<p>{ctx.tr('Status of the layers', '图层状态')}: {_badge(', '.join(statuses))} "
+    badge = _badge(ctx.tr(", ", "、").join(ctx.say(s) for s in statuses))
+    verdicts = {k: esc(ctx.say(k)) for k in ("register incomplete", "consistent")}
+    verdicts["more"] = esc(ctx.say("more than official"))
+    intro = ctx.tr(
+        f"<p>Status of the layers: {badge} "
         "(bundled layers are indicative: the plan publishes figures and boundary roads, not "
         "geometry; see the provenance section).</p>"
         f"<p><strong>{n_ok} of {len(checks)}</strong> checks passed. Areas and lengths are "
@@ -448,7 +458,35 @@ def section_layout(ctx: ReportContext) -> Section:
         "accuracy of the corridor are fewer than the official count, <em>consistent "
         "within accuracy</em> when the official count lies between the universities "
         "certainly inside and those possibly inside, <em>more than the official count</em> "
-        "when more lie certainly inside. It does not change the exit code.</p>"
+        "when more lie certainly inside. It does not change the exit code.</p>",
+        f"<p>图层状态：{badge}（内置图层为示意性数据：规划仅公布指标数值和边界道路，"
+        "未公布空间范围的几何图形；详见“数据与来源”一节）。</p>"
+        f"<p>共 {len(checks)} 项检查，<strong>{n_ok}</strong> 项通过。面积与长度均为"
+        "测地量算（WGS 84 椭球面）。最后一行将内置机构名录与全市官方数进行对照，"
+        "其结果为<em>研判</em>，不作通过或未通过的判定（名录收录的是公开来源能够定位的"
+        "机构，并非完整清单）：计入点位精度后，可能位于走廊内的高校仍少于官方数，"
+        f"判为<em>{verdicts['register incomplete']}</em>；官方数介于确定位于走廊内与"
+        f"可能位于走廊内的高校数之间，判为<em>{verdicts['consistent']}</em>；确定位于"
+        f"走廊内的高校已多于官方数，判为<em>{verdicts['more']}</em>。该项不影响程序的"
+        "退出码。</p>",
+    )
+    if ctx.map_options.get("basemap", "blank") == "blank":
+        map_note = ctx.tr(
+            "Interactive map: hover for names and figures; the layer control switches "
+            "layers. No basemap tiles, so it works offline.",
+            "交互式地图：鼠标悬停可查看名称和数值，可用图层控件切换图层。"
+            "未加载底图瓦片，可离线使用。",
+        )
+    else:
+        basemap = esc(ctx.map_options["basemap"])
+        map_note = ctx.tr(
+            "Interactive map: hover for names and figures; the layer control switches "
+            f"layers. Basemap: {basemap} (its tiles need the internet).",
+            "交互式地图：鼠标悬停可查看名称和数值，可用图层控件切换图层。"
+            f"底图：{basemap}（底图瓦片需联网加载）。",
+        )
+    body = (
+        intro
         + table_html(shown, passed_column="verdict", lang=ctx.lang)
         + extra
         + figure_html(
@@ -459,13 +497,7 @@ def section_layout(ctx: ReportContext) -> Section:
             explore_layout(layout, height=540, lang=ctx.figure_lang, **ctx.map_options),
             ctx.tr("interactive layout map", "交互式布局地图"),
         )
-        + '<p class="note">Interactive map: hover for names and figures; the layer control '
-        + (
-            "switches layers. No basemap tiles, so it works offline.</p>"
-            if ctx.map_options.get("basemap", "blank") == "blank"
-            else f"switches layers. Basemap: {esc(ctx.map_options['basemap'])} (its tiles "
-            "need the internet).</p>"
-        )
+        + f'<p class="note">{map_note}</p>'
     )
     layers = {
         name: layout[name]
@@ -477,16 +509,20 @@ def section_layout(ctx: ReportContext) -> Section:
         where = f"<code>tables/layout_replace_{esc(name)}.csv</code>"
         body += f"<h3>{esc(ctx.tr('Replaced layer', '替换图层'))}: {esc(name)}</h3>"
         if len(failed):
-            body += (
+            body += ctx.tr(
                 f"<p>The <code>{esc(name)}</code> layer was replaced in report mode: it is "
                 f"used although {len(failed)} of its {len(checks)} checks failed; the "
-                f"failed ones are below, all of them in {where}.</p>"
-                + table_html(failed, passed_column="passed", lang=ctx.lang)
-            )
+                f"failed ones are below, all of them in {where}.</p>",
+                f"<p><code>{esc(name)}</code> 图层已在报告模式下替换：其 {len(checks)} 项"
+                f"检查中有 {len(failed)} 项未通过，但仍予采用；未通过的检查见下表，"
+                f"全部检查见 {where}。</p>",
+            ) + table_html(failed, passed_column="passed", lang=ctx.lang)
         else:
-            body += (
+            body += ctx.tr(
                 f"<p>The <code>{esc(name)}</code> layer was replaced in report mode and "
-                f"passed all {len(checks)} of its checks ({where}).</p>"
+                f"passed all {len(checks)} of its checks ({where}).</p>",
+                f"<p><code>{esc(name)}</code> 图层已在报告模式下替换，{len(checks)} 项检查"
+                f"全部通过（{where}）。</p>",
             )
         tables[f"replace_{name}"] = checks
     return Section("layout", "", body, tables, layers)
@@ -526,12 +562,14 @@ def section_provenance(ctx: ReportContext) -> Section:
 
     used = ctx.cache.get("used_inputs", {})
     rows = pd.DataFrame({"input": list(used), "used": list(used.values())})
+    shown = ctx.cache.get("used_inputs_shown", used)
+    shown_rows = pd.DataFrame({"input": list(shown), "used": list(shown.values())})
     credits = list(dict.fromkeys(ctx.cache.get("credits", [])))
     sources = sources_text()
     info = versions()
     deps = ", ".join(f"{k} {v}" for k, v in info["dependencies"].items() if v)
     body = (
-        table_html(rows, lang=ctx.lang)
+        table_html(shown_rows, lang=ctx.lang)
         + (
             f"<h3>{ctx.tr('Attribution', '数据署名')}</h3><ul>"
             + "".join(f"<li class='credit'>{esc(c)}</li>" for c in credits)
@@ -539,7 +577,9 @@ def section_provenance(ctx: ReportContext) -> Section:
             if credits
             else ""
         )
-        + "<details><summary>Provenance of the bundled layers (SOURCES.md)</summary>"
+        + "<details><summary>"
+        + ctx.tr("Provenance of the bundled layers", "内置图层的数据来源")
+        + " (SOURCES.md)</summary>"
         f"<pre style='white-space:pre-wrap;font-size:12px'>{esc(sources)}</pre></details>"
         f"<p class='note'>corridor_geo {esc(info['system']['corridor_geo'])}; {esc(deps)}</p>"
     )
@@ -575,6 +615,7 @@ def section_metro(ctx: ReportContext) -> Section:
         stations, layout=layout, by=None, layers=("corridor", "cities"), weight=None
     )
     polys, pop_method = ctx.population_polygons()
+    pop_text = esc(_population_method(polys, ctx.lang))
     cov = coverage(
         stations,
         layout=layout,
@@ -662,10 +703,14 @@ def section_metro(ctx: ReportContext) -> Section:
         digits={"axis_km": 1, "stations_per_axis_km": 2},
     )
     repeat_note = (
-        " Within each city the estimated population has one density (its district's, "
-        "spread by land area), so the share of its people within reach equals the share "
-        "of its area; the table gives the number of people (rounded to 100) instead, and "
-        "the CSV both shares."
+        ctx.tr(
+            " Within each city the estimated population has one density (its district's, "
+            "spread by land area), so the share of its people within reach equals the share "
+            "of its area; the table gives the number of people (rounded to 100) instead, and "
+            "the CSV both shares.",
+            "各城的估算人口在城内只有一个密度（所在区的人口按土地面积均摊），因此步行可达"
+            "范围内的人口占比等于面积占比；表中改列可达人口（取整到百位），两种占比均见 CSV。",
+        )
         if repeats
         else ""
     )
@@ -675,22 +720,32 @@ def section_metro(ctx: ReportContext) -> Section:
     body = (
         f"<p>{_badge(ctx.say('real data'), real=True)} <span class='credit'>{esc(credit)}"
         "</span></p>"
-        f"<p><strong>{int(corridor_row['stations'])}</strong> of the city's "
-        f"{int(corridor_row['city_count'])} stations lie in the corridor "
-        f"({_pct(corridor_row['share_of_city'])}), "
-        f"{corridor_row['stations_per_axis_km']:.2f} per km of Binhai Avenue; "
-        f"{_pct(corridor_row['area_share'])} of the corridor's area lies within {radius:g} m "
-        "of a station.</p>"
+        + ctx.tr(
+            f"<p><strong>{int(corridor_row['stations'])}</strong> of the city's "
+            f"{int(corridor_row['city_count'])} stations lie in the corridor "
+            f"({_pct(corridor_row['share_of_city'])}), "
+            f"{corridor_row['stations_per_axis_km']:.2f} per km of Binhai Avenue; "
+            f"{_pct(corridor_row['area_share'])} of the corridor's area lies within "
+            f"{radius:g} m of a station.</p>",
+            f"<p>全市 {int(corridor_row['city_count'])} 座地铁站中，"
+            f"<strong>{int(corridor_row['stations'])}</strong> 座位于走廊内"
+            f"（全市占比 {_pct(corridor_row['share_of_city'])}），沿滨海大道每公里 "
+            f"{corridor_row['stations_per_axis_km']:.2f} 座；走廊面积的 "
+            f"{_pct(corridor_row['area_share'])} 位于车站 {radius:g} 米范围内。</p>",
+        )
         + f"<h3>{ctx.tr('By city', '按城')}</h3>"
         + table_html(shown, lang=ctx.lang)
-        + f"<p class='note'>Within {radius:g} m: straight-line distance from a station "
-        "(EPSG:4549), the usual walking catchment of a station; a walk along streets "
-        "reaches less. Population: "
-        + esc(pop_method)
-        + "."
-        + repeat_note
-        + " Stations per km: stations inside each city over the length of Binhai Avenue "
-        "through it (the avenue does not enter 青年科创城, which has none).</p>"
+        + ctx.tr(
+            f"<p class='note'>Within {radius:g} m: straight-line distance from a station "
+            "(EPSG:4549), the usual walking catchment of a station; a walk along streets "
+            f"reaches less. Population: {pop_text}.{repeat_note} Stations per km: stations "
+            "inside each city over the length of Binhai Avenue through it (the avenue does "
+            "not enter 青年科创城, which has none).</p>",
+            f"<p class='note'>{radius:g} 米范围：距车站的直线距离（EPSG:4549），即车站通常的"
+            "步行可达范围；沿街道实际步行可达的范围更小。"
+            f"人口：{pop_text}。{repeat_note}每公里站点数：各城内的站点数除以滨海大道在该城"
+            "境内的长度（滨海大道不经过青年科创城，该城无此值）。</p>",
+        )
         + f"<h3>{ctx.tr('Stations per km along Binhai Avenue', '滨海大道沿线每公里站点数')}</h3>"
         + figure_html(
             plot_axis_profile(
@@ -706,14 +761,22 @@ def section_metro(ctx: ReportContext) -> Section:
             + f" · {credit}",
         )
         + (
-            f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g}, "
-            f"{int(peak['stations'])} stations ({peak['stations_per_km']:.2f} per km).</p>"
+            ctx.tr(
+                f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g}, "
+                f"{int(peak['stations'])} stations ({peak['stations_per_km']:.2f} per km).</p>",
+                f"<p>站点最密集路段：{peak['start_km']:g}–{peak['end_km']:g} 公里，"
+                f"共 {int(peak['stations'])} 座站点（每公里 {peak['stations_per_km']:.2f} 座）。"
+                "</p>",
+            )
             if peak is not None and peak["stations"] > 0
             else ""
         )
-        + "<p class='note'>Stations outside the corridor are not on the profile: "
-        + esc(", ".join(f"{v:,} {k}" for k, v in excluded.items()) or "none")
-        + ".</p>"
+        + ctx.tr(
+            "<p class='note'>Stations outside the corridor are not on the profile: ",
+            "<p class='note'>走廊外的站点不计入剖面：",
+        )
+        + _excluded_text(excluded, ctx.lang, unit_zh="座")
+        + ctx.tr(".</p>", "。</p>")
         + f"<h3>{ctx.tr('Lines', '线路')}</h3>"
         + table_html(lines_table, lang=ctx.lang)
         + figure_html(
@@ -911,6 +974,12 @@ def _verdict(certain: int, possible: int, official: float | None) -> str:
     return "consistent"
 
 
+_POSITION_ZH = {
+    "certainly inside": "确定在内",
+    "inside, within its accuracy of the edge": "在内，距边界小于点位精度",
+    "outside, within its accuracy of the edge": "在外，距边界小于点位精度",
+}
+
 CITY_WIDE_CATEGORIES = ("university",)
 """Register categories that cover the whole city (the MoE list of Qingdao's universities)."""
 
@@ -965,7 +1034,7 @@ def section_register(ctx: ReportContext) -> Section:
     """Universities and named institutions of the register, against the city's counts."""
     from ._styles import category_colors
     from .maps import add_points, explore_layout
-    from .official import CORRIDOR_STOCK_SOURCE
+    from .official import CORRIDOR_STOCK_SOURCE, CORRIDOR_STOCK_SOURCE_ZH
 
     reg = ctx.register()
     summary = _register_summary(ctx)
@@ -1007,6 +1076,8 @@ def section_register(ctx: ReportContext) -> Section:
     ]
     shown = _rounded(shown, pct=("share_of_city",))
     listed_shown = _rounded(listed, digits={"edge_distance_m": 0})
+    if ctx.lang == "zh":  # the CSV keeps the English words
+        listed_shown["position"] = listed_shown["position"].map(_POSITION_ZH)
     m = explore_layout(
         ctx.layout,
         layers=("corridor", "cities", "axis"),
@@ -1039,27 +1110,47 @@ def section_register(ctx: ReportContext) -> Section:
         "(MIT); see register/SOURCES.md"
     )
     _add_attribution(m, "Register: corridor_geo (positions cited per row)")
+    verdict = f"<span class='verdict'>{esc(ctx.say(str(uni['verdict'])))}</span>"
+    official = _fmt(float(uni["official_corridor"]))
+    share = _pct(float(uni["share_of_city"]))
     body = (
-        f"<p>{_badge(ctx.say('real data'), real=True)} <span class='note'>The bundled "
-        f"register of real institutions: {len(reg)} rows, each with a cited position and "
-        "its accuracy (a radius). It is <strong>not complete</strong>: it holds what open "
-        "sources place (see register/SOURCES.md).</p>"
-        f"<p><strong>{int(uni['in_corridor'])}</strong> universities have a campus in the "
-        f"corridor in the register ({int(uni['certain'])} certainly, "
-        f"{int(uni['possible'])} possibly, given each point's accuracy), against the "
-        f"official <strong>{_fmt(float(uni['official_corridor']))}</strong>: "
-        f"<span class='verdict'>{esc(ctx.say(str(uni['verdict'])))}</span>. The register "
-        f"covers the city's universities ({int(uni['institutions'])} institutions, "
-        f"{int(uni['register_rows'])} campuses; 康复大学 has no cited position), so the "
-        f"corridor holds {_pct(float(uni['share_of_city']))} of them.</p>"
+        f"<p>{_badge(ctx.say('real data'), real=True)} "
+        + ctx.tr(
+            "<span class='note'>The bundled "
+            f"register of real institutions: {len(reg)} rows, each with a cited position and "
+            "its accuracy (a radius). It is <strong>not complete</strong>: it holds what open "
+            "sources place (see register/SOURCES.md).</p>"
+            f"<p><strong>{int(uni['in_corridor'])}</strong> universities have a campus in the "
+            f"corridor in the register ({int(uni['certain'])} certainly, "
+            f"{int(uni['possible'])} possibly, given each point's accuracy), against the "
+            f"official <strong>{official}</strong>: {verdict}. The register "
+            f"covers the city's universities ({int(uni['institutions'])} institutions, "
+            f"{int(uni['register_rows'])} campuses; 康复大学 has no cited position), so the "
+            f"corridor holds {share} of them.</p>",
+            "<span class='note'>内置的真实机构名录：共 "
+            f"{len(reg)} 条记录，每条均注明点位出处及其精度（以半径表示）。名录<strong>并不"
+            "完整</strong>：仅收录公开来源能够定位的机构（见 register/SOURCES.md）。</span></p>"
+            f"<p>名录中在走廊内设有校区的高校共 <strong>{int(uni['in_corridor'])}</strong> 所"
+            f"（计入各点位精度，确定在内 {int(uni['certain'])} 所，可能在内 "
+            f"{int(uni['possible'])} 所），官方数为 <strong>{official}</strong> 所：{verdict}。"
+            f"名录覆盖全市高校（{int(uni['institutions'])} 所机构、"
+            f"{int(uni['register_rows'])} 个校区；康复大学暂无可引用的点位），据此，走廊内高校"
+            f"的全市占比为 {share}。</p>",
+        )
         + table_html(shown, passed_column="verdict", lang=ctx.lang)
-        + "<p class='note'>An institution counts as in the corridor when one of its "
-        "campus points is; <em>certain</em>: farther inside than the point's accuracy; "
-        "<em>possible</em>: inside, or outside by less than its accuracy. Official counts: "
-        + esc(CORRIDOR_STOCK_SOURCE)
-        + ". The share of the city is given where the register covers the whole city "
-        "(universities); for the other categories it holds only the institutions a source "
-        "places.</p>"
+        + ctx.tr(
+            "<p class='note'>An institution counts as in the corridor when one of its "
+            "campus points is; <em>certain</em>: farther inside than the point's accuracy; "
+            "<em>possible</em>: inside, or outside by less than its accuracy. Official counts: "
+            f"{esc(CORRIDOR_STOCK_SOURCE)}. The share of the city is given where the register "
+            "covers the whole city (universities); for the other categories it holds only the "
+            "institutions a source places.</p>",
+            "<p class='note'>机构只要有一个校区点位位于走廊内，即计为走廊内机构；"
+            "<em>确定在内</em>：点位在走廊内，且距边界的距离大于点位精度；"
+            "<em>可能在内</em>：点位在走廊内，或在走廊外但距边界小于点位精度。"
+            f"官方数来源：{esc(CORRIDOR_STOCK_SOURCE_ZH)}。仅对名录覆盖全市的类别（高校）"
+            "给出全市占比；其他类别的名录只收录有来源可定位的机构。</p>",
+        )
         + f"<h3>{ctx.tr('In the corridor or within accuracy of it', '走廊内或在精度范围内')}"
         "</h3>"
         + table_html(listed_shown, lang=ctx.lang)
@@ -1086,21 +1177,57 @@ def section_register(ctx: ReportContext) -> Section:
 
 def _population_polygons(layout) -> tuple[gpd.GeoDataFrame, str]:
     """The finest census polygons with a method text that says which rows are estimates."""
-    from .population import census_polygons, census_subdistricts
+    from .population import census_polygons
 
     polys = census_polygons(layout, level="finest")
-    if "status" in polys.columns:
-        n_census = int((polys["status"] == "census").sum())
-        method = (
-            f"2020 census by sub-district (街道/镇): {n_census} of {len(polys)} counted "
-            f"(cited), {len(polys) - n_census} estimated from their district total by land "
-            "area; uniform density within each sub-district"
+    return polys, _population_method(polys, "en")
+
+
+def _population_method(polys: pd.DataFrame, lang: str) -> str:
+    """How the population of ``polys`` was made, in ``lang`` (the CSVs keep English)."""
+    from .population import census_subdistricts
+
+    zh = lang == "zh"
+    if "status" not in polys.columns:
+        if zh:
+            return "2020 年人口普查各区（市）总数按面积分摊（各区内人口密度均匀）"
+        return "2020 census district totals spread by area (uniform density in each)"
+    n_census = int((polys["status"] == "census").sum())
+    n_est = len(polys) - n_census
+    none_cited = n_census == 0 and len(census_subdistricts()) > 0
+    if zh:
+        return (
+            f"2020 年人口普查街道（镇）数据：{len(polys)} 个街道（镇）中 {n_census} 个为"
+            f"普查数（注明出处），{n_est} 个由所在区（市）总数按土地面积估算；"
+            "各街道（镇）内人口密度视为均匀"
+            + ("（未找到可引用的街道级普查数，均为估算值）" if none_cited else "")
         )
-        if n_census == 0 and len(census_subdistricts()):
-            method += " (no citable sub-district census counts were found: estimates)"
-    else:
-        method = "2020 census district totals spread by area (uniform density in each)"
-    return polys, method
+    return (
+        f"2020 census by sub-district (街道/镇): {n_census} of {len(polys)} counted "
+        f"(cited), {n_est} estimated from their district total by land "
+        "area; uniform density within each sub-district"
+        + (" (no citable sub-district census counts were found: estimates)" if none_cited else "")
+    )
+
+
+_EXCLUDED_ZH = {
+    "beyond an end of the axis": "超出轴线端点",
+    "outside the corridor": "位于走廊外",
+    "no category": "无类别",
+}
+_FARTHER = re.compile(r"farther than (\S+) m from the axis")
+
+
+def _excluded_text(excluded: Mapping[str, int], lang: str, *, unit_zh: str) -> str:
+    """``excluded`` of an axis profile (reason -> count) as a sentence part, escaped."""
+    if lang != "zh":
+        return esc(", ".join(f"{v:,} {k}" for k, v in excluded.items()) or "none")
+    parts = []
+    for reason, n in excluded.items():
+        far = _FARTHER.fullmatch(reason)
+        name = f"距轴线超过 {far.group(1)} 米" if far else _EXCLUDED_ZH.get(reason, reason)
+        parts.append(f"{name} {n:,} {unit_zh}")
+    return esc("、".join(parts) or "无")
 
 
 def section_subdistricts(ctx: ReportContext) -> Section:
@@ -1187,15 +1314,26 @@ def section_subdistricts(ctx: ReportContext) -> Section:
         geometry=subs.set_index("key").loc[table["key"]].geometry.to_numpy(),
         crs=subs.crs,
     )
+    held = _fmt(float(in_corr["corridor_km2"].sum()))
     body = (
         f"<p>{_badge(ctx.tr('real boundaries', '真实边界'), real=True)} "
-        f"{_badge(ctx.say('estimated'))} <span class='note'>Sub-districts (街道/镇) from "
-        f"OpenStreetMap ({esc(credit)}), clipped to the bundled districts; population "
-        f"<strong>estimated</strong>: {n_est} of {int(status.sum())} sub-district figures "
-        "are the 2020 census district totals spread by land area (no citable census counts "
-        "per sub-district were found).</span></p>"
-        f"<p>{len(in_corr)} sub-districts overlap the corridor (at least 0.01 km²); "
-        f"together they hold {_fmt(float(in_corr['corridor_km2'].sum()))} km² of it.</p>"
+        f"{_badge(ctx.say('estimated'))} "
+        + ctx.tr(
+            "<span class='note'>Sub-districts (街道/镇) from "
+            f"OpenStreetMap ({esc(credit)}), clipped to the bundled districts; population "
+            f"<strong>estimated</strong>: {n_est} of {int(status.sum())} sub-district figures "
+            "are the 2020 census district totals spread by land area (no citable census counts "
+            "per sub-district were found).</span></p>"
+            f"<p>{len(in_corr)} sub-districts overlap the corridor (at least 0.01 km²); "
+            f"together they hold {held} km² of it.</p>",
+            "<span class='note'>街道（镇）边界取自 OpenStreetMap"
+            f"（<span class='credit'>{esc(credit)}</span>），并按内置区（市）边界裁切；人口为"
+            f"<strong>估算</strong>值：{int(status.sum())} 个街道（镇）人口数据中，{n_est} 个由 "
+            "2020 年人口普查区（市）总数按土地面积分摊得到（未找到可引用的街道级普查数）。"
+            "</span></p>"
+            f"<p>共有 {len(in_corr)} 个街道（镇）与走廊相交（相交面积不小于 0.01 km²），"
+            f"合计覆盖走廊 {held} km²。</p>",
+        )
         + table_html(
             _rounded(
                 shown,
@@ -1209,11 +1347,17 @@ def section_subdistricts(ctx: ReportContext) -> Section:
             ),
             lang=ctx.lang,
         )
-        + "<p class='note'>Population in the corridor: the sub-district's estimate times "
-        "the share of its area inside (uniform density). Stations: bundled metro stations "
-        "inside the sub-district; register rows: bundled institution register rows (a "
-        "university counts once per campus). Every sub-district is in the CSV and in the "
-        "GeoPackage layer <code>subdistricts_figures</code>.</p>"
+        + ctx.tr(
+            "<p class='note'>Population in the corridor: the sub-district's estimate times "
+            "the share of its area inside (uniform density). Stations: bundled metro stations "
+            "inside the sub-district; register rows: bundled institution register rows (a "
+            "university counts once per campus). Every sub-district is in the CSV and in the "
+            "GeoPackage layer <code>subdistricts_figures</code>.</p>",
+            "<p class='note'>走廊内人口：街道（镇）人口估算值乘以其位于走廊内的面积占比"
+            "（假定人口密度均匀）。站点数：位于该街道（镇）内的内置地铁站点；名录条目：内置"
+            "机构名录中的记录（高校按校区分别计数）。全部街道（镇）的数据见 CSV 及 GeoPackage "
+            "图层 <code>subdistricts_figures</code>。</p>",
+        )
     )
     return Section(
         "subdistricts",
@@ -1289,15 +1433,21 @@ def _resolve_inputs(layout, resources, datum, base, *, labels=None, lang: str = 
         base_frame = synthetic_resources(
             int(DEFAULT_SYNTHETIC_N * 0.85), seed=DEFAULT_BASE_SEED, layout=layout
         )
-        banner = (
-            f"<p>{_badge(say('synthetic data', lang))} <span class='note'>No resource file "
+        run = "<code>corridor-geo report --resources labs.csv --datum GCJ02</code>"
+        banner = f"<p>{_badge(say('synthetic data', lang))} <span class='note'>" + (
+            f"未提供资源数据文件，且专利、人才和企业均无公开数据集可用：本节数值来自按固定"
+            f"随机种子生成的全市合成数据（{DEFAULT_SYNTHETIC_N:,} 项资源，种子 "
+            f"{DEFAULT_SYNTHETIC_SEED}；基期快照种子 {DEFAULT_BASE_SEED}），仅用于演示分析"
+            "方法，不反映青岛的实际情况（真实的高校和机构见“高校与重点机构”一节）。"
+            f"如需分析自有数据，请运行 {run}。</span></p>"
+            if lang == "zh"
+            else "No resource file "
             "was given, and no open data set covers patents, talent or firms: the figures "
             "of this section come from a seeded synthetic city-wide data set "
             f"({DEFAULT_SYNTHETIC_N:,} resources, seed {DEFAULT_SYNTHETIC_SEED}; base "
             f"snapshot seed {DEFAULT_BASE_SEED}) that demonstrates the method. They say "
             "nothing about Qingdao (the real universities and institutions are in the "
-            "register section). Run with your own file "
-            "(<code>corridor-geo report --resources labs.csv --datum GCJ02</code>).</span></p>"
+            f"register section). Run with your own file ({run}).</span></p>"
         )
         current = _apply_labels(current, labels or {})
         # Synthetic points are not drawn on the maps: only real resources are.
@@ -1316,12 +1466,20 @@ def _resolve_inputs(layout, resources, datum, base, *, labels=None, lang: str = 
         )
     current = _apply_labels(current, labels or {})
     base_frame = accepted(base, "base snapshot")[0] if base is not None else None
-    banner = (
-        f'<p class="note">Resources: {esc(_describe(resources, ""))}, {len(current):,} '
-        f"accepted, {n_rejected:,} rejected"
-        + (" (see the rejected-rows table of the share section)" if n_rejected else "")
-        + ".</p>"
-    )
+    if lang == "zh":
+        banner = (
+            f'<p class="note">资源数据：{esc(_describe(resources, "", lang="zh"))}，接受 '
+            f"{len(current):,} 条，拒绝 {n_rejected:,} 条"
+            + ("（被拒绝的行见“全市占比与2027年目标”一节）" if n_rejected else "")
+            + "。</p>"
+        )
+    else:
+        banner = (
+            f'<p class="note">Resources: {esc(_describe(resources, ""))}, {len(current):,} '
+            f"accepted, {n_rejected:,} rejected"
+            + (" (see the rejected-rows table of the share section)" if n_rejected else "")
+            + ".</p>"
+        )
     return _Inputs(current, base_frame, current, "caller's data", banner, rejected)
 
 
@@ -1393,13 +1551,24 @@ def section_share(ctx: ReportContext) -> Section:
             passed_column="met",
             lang=ctx.lang,
         )
-        + figure_html(plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)), "Targets")
-        + "<p class='note'>Share: resources of the target's categories inside the corridor "
-        "(<em>current</em>) over the city's (<em>city</em>). Growth: <em>current</em> over "
-        "<em>base</em> minus one; <em>current</em> is a count, a sum of weights or a rate per "
-        "10,000 people as the <em>method</em> column says. Per 10,000 people: the finest "
-        "census population bundled (see corridor_geo.population and the method column). A "
-        "growth target without a base snapshot has no value: pass <code>--base</code>.</p>"
+        + figure_html(
+            plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)),
+            ctx.tr("Targets", "规划目标"),
+        )
+        + ctx.tr(
+            "<p class='note'>Share: resources of the target's categories inside the corridor "
+            "(<em>current</em>) over the city's (<em>city</em>). Growth: <em>current</em> over "
+            "<em>base</em> minus one; <em>current</em> is a count, a sum of weights or a rate "
+            "per 10,000 people as the <em>method</em> column says. Per 10,000 people: the "
+            "finest census population bundled (see corridor_geo.population and the method "
+            "column). A growth target without a base snapshot has no value: pass "
+            "<code>--base</code>.</p>",
+            "<p class='note'>占比：走廊内属于该目标类别的资源数（<em>当前</em>列）除以全市"
+            "同类资源数（<em>城</em>列）。增长率：<em>当前</em>值除以<em>基期</em>值再减一；"
+            "<em>当前</em>值依<em>方法</em>列所示，为计数、权重之和或每万人比率。每万人指标"
+            "采用内置的最细一级人口普查数据（见 corridor_geo.population 及<em>方法</em>列）。"
+            "没有基期快照的增长目标无法计算：请使用 <code>--base</code> 参数提供基期数据。</p>",
+        )
         + f"<h3>{ctx.tr('Share of the city by category (corridor)', '各类别占全市比例(走廊)')}"
         "</h3>"
         + table_html(_rounded(shown, pct=("share of city", "share_of_city")), lang=ctx.lang)
@@ -1445,12 +1614,14 @@ def section_density(ctx: ReportContext) -> Section:
     m = explore_layout(
         layout, layers=("corridor", "axis"), height=480, lang=ctx.figure_lang, **ctx.map_options
     )
-    add_raster(m, tif, name="kernel density (per km²)", cmap="magma_r")
+    add_raster(
+        m, tif, name=ctx.tr("kernel density (per km²)", "核密度（每平方公里）"), cmap="magma_r"
+    )
     if 0 < len(inputs.points) <= 2000:
         add_points(
             m,
             inputs.points,
-            name="resources",
+            name=ctx.tr("resources", "资源"),
             label_column="name",
             popup_columns=[
                 c for c in ("name", "category_zh", "category_en") if c in inputs.points
@@ -1458,12 +1629,17 @@ def section_density(ctx: ReportContext) -> Section:
         )
     body = (
         inputs.banner
-        + f"<p>Gaussian kernel, bandwidth {KDE_BANDWIDTH_M:g} m, {KDE_CELL_M:g} m cells, "
-        f"EPSG:4549, resources per km²; written to <code>{esc(tif.name)}</code>.</p>"
-        + figure_html(
-            plot_density(layout, tif, lang=ctx.figure_lang, figsize=(6.5, 8)), "Kernel density"
+        + ctx.tr(
+            f"<p>Gaussian kernel, bandwidth {KDE_BANDWIDTH_M:g} m, {KDE_CELL_M:g} m cells, "
+            f"EPSG:4549, resources per km²; written to <code>{esc(tif.name)}</code>.</p>",
+            f"<p>高斯核密度估计，带宽 {KDE_BANDWIDTH_M:g} 米，栅格单元 {KDE_CELL_M:g} 米，"
+            f"EPSG:4549，单位为每平方公里资源数；结果写入 <code>{esc(tif.name)}</code>。</p>",
         )
-        + map_html(m, "density map")
+        + figure_html(
+            plot_density(layout, tif, lang=ctx.figure_lang, figsize=(6.5, 8)),
+            ctx.tr("Kernel density", "核密度"),
+        )
+        + map_html(m, ctx.tr("density map", "密度地图"))
         + f"<h3>{ctx.tr('Resources per km² by zone', '各区域每平方公里资源数')}</h3>"
         + table_html(
             _rounded(
@@ -1487,6 +1663,10 @@ def section_profile(ctx: ReportContext) -> Section:
     peak = profile.loc[profile["count_per_km"].idxmax()] if len(profile) else None
     by_city = profile.groupby("city", as_index=False)[["count", "length_km"]].sum()
     by_city["per_km"] = by_city["count"] / by_city["length_km"]
+    city_zh = ctx.layout.cities.set_index("key")["name_zh"]
+    by_city_shown = _rounded(by_city, digits={"length_km": 1, "per_km": 1})
+    if ctx.lang == "zh":  # cities by their Chinese names (the CSV keeps the keys)
+        by_city_shown["city"] = by_city_shown["city"].map(lambda c: city_zh.get(c, c))
     body = (
         inputs.banner
         + figure_html(
@@ -1495,23 +1675,44 @@ def section_profile(ctx: ReportContext) -> Section:
                 lang=ctx.figure_lang,
                 ylabel=ctx.fig_tr("resources per km", "每公里资源数"),
             ),
-            "Resources per km along Binhai Avenue, by the city each km lies in",
+            ctx.tr(
+                "Resources per km along Binhai Avenue, by the city each km lies in",
+                "滨海大道沿线每公里资源数（按各公里段所在的城区分）",
+            ),
         )
         + (
-            f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g} "
-            f"({esc(peak['city'])}), {peak['count_per_km']:.0f} resources per km.</p>"
+            ctx.tr(
+                f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g} "
+                f"({esc(peak['city'])}), {peak['count_per_km']:.0f} resources per km.</p>",
+                f"<p>资源最密集路段：{peak['start_km']:g}–{peak['end_km']:g} 公里"
+                f"（{esc(city_zh.get(peak['city'], peak['city']))}），每公里 "
+                f"{peak['count_per_km']:.0f} 项资源。</p>",
+            )
             if peak is not None
             else ""
         )
-        + table_html(_rounded(by_city, digits={"length_km": 1, "per_km": 1}), lang=ctx.lang)
-        + "<p class='note'>Resources inside the corridor, placed by their chainage along the "
-        "axis. Each km bin is labelled with the city the axis runs through there; the axis "
-        "does not enter 李沧区, so 青年科创城's resources count in the bins beside it. Not on "
-        "the profile (outside the corridor): "
-        + esc(", ".join(f"{v:,} {k}" for k, v in excluded.items()) or "none")
-        + ".</p>"
+        + table_html(by_city_shown, lang=ctx.lang)
+        + ctx.tr(
+            "<p class='note'>Resources inside the corridor, placed by their chainage along the "
+            "axis. Each km bin is labelled with the city the axis runs through there; the axis "
+            "does not enter 李沧区, so 青年科创城's resources count in the bins beside it. Not "
+            "on the profile (outside the corridor): ",
+            "<p class='note'>统计走廊内的资源，按其沿轴线的里程定位。每个 1 公里分段以轴线在"
+            "该处穿越的城命名；轴线不经过李沧区，因此青年科创城的资源计入相邻的分段。"
+            "未计入剖面的资源（走廊外）：",
+        )
+        + _excluded_text(excluded, ctx.lang, unit_zh="项")
+        + ctx.tr(".</p>", "。</p>")
     )
     return Section("profile", "", body, {"axis_profile": profile})
+
+
+_REASONS_ZH = {
+    "beyond max_distance": "超出最大吸附距离",
+    "across water": "需跨越水域",
+    "no path to the axis (disconnected)": "无路径通达轴线（路网不连通）",
+}
+"""Why a resource was not routed to the axis (:func:`corridor_geo.access.time_to_axis`)."""
 
 
 @dataclass
@@ -1529,14 +1730,18 @@ def _resolve_network(ctx: ReportContext) -> _Network:
     if graph is None:
         # The lattice is 500 m: buffering reachable streets by half of it fills the blocks
         # they enclose, so the isochrones read as areas rather than as a mesh.
-        note = (
-            f"<p>{_badge(ctx.say('schematic network'))} <span class='note'>No road network "
+        note = f"<p>{_badge(ctx.say('schematic network'))} <span class='note'>" + ctx.tr(
+            "No road network "
             "was given: travel times use the built-in schematic network (Binhai Avenue at "
             "60 km/h with a junction every km, a 500 m lattice of local streets at 30 km/h). "
             "It is not a survey of real roads: the times are indicative. Run with "
             "<code>--osm extract.osm.pbf</code> for real answers. It covers the corridor "
             "only: points outside it lie beyond the snap distance and are reported as "
-            "such.</span></p>"
+            "such.</span></p>",
+            "未提供路网：出行时间按内置示意路网计算（滨海大道按车速 60 km/h 计，每公里设一处"
+            "交叉口；地方道路为间距 500 米的方格网，按车速 30 km/h 计）。示意路网并非实测道路，"
+            "所得时间仅供参考。如需实际结果，请使用 <code>--osm extract.osm.pbf</code> "
+            "运行。示意路网仅覆盖走廊范围：走廊外的点超出吸附距离，将如实列出。</span></p>",
         )
         return _Network(schematic_network(ctx.layout), 250.0, note, "schematic (indicative)")
     if isinstance(graph, (str, os.PathLike)):
@@ -1545,13 +1750,18 @@ def _resolve_network(ctx: ReportContext) -> _Network:
         return _Network(
             G,
             ISOCHRONE_BUFFER_M,
-            f"<p class='note'>Road network: {esc(path.name)}.</p>",
+            ctx.tr(
+                f"<p class='note'>Road network: {esc(path.name)}.</p>",
+                f"<p class='note'>路网：{esc(path.name)}。</p>",
+            ),
             path.name,
         )
     label = _describe(graph, "the caller's graph")
-    return _Network(
-        graph, ISOCHRONE_BUFFER_M, f"<p class='note'>Road network: {esc(label)}.</p>", label
+    shown = esc(_describe(graph, "调用方提供的路网", lang="zh"))
+    note = ctx.tr(
+        f"<p class='note'>Road network: {esc(label)}.</p>", f"<p class='note'>路网：{shown}。</p>"
     )
+    return _Network(graph, ISOCHRONE_BUFFER_M, note, label)
 
 
 def _resolve_facilities(ctx: ReportContext) -> gpd.GeoDataFrame:
@@ -1567,7 +1777,7 @@ def _resolve_facilities(ctx: ReportContext) -> gpd.GeoDataFrame:
         out = to_crs(given, WGS84).reset_index(drop=True)
         name_col = next((c for c in ("name", "name_zh", "名称") if c in out.columns), None)
         out["facility"] = out[name_col].astype(str) if name_col else out.index.astype(str)
-        out.attrs["label"] = "the caller's facilities"
+        out.attrs["label"] = ctx.tr("the caller's facilities", "调用方提供的设施")
         return out
     spec: FacilitySpec = ctx.config.facilities
     if spec.source == "circles":
@@ -1676,28 +1886,45 @@ def section_access(ctx: ReportContext) -> Section:
     iso["buffer_m"] = net.buffer_m
     not_on = iso.loc[iso["reason"].fillna("").astype(str) != "", "point"].nunique()
     label = anchors.attrs.get("label", "facilities")
+    bands = ctx.tr(", ", "、").join(f"{m:g}" for m in minutes)
+    stats_shown = _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1})
+    if ctx.lang == "zh":  # cities by their Chinese names (the CSV keeps the keys)
+        names = {**layout.cities.set_index("key")["name_zh"], "outside the cities": "三城以外"}
+        stats_shown["city"] = stats_shown["city"].map(lambda c: names.get(c, c))
     body = (
         net.note
         + inputs.banner
         + f"<h3>{ctx.tr('Travel time to Binhai Avenue, by city', '到滨海大道的出行时间(按城)')}"
         "</h3>"
-        + table_html(
-            _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1}),
-            lang=ctx.lang,
+        + table_html(stats_shown, lang=ctx.lang)
+        + ctx.tr(
+            "<p class='note'>Resources not routed, by reason: "
+            + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
+            + " (points farther than the snap distance from the network are reported, never "
+            "snapped across water).</p>",
+            "<p class='note'>未能计算路径的资源（按原因）："
+            + esc(
+                "、".join(f"{_REASONS_ZH.get(k, k)} {v:,} 项" for k, v in unreachable.items())
+                or "无"
+            )
+            + "（距路网超过吸附距离的点如实列出，不会跨越水域吸附到路网上）。</p>",
         )
-        + "<p class='note'>Resources not routed, by reason: "
-        + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
-        + " (points farther than the snap distance from the network are reported, never "
-        "snapped across water).</p>"
         + f"<h3>{ctx.tr('Isochrones around', '等时圈:')} {esc(label)}</h3>"
         + figure_html(
             plot_isochrones(layout, iso, origins=anchors, lang=ctx.figure_lang, figsize=(6.5, 8)),
-            f"Reachable street network within {', '.join(f'{m:g}' for m in minutes)} minutes"
-            + f", buffered by {net.buffer_m:g} m, from {label}",
+            ctx.tr(
+                f"Reachable street network within {bands} minutes, buffered by "
+                f"{net.buffer_m:g} m, from {label}",
+                f"自{label}出发 {bands} 分钟内可达的街道网络（缓冲 {net.buffer_m:g} 米）",
+            ),
         )
         + (
-            f"<p class='note'>{not_on:,} of {len(anchors):,} facilities are not on the "
-            "network (beyond the snap distance): their rows say why.</p>"
+            ctx.tr(
+                f"<p class='note'>{not_on:,} of {len(anchors):,} facilities are not on the "
+                "network (beyond the snap distance): their rows say why.</p>",
+                f"<p class='note'>{len(anchors):,} 处设施中有 {not_on:,} 处不在路网上"
+                "（超出吸附距离），原因见表中相应各行。</p>",
+            )
             if not_on
             else ""
         )
@@ -1760,11 +1987,19 @@ def section_catchment(ctx: ReportContext) -> Section:
     pts = to_crs(fac, ANALYSIS_CRS)
     ax.scatter(pts.geometry.x, pts.geometry.y, s=10, c="#045a8d", zorder=7)
     label = fac.attrs.get("label", "facilities")
+    radius = cfg.catchment_radius_m
+    pop_text = esc(_population_method(polys, ctx.lang))
     body = (
-        f"<p>Within <strong>{cfg.catchment_radius_m:g} m</strong> (straight line) of "
-        f"{len(fac):,} {esc(label)}. Population: {esc(pop_method)}"
-        + (" Resources: the caller's." if resources is not None else "")
-        + "</p>"
+        ctx.tr(
+            f"<p>Within <strong>{radius:g} m</strong> (straight line) of "
+            f"{len(fac):,} {esc(label)}. Population: {pop_text}"
+            + (" Resources: the caller's." if resources is not None else "")
+            + "</p>",
+            f"<p>范围：{len(fac):,} 处{esc(label)}周边 <strong>{radius:g} 米</strong>"
+            f"（直线距离）以内。人口：{pop_text}。"
+            + ("资源：采用调用方提供的数据。" if resources is not None else "")
+            + "</p>",
+        )
         + table_html(
             _rounded(
                 cov[cols],
@@ -1778,7 +2013,13 @@ def section_catchment(ctx: ReportContext) -> Section:
             ),
             lang=ctx.lang,
         )
-        + figure_html(fig, f"Catchment: within {cfg.catchment_radius_m:g} m of {label}")
+        + figure_html(
+            fig,
+            ctx.tr(
+                f"Catchment: within {radius:g} m of {label}",
+                f"服务范围：{label}周边 {radius:g} 米以内",
+            ),
+        )
     )
     return Section(
         "catchment",
@@ -1823,8 +2064,9 @@ def section_transit(ctx: ReportContext) -> Section:
                 f"nearest metro station on Binhai Avenue by walking and metro, on the bundled "
                 f"metro network: {table.attrs.get('network', '')}. Targets: "
                 f"{table.attrs.get('targets', '')}.",
-                f"按100米网格计算各城每处及每项资源经步行与地铁到达滨海大道沿线地铁站的时间"
-                f"（内置地铁网络：{table.attrs.get('network', '')}）。",
+                "按 100 米网格计算各城每一处地点以及每项资源经步行和地铁到达滨海大道沿线最近"
+                f"地铁站的时间（内置地铁网络：{_transit_network_zh(table)}）。"
+                + _transit_targets_zh(table),
             )
         )
         + (
@@ -1832,7 +2074,8 @@ def section_transit(ctx: ReportContext) -> Section:
             + ctx.tr(
                 f"{not_routed} resources could not be routed (per city: the column "
                 "resources_not_routed of the CSV table).",
-                f"{not_routed} 项资源无法计算路径 (各城数量见 CSV 表 resources_not_routed 列)。",
+                f"{not_routed} 项资源无法计算路径"
+                "（各城数量见 CSV 表的 resources_not_routed 列）。",
             )
             if not_routed
             else ""
@@ -1849,6 +2092,35 @@ def section_transit(ctx: ReportContext) -> Section:
         + f'<p class="note">{esc(credit)}</p>'
     )
     return Section("transit", "", body, {"by_city": pd.DataFrame(table)}, credits=(credit,))
+
+
+def _transit_network_zh(table: pd.DataFrame) -> str:
+    """How :func:`corridor_geo.transit.transit_access_by_city` timed walks and rides."""
+    p = table.attrs.get("network_parameters")
+    if not p:
+        return str(table.attrs.get("network", ""))
+    walking = f"按直线距离乘以 {p['detour']:g} 计" if p["walking"] == "straight" else "沿街道"
+    return (
+        f"步行{walking}，步速 {p['walk_kph']:g} km/h；候车时间取发车间隔的 "
+        f"{p['wait_factor']:g} 倍；从街面到站台 {p['station_min']:g} 分钟；每次换乘 "
+        f"{p['transfer_min']:g} 分钟"
+    )
+
+
+_TARGETS = re.compile(
+    r"(\d+) stations within (\S+) m of the axis( \(then on foot to the axis line\))?"
+)
+
+
+def _transit_targets_zh(table: pd.DataFrame) -> str:
+    """The targets of the transit times in Chinese ("" when they are not stations)."""
+    found = _TARGETS.fullmatch(str(table.attrs.get("targets", "")))
+    if not found:
+        return ""
+    n, metres, on_foot = found.groups()
+    return f"目标：距轴线 {metres} 米以内的 {n} 座地铁站" + (
+        "（出站后再步行至轴线）。" if on_foot else "。"
+    )
 
 
 def section_monitoring(ctx: ReportContext) -> Section:
@@ -1988,6 +2260,67 @@ def _points(change: float) -> str:
     return "–" if change != change else f"{100 * change:+.1f} pp"
 
 
+_SCENARIO_NOTES_ZH = {
+    "area_km2: geodesic area of the zone (WGS 84 ellipsoid)": (
+        "area_km2：区域的测地面积（WGS 84 椭球面）"
+    ),
+    "resources, weight, share_count, share_weight: corridor_geo.zones.share_of_city "
+    "(city total: resources inside the layout's city layer)": (
+        "resources、weight、share_count、share_weight：按 corridor_geo.zones.share_of_city "
+        "计算（全市合计为布局中全市图层范围内的资源）"
+    ),
+    "count_per_km2, weight_per_km2: per km² of the zone's geodesic area": (
+        "count_per_km2、weight_per_km2：按区域测地面积计算的每平方公里数值"
+    ),
+    "population, resources_per_10k: corridor_geo.population.population_by_zone "
+    "(2020 census at the finest level, spread by area)": (
+        "population、resources_per_10k：按 corridor_geo.population.population_by_zone 计算"
+        "（2020 年人口普查最细一级数据，按面积分摊）"
+    ),
+    "population, resources_per_10k: corridor_geo.population.population_by_zone "
+    "(caller's population)": (
+        "population、resources_per_10k：按 corridor_geo.population.population_by_zone 计算"
+        "（调用方提供的人口数据）"
+    ),
+    "axis_distance_km: median straight-line distance of the zone's resources to Binhai "
+    "Avenue": "axis_distance_km：区域内资源到滨海大道直线距离的中位数",
+}
+"""The notes of :func:`corridor_geo.scenarios.compare` the report's comparison makes."""
+
+
+_COVERAGE_NOTE = re.compile(
+    r"coverage_\*: corridor_geo\.coverage\.coverage within (\S+) m \(straight line\) of "
+    r"(each layout's ecosystem-circle anchors|the facilities given)"
+)
+_TIME_NOTE = re.compile(
+    r"time_to_axis, within_cutoff_share: corridor_geo\.access\.time_to_axis on the graph "
+    r"given \((.*)\), median per zone; share within (\S+)"
+)
+
+
+def _scenario_note(note: str, lang: str) -> str:
+    """A note of the comparison in ``lang`` (a note without a translation stays as it is)."""
+    if lang != "zh":
+        return note
+    if note in _SCENARIO_NOTES_ZH:
+        return _SCENARIO_NOTES_ZH[note]
+    cover = _COVERAGE_NOTE.fullmatch(note)
+    if cover:
+        what = "各布局生态圈的锚点" if cover.group(2).startswith("each") else "所给设施"
+        return (
+            f"coverage_*：按 corridor_geo.coverage.coverage 计算{what}周边 {cover.group(1)} 米"
+            "（直线距离）以内的覆盖情况"
+        )
+    timed = _TIME_NOTE.fullmatch(note)
+    if timed:
+        return (
+            "time_to_axis、within_cutoff_share：在所给路网上按 corridor_geo.access.time_to_axis "
+            f"计算（{timed.group(1)}），取各区域中位数；within_cutoff_share 为不超过 "
+            f"{timed.group(2)} 的占比"
+        )
+    return note
+
+
 def section_scenario(ctx: ReportContext) -> Section:
     """The layout against a variant (an extended corridor, enclaves, a moved boundary)."""
     from .scenarios import compare
@@ -1999,15 +2332,19 @@ def section_scenario(ctx: ReportContext) -> Section:
     cols = ["metric", "unit", "a", "b", "difference", "rel_difference"]
     body = (
         inputs.banner
-        + f"<p>{esc(c.names[0])} (a) against {esc(c.names[1])} (b), on the same resources: "
-        "differences per zone; the map shows the area that changed hands.</p>"
+        + ctx.tr(
+            f"<p>{esc(c.names[0])} (a) against {esc(c.names[1])} (b), on the same resources: "
+            "differences per zone; the map shows the area that changed hands.</p>",
+            f"<p>{esc(c.names[0])}（a）与 {esc(c.names[1])}（b）基于同一组资源对比："
+            "列出各区域的差值；地图显示范围发生变化的区域。</p>",
+        )
         + table_html(corridor[cols], lang=ctx.lang)
         + "<ul>"
-        + "".join(f"<li>{esc(n)}</li>" for n in c.notes)
+        + "".join(f"<li>{esc(_scenario_note(n, ctx.lang))}</li>" for n in c.notes)
         + "</ul>"
         + map_html(
             c.explore(height=520, basemap=ctx.map_options.get("basemap", "blank")),
-            "the area that changed hands",
+            ctx.tr("the area that changed hands", "范围发生变化的区域"),
         )
     )
     layers = {"changed": c.changed} if len(c.changed) else {}
@@ -2300,7 +2637,8 @@ def build_report(
         The sections to show, by key of :data:`SECTIONS` (the layout and provenance
         are always shown); default :func:`default_sections`.
     lang : {"en", "zh"}, optional
-        Language of titles, badges and table headers (default English).
+        Language of the report: titles, badges, table headers and the explanatory text
+        (default English; the CSV columns stay English).
     facilities : FacilitySpec, str or GeoDataFrame, optional
         Origins of the isochrones and centres of the catchments: ``"circles:university"``
         (the default: the 环大学 sites), ``"register:university"``, ``"metro"``,
@@ -2400,36 +2738,62 @@ def _analysis_steps(ctx: ReportContext) -> list[tuple[str, Callable[[], Section]
     return steps
 
 
-def _describe_inputs(ctx: ReportContext, keys: Sequence[str]) -> dict[str, str]:
+def _describe_inputs(
+    ctx: ReportContext, keys: Sequence[str], *, lang: str = "en"
+) -> dict[str, str]:
+    """Input -> what was used (the English one is the CSV; ``lang="zh"`` for the page)."""
     inputs, layout = ctx.inputs, ctx.layout
+
+    def tr(en: str, zh: str) -> str:
+        return zh if lang == "zh" else en
+
     used = {
-        "layout": "bundled indicative layers"
+        tr("layout", "空间布局"): tr("bundled indicative layers", "内置示意图层")
         if layout.sources.get("cities", "").startswith("bundled")
-        else "caller's layers",
+        else tr("caller's layers", "调用方提供的图层"),
     }
     if any("resources" in SECTIONS[k].needs for k in keys):
-        used["resources"] = _describe(
-            inputs.get("resources"), "seeded synthetic data set (no file given)"
+        used[tr("resources", "资源")] = _describe(
+            inputs.get("resources"),
+            tr(
+                "seeded synthetic data set (no file given)", "固定随机种子的合成数据（未提供文件）"
+            ),
+            lang=lang,
         )
-        used["base snapshot"] = _describe(
+        used[tr("base snapshot", "基期快照")] = _describe(
             inputs.get("base"),
-            "seeded synthetic data set" if inputs.get("resources") is None else "none",
+            tr("seeded synthetic data set", "固定随机种子的合成数据")
+            if inputs.get("resources") is None
+            else tr("none", "无"),
+            lang=lang,
         )
     if any("graph" in SECTIONS[k].needs for k in keys):
-        used["road network"] = _describe(inputs.get("graph"), "schematic network (indicative)")
+        used[tr("road network", "路网")] = _describe(
+            inputs.get("graph"),
+            tr("schematic network (indicative)", "示意路网（仅供参考）"),
+            lang=lang,
+        )
     if any("facilities" in SECTIONS[k].needs for k in keys):
         given = inputs.get("facilities")
-        used["facilities"] = (
-            "the caller's points"
+        used[tr("facilities", "设施")] = (
+            tr("the caller's points", "调用方提供的点")
             if isinstance(given, gpd.GeoDataFrame)
             else ctx.config.facilities.describe()
         )
     if "metro" in keys or "subdistricts" in keys:
-        used["metro"] = "bundled metro network (East Asian metro dataset, CC BY 4.0)"
+        used[tr("metro", "地铁")] = tr(
+            "bundled metro network (East Asian metro dataset, CC BY 4.0)",
+            "内置地铁网络（East Asian metro dataset，CC BY 4.0）",
+        )
     if "register" in keys or "layout" in keys:
-        used["institutions"] = "bundled institution register (cited, incomplete)"
+        used[tr("institutions", "机构")] = tr(
+            "bundled institution register (cited, incomplete)", "内置机构名录（注明出处，不完整）"
+        )
     if "subdistricts" in keys:
-        used["sub-districts"] = "bundled OpenStreetMap sub-districts (ODbL)"
+        used[tr("sub-districts", "街道（镇）")] = tr(
+            "bundled OpenStreetMap sub-districts (ODbL)",
+            "内置 OpenStreetMap 街道（镇）边界（ODbL）",
+        )
     return used
 
 
@@ -2463,6 +2827,7 @@ def _build(
     )
     keys = _chosen(config, inputs)
     ctx.cache["used_inputs"] = _describe_inputs(ctx, keys)
+    ctx.cache["used_inputs_shown"] = _describe_inputs(ctx, keys, lang=config.lang)
     ctx.cache["credits"] = []
     steps: list[tuple[str, Callable[[], Section]]] = [("layout", lambda: section_layout(ctx))]
     steps += _analysis_steps(ctx)
@@ -2516,7 +2881,11 @@ def _build(
     title = config.title or DEFAULT_TITLE
     project = _qgis_project(gpkg, layers, sections, title=title, write=write_bytes_atomic)
     elapsed = time.perf_counter() - start
-    where = f"{gpkg.name} ({crs}; QGIS project {project.name})"
+    where = (
+        f"{gpkg.name}（{crs}；QGIS 工程 {project.name}）"
+        if lang == "zh"
+        else f"{gpkg.name} ({crs}; QGIS project {project.name})"
+    )
     credits = list(dict.fromkeys(ctx.cache["credits"]))
     page = _page(title, sections, elapsed=elapsed, gpkg=where, lang=lang, credits=credits)
     html_path = write_text_atomic(page, out / "report.html")
@@ -2549,17 +2918,22 @@ def _qgis_project(gpkg: Path, layers, sections: list[Section], *, title: str, wr
     return write(data, gpkg.with_suffix(".qgz"))
 
 
-def _describe(value: Any, default: str) -> str:
+def _describe(value: Any, default: str, *, lang: str = "en") -> str:
+    zh = lang == "zh"
     if value is None:
         return default
     if isinstance(value, (str, os.PathLike)):
-        return f"file {Path(value).name}"
+        return f"{'文件' if zh else 'file'} {Path(value).name}"
     meta = getattr(value, "graph", None)  # a road graph says where it comes from
     if isinstance(meta, dict) and meta.get("source"):
         return str(meta["source"])
     source = getattr(value, "source", None)  # a ResourceTable remembers its file
     if isinstance(source, str) and source:
-        return f"file {Path(source).name}" if os.sep in source else source
+        if os.sep in source:
+            return f"{'文件' if zh else 'file'} {Path(source).name}"
+        return source
+    if zh:
+        return f"调用方提供的 {type(value).__name__}"
     return f"{type(value).__name__} supplied by the caller"
 
 

@@ -1402,8 +1402,10 @@ def transit_access_by_city(
         ``cells_not_routed`` and, with resources, ``resources``,
         ``resources_within``, ``resources_share`` and ``resources_not_routed``.
         ``attrs``: ``summary`` (what could not be routed, with reasons), ``targets``,
-        ``network`` (the walking model and its parameters) and ``attribution`` (the
-        metro data's credit, CC BY 4.0).
+        ``network`` (the walking model and its parameters), ``network_parameters``
+        (the same as a dict: ``walking`` ``"straight"`` or ``"streets"``, ``detour``,
+        ``walk_kph``, ``wait_factor``, ``station_min``, ``transfer_min``) and
+        ``attribution`` (the metro data's credit, CC BY 4.0).
 
     Examples
     --------
@@ -1454,6 +1456,11 @@ def transit_access_by_city(
     out.attrs["targets"] = targets_how[0] if targets_how else ""
     g = net.G.graph
     walking = f"in straight lines x {g['detour']:g}" if net.straight else "on streets"
+    out.attrs["network_parameters"] = {  # the same, for text in other languages
+        "walking": "straight" if net.straight else "streets",
+        **{k: float(g[k]) for k in ("detour", "walk_kph", "wait_factor")},
+        **{k: float(g[k]) for k in ("station_min", "transfer_min")},
+    }
     out.attrs["network"] = (
         f"walking {walking}"
         f" at {g['walk_kph']:g} km/h; waits {g['wait_factor']:g} x headway; "
