@@ -435,6 +435,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "schematic network": ("schematic network", "示意路网"),
     "real data": ("real data", "真实数据"),
     "estimated": ("estimated", "估算"),
+    "indicative": ("indicative", "示意"),
+    "user-supplied": ("user-supplied", "用户提供"),
     "not computed": ("not computed", "未计算"),
     "Not computed": ("Not computed", "未计算"),
     "all": ("all", "合计"),

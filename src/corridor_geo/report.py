@@ -120,7 +120,7 @@ h2 { color: #08306b; }
 table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 th { background: #f0f3f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
 td.verdict { color: #7a5b00; font-weight: bold; }
 .note { color: #555; font-size: 13px; }
@@ -148,6 +148,10 @@ def _fmt(value: Any) -> str:
     return esc(value)
 
 
+_PERCENT = re.compile(r"^[≥≤<>]?\s*[-+]?[\d,]*\.?\d+ %$")
+"""A display cell holding a percentage (``_pct``'s ``"38.4 %"``, a target ``"≥ 45.0 %"``)."""
+
+
 def table_html(
     table: pd.DataFrame,
     *,
@@ -156,6 +160,9 @@ def table_html(
     lang: str = "en",
 ) -> str:
     """An HTML table of a DataFrame, every cell escaped, numbers right-aligned.
+
+    Numbers and percentages (text such as ``"38.4 %"`` or ``"≥ 45.0 %"``) are right-aligned
+    and never broken across lines.
 
     ``passed_column`` shows True/False (or ``"pass"``/``"fail"``) as pass or fail and any
     other text as a verdict; headers are translated for ``lang="zh"``.
@@ -169,6 +176,8 @@ def table_html(
     >>> page = table_html(t, passed_column="ok", lang="zh")
     >>> "<th>数量</th>" in page, '<td class="pass">通过</td>' in page, "名录不完整" in page
     (True, True, True)
+    >>> '<td class="num">38.4 %</td>' in table_html(pd.DataFrame({"share": ["38.4 %"]}))
+    True
     """
     head = "".join(f"<th>{esc(column_label(str(c), lang))}</th>" for c in table.columns)
     rows = []
@@ -187,6 +196,8 @@ def table_html(
                 value, (bool, np.bool_)
             ):
                 cells.append(f'<td class="num">{_fmt(float(value))}</td>')
+            elif isinstance(value, str) and _PERCENT.match(value):
+                cells.append(f'<td class="num">{esc(value)}</td>')
             else:
                 cells.append(f"<td>{_fmt(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -224,6 +235,43 @@ def _badge(text: str, *, real: bool = False) -> str:
 
 def _pct(x: float) -> str:
     return "" if x != x else f"{100 * x:.1f} %"
+
+
+def _city_name(layout: Any, key: Any, lang: str) -> str:
+    """The name of the city ``key`` of ``layout`` in ``lang`` (``key`` itself if unknown)."""
+    row = layout.cities.loc[layout.cities["key"] == key]
+    if row.empty:
+        return str(key)
+    return str(row["name_zh" if lang == "zh" else "name_en"].iloc[0])
+
+
+def _named_cities(
+    frame: pd.DataFrame, layout: Any, *, column: str = "city", outside: str | None = None
+) -> pd.DataFrame:
+    """``frame`` for display: city keys as names (``city``, ``city_en``), in layout order.
+
+    Rows of other values (``"outside the cities"``) come last, shown as ``outside``.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> t = pd.DataFrame({"city": ["outside the cities", "digital", "ocean"], "n": [1, 2, 3]})
+    >>> shown = _named_cities(t, load_layout(), outside="三城以外")
+    >>> shown["city"].tolist(), shown["n"].tolist()
+    (['海洋科技城', '数智产业城', '三城以外'], [3, 2, 1])
+    >>> shown["city_en"].tolist()[:2]
+    ['Ocean Science and Technology City', 'Digital-Intelligence Industry City']
+    """
+    keys = list(layout.cities["key"])
+    rank = pd.Series(frame[column]).map({k: i for i, k in enumerate(keys)}).fillna(len(keys))
+    out = pd.DataFrame(frame).iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    out = out.reset_index(drop=True)
+    codes = out[column]
+    other = codes if outside is None else pd.Series(outside, index=codes.index)
+    out[column] = codes.map(dict(zip(keys, layout.cities["name_zh"]))).fillna(other)
+    english = codes.map(dict(zip(keys, layout.cities["name_en"]))).fillna(other)
+    out.insert(out.columns.get_loc(column) + 1, f"{column}_en", english)
+    return out
 
 
 def _rounded(
@@ -437,8 +485,9 @@ def section_layout(ctx: ReportContext) -> Section:
             for s in layout[name]["status"]
         }
     )
+    status_words = ", ".join(ctx.say(s) for s in statuses)
     body = (
-        f"<p>{ctx.tr('Status of the layers', '图层状态')}: {_badge(', '.join(statuses))} "
+        f"<p>{ctx.tr('Status of the layers', '图层状态')}: {_badge(status_words)} "
         "(bundled layers are indicative: the plan publishes figures and boundary roads, not "
         "geometry; see the provenance section).</p>"
         f"<p><strong>{n_ok} of {len(checks)}</strong> checks passed. Areas and lengths are "
@@ -1366,7 +1415,10 @@ def section_share(ctx: ReportContext) -> Section:
             passed_column="met",
             lang=ctx.lang,
         )
-        + figure_html(plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)), "Targets")
+        + figure_html(
+            plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)),
+            ctx.tr("The plan's targets for 2027", "2027年规划目标"),
+        )
         + "<p class='note'>Share: resources of the target's categories inside the corridor "
         "(<em>current</em>) over the city's (<em>city</em>). Growth: <em>current</em> over "
         "<em>base</em> minus one; <em>current</em> is a count, a sum of weights or a rate per "
@@ -1434,7 +1486,8 @@ def section_density(ctx: ReportContext) -> Section:
         + f"<p>Gaussian kernel, bandwidth {KDE_BANDWIDTH_M:g} m, {KDE_CELL_M:g} m cells, "
         f"EPSG:4549, resources per km²; written to <code>{esc(tif.name)}</code>.</p>"
         + figure_html(
-            plot_density(layout, tif, lang=ctx.figure_lang, figsize=(6.5, 8)), "Kernel density"
+            plot_density(layout, tif, lang=ctx.figure_lang, figsize=(6.5, 8)),
+            ctx.tr("Kernel density", "核密度"),
         )
         + map_html(m, "density map")
         + f"<h3>{ctx.tr('Resources per km² by zone', '各区域每平方公里资源数')}</h3>"
@@ -1468,15 +1521,22 @@ def section_profile(ctx: ReportContext) -> Section:
                 lang=ctx.figure_lang,
                 ylabel=ctx.fig_tr("resources per km", "每公里资源数"),
             ),
-            "Resources per km along Binhai Avenue, by the city each km lies in",
+            ctx.tr(
+                "Resources per km along Binhai Avenue, by the city each km lies in",
+                "滨海大道沿线每公里资源数(按各公里所在的城)",
+            ),
         )
         + (
             f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g} "
-            f"({esc(peak['city'])}), {peak['count_per_km']:.0f} resources per km.</p>"
+            f"({esc(_city_name(layout, peak['city'], ctx.lang))}), "
+            f"{peak['count_per_km']:.0f} resources per km.</p>"
             if peak is not None
             else ""
         )
-        + table_html(_rounded(by_city, digits={"length_km": 1, "per_km": 1}), lang=ctx.lang)
+        + table_html(
+            _rounded(_named_cities(by_city, layout), digits={"length_km": 1, "per_km": 1}),
+            lang=ctx.lang,
+        )
         + "<p class='note'>Resources inside the corridor, placed by their chainage along the "
         "axis. Each km bin is labelled with the city the axis runs through there; the axis "
         "does not enter 李沧区, so 青年科创城's resources count in the bins beside it. Not on "
@@ -1655,7 +1715,11 @@ def section_access(ctx: ReportContext) -> Section:
         + f"<h3>{ctx.tr('Travel time to Binhai Avenue, by city', '到滨海大道的出行时间(按城)')}"
         "</h3>"
         + table_html(
-            _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1}),
+            _rounded(
+                _named_cities(stats, layout, outside=ctx.tr("outside the cities", "三城以外")),
+                pct=("share_within_10_min",),
+                digits={"median_min": 1},
+            ),
             lang=ctx.lang,
         )
         + "<p class='note'>Resources not routed, by reason: "
@@ -1665,8 +1729,12 @@ def section_access(ctx: ReportContext) -> Section:
         + f"<h3>{ctx.tr('Isochrones around', '等时圈:')} {esc(label)}</h3>"
         + figure_html(
             plot_isochrones(layout, iso, origins=anchors, lang=ctx.figure_lang, figsize=(6.5, 8)),
-            f"Reachable street network within {', '.join(f'{m:g}' for m in minutes)} minutes"
-            + f", buffered by {net.buffer_m:g} m, from {label}",
+            ctx.tr(
+                f"Reachable street network within {', '.join(f'{m:g}' for m in minutes)} "
+                f"minutes, buffered by {net.buffer_m:g} m, from {label}",
+                f"{'、'.join(f'{m:g}' for m in minutes)} 分钟内可达的路网(缓冲 "
+                f"{net.buffer_m:g} 米),起点:{label}",
+            ),
         )
         + (
             f"<p class='note'>{not_on:,} of {len(anchors):,} facilities are not on the "
