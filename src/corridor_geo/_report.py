@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import CorridorGeoError, InputError
+from ._text import on_command_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -135,6 +136,10 @@ def _allowed(values: Sequence[str]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
+ARGUMENTS = "the arguments"
+"""The source of options given as ``build_report`` keywords or command-line flags."""
+
+
 class _Checker:
     """Checks values of one configuration, naming its source in every message."""
 
@@ -142,6 +147,9 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, problem: str) -> InputError:
+        if self.source == ARGUMENTS:  # named as the user gave it: a flag or a keyword
+            where = f"--{key.replace('_', '-')}" if on_command_line() else f"{key}=..."
+            return InputError(f"report option {where}: {problem}")
         return InputError(f"report config {self.source}: {key}: {problem}")
 
     def text(self, key: str, value: Any) -> str:
@@ -187,7 +195,7 @@ class _Checker:
         return dict(value)
 
 
-def check_facilities(value: Any, *, source: str = "the arguments") -> FacilitySpec:
+def check_facilities(value: Any, *, source: str = ARGUMENTS) -> FacilitySpec:
     """A :class:`FacilitySpec` from a mapping or from ``source[:kind]`` / a path.
 
     Examples
@@ -199,7 +207,7 @@ def check_facilities(value: Any, *, source: str = "the arguments") -> FacilitySp
     >>> check_facilities("bus")
     Traceback (most recent call last):
     ...
-    corridor_geo._errors.InputError: report config the arguments: facilities: 'bus' is ...
+    corridor_geo._errors.InputError: report option facilities=...: 'bus' is ...
     """
     c = _Checker(source)
     if isinstance(value, FacilitySpec):

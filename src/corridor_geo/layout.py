@@ -32,7 +32,7 @@ import shapely
 from . import datasets, official
 from ._cache import cached
 from ._errors import GeometryError, InputError, LayoutError, LayoutWarning
-from ._text import listing
+from ._text import listing, on_command_line
 from ._validate import check_columns, check_geometries, warn_if_gcj02_mislabel
 from .crs import (
     ANALYSIS_CRS,
@@ -1138,9 +1138,14 @@ def load_layout(
     orphans = sorted(set(datums) - set(replace))
     if orphans:
         raise LayoutError(
-            f"a datum is declared for {orphans} but no replacement file is given for "
-            f"{'it' if len(orphans) == 1 else 'them'}: a datum (--layer-datum) goes with a "
-            "replacement (--replace LAYER=FILE) of the same layer"
+            f"a datum is declared for {listing(orphans)} but no replacement file is given "
+            f"for {'it' if len(orphans) == 1 else 'them'}: "
+            + (
+                "a datum (--layer-datum LAYER=DATUM) goes with a replacement (--replace "
+                "LAYER=FILE) of the same layer"
+                if on_command_line()
+                else "a layer in datums= needs its replacement in replace= too"
+            )
         )
     districts = _bundled("districts.geojson")
     city = _bundled("city.geojson")

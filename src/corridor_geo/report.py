@@ -78,6 +78,7 @@ import pandas as pd
 from ._errors import CorridorGeoError, InputError
 from ._html import esc
 from ._report import (
+    ARGUMENTS,
     FacilitySpec,
     ReportConfig,
     check_config,
@@ -2246,16 +2247,14 @@ def _resolve_config(
     if title is not None:
         changes["title"] = title
     if facilities is not None and not isinstance(facilities, gpd.GeoDataFrame):
-        changes["facilities"] = check_facilities(facilities, source="the arguments")
+        changes["facilities"] = check_facilities(facilities, source=ARGUMENTS)
     if changes:
         # Checked as a file would be, with the arguments named as the source.
         mapping = dict(changes)
         if "facilities" in mapping:
             fac = mapping.pop("facilities")
             cfg = replace(cfg, facilities=fac)
-        cfg = parse_config(
-            mapping, source="the arguments", sections=names, layers=ZONE_LAYERS, base=cfg
-        )
+        cfg = parse_config(mapping, source=ARGUMENTS, sections=names, layers=ZONE_LAYERS, base=cfg)
     return cfg
 
 
