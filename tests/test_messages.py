@@ -274,3 +274,22 @@ def test_command_line_messages_name_the_flags(tmp_path, capsys):
     )
     assert not re.search(r"[\[\]{}]", err) and "the arguments" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_monitor_without_its_year_column_names_the_files_columns_and_the_flags(tmp_path, capsys):
+    from corridor_geo import cli
+
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "编号,类别,经度,纬度\nL1,高校,120.4870,36.1620\nL2,孵化器,120.4420,36.1050\n",
+        encoding="utf-8",
+    )
+    argv = ["monitor", "--resources", str(path), "--year-column", "年份", "--datum", "GCJ02"]
+    assert cli.main([*argv, "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "one table of snapshots needs a year column '年份'; it has '编号', '类别', '经度', "
+        "'纬度': name it with --year-column, or give one file per year with --snapshot "
+        "YEAR=FILE" in err
+    )
+    assert "year_col" not in err and "source_row" not in err
