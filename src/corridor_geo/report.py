@@ -227,7 +227,10 @@ def figure_html(fig, caption: str, *, dpi: int = 100) -> str:
 def map_html(m, title: str) -> str:
     """An interactive folium map embedded as an iframe ``srcdoc`` (self-contained)."""
     page = m.get_root().render()
-    return f'<iframe title="{esc(title)}" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+    value, unit = getattr(m, "height", (None, None))
+    # The frame as tall as the map: no blank band below it.
+    size = f' style="height: {float(value):g}px"' if unit == "px" and value else ""
+    return f'<iframe title="{esc(title)}"{size} srcdoc="{html.escape(page, quote=True)}"></iframe>'
 
 
 def _badge(text: str, *, real: bool = False) -> str:
