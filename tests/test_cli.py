@@ -63,7 +63,7 @@ def test_layout_command_replacement_declared_gcj02(layout, tmp_path, capsys):
         ),
         (["layout", "--out", "x", "--crs", "EPSG:999999"], "unknown CRS"),
         (["layout", "--out", "x", "--replace", "towns=x"], "no such file"),
-        (["layout", "--out", "x", "--replace", "nonsense"], "takes NAME=VALUE"),
+        (["layout", "--out", "x", "--replace", "nonsense"], "--replace takes LAYER=FILE, e.g."),
         (["layout", "--out", "x", "--format", "kml"], "invalid choice: 'kml'"),
         (["layout"], "the following arguments are required: --out"),
     ],

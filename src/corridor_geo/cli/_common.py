@@ -208,6 +208,19 @@ def write_rejected(
     return write_table(res.rejected, out, stem, fmt, keep_formulas=keep_formulas)
 
 
+PAIR_FORMS: dict[str, tuple[str, str]] = {
+    "--snapshot": ("YEAR=FILE", "2024=labs_2024.csv"),
+    "--replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--layer-datum": ("LAYER=DATUM", "cities=GCJ02"),
+    "--scenario-replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--b-replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--b-layer-datum": ("LAYER=DATUM", "cities=GCJ02"),
+    "--decay": ("KIND=BETAS", "exponential=0.05,0.1"),
+    "--headway": ("LINE=MINUTES", "11=6"),
+}
+"""What each ``NAME=VALUE`` option takes, and an example, for its error message."""
+
+
 def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     """Parse repeated ``NAME=VALUE`` options into a dict, or raise a clear error.
 
@@ -215,12 +228,19 @@ def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]
     --------
     >>> key_value_pairs(["cities=a.gpkg", "axis = b.geojson"], "--replace")
     {'cities': 'a.gpkg', 'axis': 'b.geojson'}
+    >>> key_value_pairs(["2024labs.csv"], "--snapshot")
+    Traceback (most recent call last):
+    ...
+    corridor_geo._errors.CorridorGeoError: --snapshot takes YEAR=FILE, e.g. --snapshot \
+2024=labs_2024.csv; got '2024labs.csv'
     """
     out: dict[str, str] = {}
+    form, example = PAIR_FORMS.get(option, ("NAME=VALUE", ""))
     for item in values or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
+            hint = f", e.g. {option} {example}" if example else ""
+            raise CorridorGeoError(f"{option} takes {form}{hint}; got {item!r}")
         out[name.strip()] = value.strip()
     return out
 
