@@ -38,6 +38,8 @@ def test_badges_and_captions_are_in_the_report_language(built):
     badges = re.findall(r'<span class="badge[^"]*">(.*?)</span>', page)
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)
     assert badges and captions
+    project = "QGIS 工程" if lang == "zh" else "QGIS project"
+    assert f"(EPSG:4549; {project} corridor_report.qgz)" in page  # the header's words
     if lang == "zh":
         assert [b for b in badges if not CJK.search(b)] == []  # "indicative" was left
         assert [c for c in captions if not CJK.search(c)] == []  # "Targets", "Kernel density"

@@ -450,6 +450,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "all": ("all", "合计"),
     "generated": ("corridor_geo report · generated", "corridor_geo 报告 · 生成于"),
     "layers in": ("layers in", "图层见"),
+    "QGIS project": ("QGIS project", "QGIS 工程"),
     "footer": (
         "All figures computed by corridor_geo in this run. Bundled layers are indicative; "
         "replace them with authoritative files for official use.",

@@ -2566,7 +2566,7 @@ def _build(
     title = config.title or DEFAULT_TITLE
     project = _qgis_project(gpkg, layers, sections, title=title, write=write_bytes_atomic)
     elapsed = time.perf_counter() - start
-    where = f"{gpkg.name} ({crs}; QGIS project {project.name})"
+    where = f"{gpkg.name} ({crs}; {say('QGIS project', lang)} {project.name})"
     credits = list(dict.fromkeys(ctx.cache["credits"]))
     page = _page(title, sections, elapsed=elapsed, gpkg=where, lang=lang, credits=credits)
     html_path = write_text_atomic(page, out / "report.html")
