@@ -91,3 +91,6 @@ def test_percentages_are_right_aligned_like_numbers(built):
     assert [text for attrs, text in cells if 'class="num"' not in attrs] == []
     css = re.search(r"td\.num \{([^}]*)\}", page).group(1)
     assert "white-space: nowrap" in css  # "38.4 %" never breaks before the sign
+    # Nor do headers and verdicts ("当前", "未通过") break between their characters.
+    for rule in (r"th \{([^}]*)\}", r"td\.pass, td\.fail \{([^}]*)\}"):
+        assert "white-space: nowrap" in re.search(rule, page).group(1)

@@ -120,7 +120,8 @@ section { padding: 12px 40px 28px 40px; border-bottom: 1px solid #ddd; backgroun
 h2 { color: #08306b; }
 table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
-th { background: #f0f3f8; }
+th { background: #f0f3f8; white-space: nowrap; }
+td.pass, td.fail { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
 td.verdict { color: #7a5b00; font-weight: bold; }
