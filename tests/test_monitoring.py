@@ -393,6 +393,9 @@ def test_growth_without_base_rows_is_not_assessable(no_patents):
         assert rows["target_value"].isna().all() and rows["met"].isna().all()
         proj = result.projection.loc[result.projection["key"] == key]
         assert proj["status"].tolist() == [reason, reason]
+        # The same reason in Chinese, with the zone's Chinese name, not its key.
+        zh = f"无法评估：基期值为 0：2024年青岛科创大走廊内没有类别 {cat} 的数据"
+        assert rows["status_zh"].tolist() == [zh, zh] and proj["status_zh"].tolist() == [zh, zh]
         assert proj["on_track"].isna().all() and proj["target_value"].isna().all()
         assert proj["year_reached"].isna().all()
     # The targets that have data are judged as before: 20 -> 24 firms, +20 %.
@@ -456,7 +459,12 @@ def test_share_without_any_resource_in_the_city_is_not_assessable(layout, places
     assert set(proj["status"]) == {
         f"not assessable: no rows of categories {cats} in the city in 2024, 2025"
     }
+    assert set(proj["status_zh"]) == {f"无法评估：2024、2025年全市没有类别 {cats} 的数据"}
+    assert share.loc[2024, "status_zh"] == f"无法评估：2024年全市没有类别 {cats} 的数据"
     assert proj["on_track"].isna().all()
+    # A growth target that can be assessed is "ok" in both languages.
+    firms_rows = _rows(result, "high_tech_enterprise_growth")
+    assert firms_rows["status"].tolist() == firms_rows["status_zh"].tolist() == ["ok", "ok"]
 
 
 def test_a_share_projection_is_capped_at_100_percent(layout, places):

@@ -122,6 +122,42 @@ def test_isochrones_and_density(layout, tmp_path):
         plotting.plot_isochrones(layout, iso, band_column="band")
 
 
+def test_density_raster_in_wgs84_is_drawn_where_it_lies(layout, tmp_path):
+    """A longitude/latitude raster is reprojected onto a metric grid, not read as metres."""
+    import matplotlib.pyplot as plt
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "wgs.tif"
+    rows, cols = np.mgrid[0:50, 0:50]
+    values = (rows * 50 + cols).astype("float32")  # a value that says its cell
+    with rasterio.open(
+        path, "w", driver="GTiff", width=50, height=50, count=1, dtype="float32",
+        crs="EPSG:4326", nodata=-1, transform=Affine(0.01, 0, 120.3, 0, -0.01, 36.5),
+    ) as dst:  # fmt: skip
+        dst.write(values[None])
+    fig = plotting.plot_density(layout, path, lang="en")
+    image = fig.axes[0].images[0]
+    x0, x1, y0, y1 = image.get_extent()
+    to_gk = Transformer.from_crs(4326, 4549, always_xy=True)
+    t = np.linspace(0.0, 0.5, 51)
+    lon = np.r_[120.3 + t, np.full(51, 120.8), 120.8 - t, np.full(51, 120.3)]
+    lat = np.r_[np.full(51, 36.0), 36.0 + t, np.full(51, 36.5), 36.5 - t]
+    gx, gy = to_gk.transform(lon, lat)  # the raster's outline, densified
+    # The drawn grid covers the raster's footprint in EPSG:4549 (GDAL's envelope).
+    assert x0 == pytest.approx(min(gx), abs=1000) and x1 == pytest.approx(max(gx), abs=1000)
+    assert y0 == pytest.approx(min(gy), abs=1000) and y1 == pytest.approx(max(gy), abs=1000)
+    grid = np.ma.filled(image.get_array(), np.nan)
+    assert np.isfinite(grid).mean() > 0.9
+    # The value drawn at the centre of source cell (row 20, col 30) is that cell's.
+    cx, cy = to_gk.transform(120.3 + 0.305, 36.5 - 0.205)
+    h, w = grid.shape
+    r = int((y1 - cy) / (y1 - y0) * h)
+    c = int((cx - x0) / (x1 - x0) * w)
+    assert grid[r, c] == pytest.approx(20 * 50 + 30, abs=51)  # within a row of cells
+    plt.close(fig)
+
+
 @pytest.mark.parametrize(
     ("suffix", "magic"), [(".png", b"\x89PNG"), (".pdf", b"%PDF"), (".svg", b"<?xml")]
 )

@@ -10,6 +10,7 @@ sub-districts' part in the corridor by geodesic areas of shapely intersections i
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -128,6 +129,25 @@ def test_share_within_800_m_against_geodesic_circles(rep, layout, stations, corr
         # Planar buffers in EPSG:4549 against geodesic circles: within a part in 1,000.
         assert by_city.loc[zone, "area_share"] == pytest.approx(share, rel=1e-3), zone
     assert 0.2 < by_city.loc["corridor", "area_share"] < 0.35
+
+
+def test_people_within_reach_shown_where_the_shares_would_repeat(rep, page):
+    """With one estimated density per city, population share == area share: not repeated."""
+    by_city = table(rep, "metro_by_city").set_index("zone")
+    cities = by_city.loc[by_city["layer"] == "cities"]
+    # Areal weighting from district totals: each city lies in one district, one density.
+    assert cities["population_share"].to_numpy() == pytest.approx(
+        cities["area_share"].to_numpy(), abs=1e-5
+    )
+    section = re.search(r'<section id="metro">(.*?)</section>', page, flags=re.S).group(1)
+    shown = section[section.index("<table") : section.index("</table>")]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", shown)
+    assert "covered_population_est" in headers and "population_share" not in headers
+    assert "equals the share of its area" in section
+    for zone, row in by_city.iterrows():  # people within reach, rounded to 100
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", shown.split(html.escape(row["name_en"]))[1])
+        people = int(round(row["covered_population_est"] / 100) * 100)
+        assert f"{people:,}" in cells[: len(headers)], zone
 
 
 def test_metro_attribution_wherever_the_metro_is_shown(rep, page, stations):

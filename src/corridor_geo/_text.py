@@ -9,7 +9,6 @@ which the ``corridor-geo`` command switches on with :func:`command_line` for the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -96,33 +95,3 @@ def option(keyword: str, value: Any = True) -> str:
         flag = "--" + keyword.replace("_", "-")
         return flag if value is True else f"{flag} {value}"
     return f"{keyword}={value!r}"
-
-
-_YEARS = r"(\d{4}(?:, \d{4})*)"
-_REASONS_ZH = (
-    (r"^base 0: ", "基期值为 0: "),
-    (r"^base missing: ", "基期值缺失: "),
-    (rf"no rows of categor(?:y|ies) (.+?) in (.+?) in {_YEARS}", r"\3年 \2 内没有类别 \1 的数据"),
-    (
-        rf"the rows of categor(?:y|ies) (.+?) in (.+?) weigh 0 in {_YEARS}",
-        r"\3年 \2 内类别 \1 的数据权重为 0",
-    ),
-    (rf"no population in (.+?) in {_YEARS}", r"\2年 \1 没有人口数据"),
-    (r"no category of the registry counts towards this target", "登记表中没有计入该目标的类别"),
-    (r"\bthe city\b", "全市"),
-)
-
-
-def reason_zh(text: str) -> str:
-    """A monitoring reason ("base 0: no rows of category ... in 2024") in Chinese.
-
-    Examples
-    --------
-    >>> reason_zh("base 0: no rows of category invention_patents in corridor in 2024")
-    '基期值为 0: 2024年 corridor 内没有类别 invention_patents 的数据'
-    >>> reason_zh("no rows of categories a, b in the city in 2023, 2024")
-    '2023, 2024年 全市 内没有类别 a, b 的数据'
-    """
-    for pattern, repl in _REASONS_ZH:
-        text = re.sub(pattern, repl, text)
-    return text

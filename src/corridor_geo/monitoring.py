@@ -40,9 +40,10 @@ growth ``value / base - 1`` has no value), a share whose city total is 0 in ever
 indicator no category of the registry counts towards, or a per-capita figure without
 population.  Such a target is ``"not assessable: <reason>"`` in the ``status`` of the
 yearly table and of the projection (e.g. ``"not assessable: base 0: no rows of category
-invention_patents in corridor in 2024"``), its ``target_value``, ``met`` and ``on_track``
-are missing, never True or False: as :func:`corridor_geo.indicators.target_status` gives
-no value for the same target.
+invention_patents in corridor in 2024"``; ``status_zh`` says the same in Chinese,
+``"无法评估：基期值为 0：2024年青岛科创大走廊内没有类别 invention_patents 的数据"``), its
+``target_value``, ``met`` and ``on_track`` are missing, never True or False: as
+:func:`corridor_geo.indicators.target_status` gives no value for the same target.
 
 Growth targets (+15 %) compare a year with the **base year** (the first snapshot unless
 ``base_year`` says otherwise): the target level is ``base (1 + 0.15)``.  The share target
@@ -59,7 +60,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -129,8 +130,8 @@ def project(
         year, from the last one observed, at which the trend reaches ``target_value``;
         the last year observed when it already does; None when it never does),
         ``capped`` (True when ``projected`` is the bound, not the trend's value),
-        ``status`` (``"ok"`` or ``"not projectable: <why>"``) and ``note`` (the formula,
-        and the bound applied).
+        ``status`` (``"ok"`` or ``"not projectable: <why>"``), ``status_zh`` (the same in
+        Chinese) and ``note`` (the formula, and the bound applied).
 
     Examples
     --------
@@ -144,6 +145,8 @@ def project(
     (1.5, 16.1667)
     >>> project({2025: 3.0})["status"]
     'not projectable: needs values in at least 2 years, has 1'
+    >>> project({2025: 3.0})["status_zh"]
+    '无法预测：至少需要 2 年的数据，现有 1 年'
 
     A share from 30 % to 60 % in a year: the line gives 120 % in 2027, capped at 100 %:
 
@@ -180,12 +183,14 @@ def project(
         "year_reached": None,
         "capped": False,
         "status": "ok",
+        "status_zh": "ok",
         "note": _METHOD_TEXT[method].format(T=target_year),
     }
     if out["n_years"] < 2:
         out["status"] = (
             f"{NOT_PROJECTABLE}: needs values in at least 2 years, has {out['n_years']}"
         )
+        out["status_zh"] = f"无法预测：至少需要 2 年的数据，现有 {out['n_years']} 年"
         return out
     T = float(target_year)
     last_t, last_v = years[-1], vals[-1]
@@ -206,6 +211,9 @@ def project(
             out["status"] = (
                 f"{NOT_PROJECTABLE}: compound growth needs a positive first value and a "
                 f"non-negative last one (got {first_v:g} and {last_v:g})"
+            )
+            out["status_zh"] = (
+                f"无法预测：复合增长需要首年值为正、末年值非负（实为 {first_v:g} 和 {last_v:g}）"
             )
             return out
         g = (last_v / first_v) ** (1.0 / (last_t - first_t)) - 1.0
@@ -414,8 +422,9 @@ class Monitoring:
             last snapshot), ``latest_value``, ``target`` (the threshold: a share, or a
             growth), ``target_value`` (the level to reach; missing when not assessable),
             for each method ``<method>`` (the projection to :attr:`target_year`),
-            ``<method>_on_track``, ``<method>_capped`` and ``<method>_status``, and
-            ``status``: ``"ok"`` or ``"not assessable: <reason>"``.
+            ``<method>_on_track``, ``<method>_capped``, ``<method>_status`` and
+            ``<method>_status_zh``, ``status``: ``"ok"`` or ``"not assessable: <reason>"``
+            and ``status_zh``, the same in Chinese (``"无法评估：<原因>"``).
 
         Examples
         --------
@@ -451,7 +460,10 @@ class Monitoring:
                 row[f"{r.method}_on_track"] = r.on_track
                 row[f"{r.method}_capped"] = bool(r.capped)
                 row[f"{r.method}_status"] = r.status
-            row["status"] = status if status.startswith(NOT_ASSESSABLE) else "ok"
+                row[f"{r.method}_status_zh"] = r.status_zh
+            unassessed = status.startswith(NOT_ASSESSABLE)
+            row["status"] = status if unassessed else "ok"
+            row["status_zh"] = str(first["status_zh"]) if unassessed else "ok"
             rows.append(row)
         out = pd.DataFrame(rows)
         for method in self.methods:
@@ -610,7 +622,8 @@ def monitor(
     Monitoring
         ``table``: ``year``, ``key``, ``name_zh``, ``name_en``, ``kind``, ``measure``,
         ``layer``, ``zone``, ``zone_zh``, ``zone_en``, ``categories``, ``count``,
-        ``weight``, ``amount`` (count or weight, as the target measures), ``city_amount``,
+        ``weight``, ``amount`` (count or weight, as the target measures), ``city_count``,
+        ``city_amount``,
         ``share`` (of the city), ``population``, ``population_method``, ``per_10k``
         (amount per 10,000 people), ``value`` (the indicator: the share for a share
         target, the amount or per-10k figure otherwise), ``unit``, ``base_year``,
@@ -618,7 +631,8 @@ def monitor(
         - 1), ``target`` (the threshold, in the target's own zone only), ``target_value``
         (the value to reach: the share, or base value times 1 + growth; missing when
         not assessable), ``met`` (missing when not assessable), ``status`` (``"ok"`` or
-        ``"not assessable: <reason>"`` where a target applies) and ``method``.
+        ``"not assessable: <reason>"`` where a target applies), ``status_zh`` (the same in
+        Chinese) and ``method``.
         ``projection``: ``key``, names, ``kind``, ``unit``, ``layer``, ``zone``,
         ``zone_zh``, ``zone_en``, the fields of :func:`project` (``capped``: the
         projection is the bound; ``status`` is the target's ``"not assessable: ..."``
@@ -739,7 +753,9 @@ def monitor(
             rows.append(part)
     table = pd.concat(rows, ignore_index=True)
     table = _add_base(table, base)
-    projection = _projections(table, target_year=int(target_year), methods=list(methods))
+    projection = _projections(
+        table, target_year=int(target_year), methods=list(methods), base=base
+    )
     log.info(
         "monitored %d indicators in %d zones over %d years", len(table_t), len(zones), len(years)
     )
@@ -782,18 +798,18 @@ def _add_base(table: pd.DataFrame, base: int) -> pd.DataFrame:
         out.loc[known, "target"].to_numpy() - MET_TOL
     )
     out["met"] = met
-    out["status"] = _assessment(out, base)
+    out["status"], out["status_zh"] = _assessment(out, base)
     unassessed = out["status"].str.startswith(NOT_ASSESSABLE, na=False)
     out.loc[unassessed, "target_value"] = np.nan
     out.loc[unassessed, "met"] = pd.NA  # never True or False without a judgeable target
     cols = [
         "year", "key", "name_zh", "name_en", "kind", "measure", "layer", "zone", "zone_zh",
-        "zone_en", "categories", "count", "weight", "amount", "city_amount", "share",
+        "zone_en", "categories", "count", "weight", "amount", "city_count", "city_amount", "share",
         "population", "population_method", "per_10k", "value", "unit", "base_year",
         "base_value", "change", "growth", "target", "target_value", "met", "status",
-        "method",
+        "status_zh", "method",
     ]  # fmt: skip
-    out["count"] = out["count"].astype(int)
+    out[["count", "city_count"]] = out[["count", "city_count"]].astype(int)
     return (
         out[cols]
         .sort_values(["key", "layer", "zone", "year"], kind="stable")
@@ -801,72 +817,126 @@ def _add_base(table: pd.DataFrame, base: int) -> pd.DataFrame:
     )
 
 
-def _why_no_value(row: Mapping[str, Any], *, city: bool) -> str:
+@dataclass(frozen=True)
+class _Why:
+    """Why a target cannot be assessed, said in English or in Chinese.
+
+    ``code`` is ``no_category``, ``no_rows``, ``zero_weight`` or ``no_population``;
+    ``base`` is ``"0"`` or ``"missing"`` when it is the base value of a growth target that
+    has none; ``zone`` is empty for the city.  Reasons that differ only by their year are
+    said once, with the years (:func:`_say`).
+    """
+
+    code: str
+    base: str = ""
+    categories: tuple[str, ...] = ()
+    zone: str = ""
+    zone_zh: str = ""
+    years: tuple[int, ...] = ()
+
+    def text(self, lang: str = "en") -> str:
+        years = ", " if lang == "en" else "、"
+        when = years.join(str(y) for y in self.years)
+        cats = ", ".join(self.categories)
+        if lang == "zh":
+            where = f"{self.zone_zh or self.zone}内" if self.zone else "全市"
+            body = {
+                "no_category": "登记表中没有计入该目标的类别",
+                "no_rows": f"{when}年{where}没有类别 {cats} 的数据",
+                "zero_weight": f"{when}年{where}类别 {cats} 的数据权重为 0",
+                "no_population": f"{when}年{where}没有人口数据",
+            }[self.code]
+            head = {"0": "基期值为 0：", "missing": "基期值缺失："}.get(self.base, "")
+            return head + body
+        what = f"categor{'ies' if len(self.categories) > 1 else 'y'} {cats}"
+        where = self.zone or "the city"
+        body = {
+            "no_category": "no category of the registry counts towards this target",
+            "no_rows": f"no rows of {what} in {where} in {when}",
+            "zero_weight": f"the rows of {what} in {where} weigh 0 in {when}",
+            "no_population": f"no population in {where} in {when}",
+        }[self.code]
+        return f"base {self.base}: {body}" if self.base else body
+
+
+def _say(whys: Sequence[_Why], lang: str = "en") -> str:
+    """``"not assessable: <reasons>"`` (or its Chinese), the years of equal reasons merged."""
+    merged: dict[_Why, list[int]] = {}
+    for why in whys:
+        years = merged.setdefault(replace(why, years=()), [])
+        years.extend(y for y in why.years if y not in years)
+    parts = [why.text(lang) if not years else replace(why, years=tuple(years)).text(lang)
+             for why, years in merged.items()]  # fmt: skip
+    if lang == "zh":
+        return "无法评估：" + "；".join(parts)
+    return f"{NOT_ASSESSABLE}: " + "; ".join(parts)
+
+
+def _why_no_value(row: Mapping[str, Any], *, city: bool) -> _Why:
     """Why a row's value is missing or 0: no rows, rows of weight 0, or no population."""
-    cats = str(row["categories"]).replace("|", ", ")
-    what = f"categor{'ies' if ',' in cats else 'y'} {cats}"
-    where = "the city" if city else str(row["zone"])
+    cats = tuple(c for c in str(row["categories"]).split("|") if c)
+    zone = {} if city else {"zone": str(row["zone"]), "zone_zh": str(row["zone_zh"])}
     n = row["city_count"] if city else row["count"]
     amount = row["city_amount"] if city else row["amount"]
-    if not n > 0:
-        return f"no rows of {what} in {where} in {row['year']}"
-    if not amount > 0:
-        return f"the rows of {what} in {where} weigh 0 in {row['year']}"
-    return f"no population in {where} in {row['year']}"
+    code = "no_rows" if not n > 0 else "zero_weight" if not amount > 0 else "no_population"
+    return _Why(code, categories=cats, years=(int(row["year"]),), **zone)
 
 
-def _assessment(out: pd.DataFrame, base: int) -> pd.Series:
-    """``"ok"`` or ``"not assessable: <reason>"`` for each row that has a target, else NA.
+def _why(row: Mapping[str, Any], base_row: Mapping[str, Any] | None) -> _Why | None:
+    """Why a row that has a target cannot be assessed, or None when it can."""
+    if not str(row["categories"]):
+        return _Why("no_category")
+    if row["kind"] == "growth" and not row["base_value"] > 0 and base_row is not None:
+        state = "0" if base_row["value"] == 0 else "missing"
+        return replace(_why_no_value(base_row, city=False), base=state)
+    if not np.isfinite(row["value"]):
+        return _why_no_value(row, city=row["kind"] == "share")
+    return None
 
-    A target cannot be assessed, as in :func:`corridor_geo.indicators.target_status`,
-    when no category counts towards it, when it measures growth and its base value is 0
-    or missing, or when its value is missing (a share without any resource in the city,
-    a per-capita figure without population).
+
+def _assessment(out: pd.DataFrame, base: int) -> tuple[pd.Series, pd.Series]:
+    """The ``status`` and ``status_zh`` of each row that has a target, else NA.
+
+    ``"ok"`` or ``"not assessable: <reason>"`` (in Chinese ``"无法评估：<原因>"``).  A
+    target cannot be assessed, as in :func:`corridor_geo.indicators.target_status`, when
+    no category counts towards it, when it measures growth and its base value is 0 or
+    missing, or when its value is missing (a share without any resource in the city, a
+    per-capita figure without population).
     """
     ids = ["key", "layer", "zone"]
     rows = out.to_dict("records")
     base_rows = {tuple(r[k] for k in ids): r for r in rows if r["year"] == base}
-    status = []
+    en, zh = [], []
     for row in rows:
         if pd.isna(row["target"]):
-            status.append(pd.NA)
+            en.append(pd.NA)
+            zh.append(pd.NA)
             continue
-        why = None
-        if not str(row["categories"]):
-            why = "no category of the registry counts towards this target"
-        elif row["kind"] == "growth" and not row["base_value"] > 0:
-            then = base_rows[tuple(row[k] for k in ids)]
-            state = "0" if then["value"] == 0 else "missing"
-            why = f"base {state}: {_why_no_value(then, city=False)}"
-        elif not np.isfinite(row["value"]):
-            why = _why_no_value(row, city=row["kind"] == "share")
-        status.append("ok" if why is None else f"{NOT_ASSESSABLE}: {why}")
-    return pd.Series(status, index=out.index, dtype="string")
+        why = _why(row, base_rows.get(tuple(row[k] for k in ids)))
+        en.append("ok" if why is None else _say([why]))
+        zh.append("ok" if why is None else _say([why], "zh"))
+    return (
+        pd.Series(en, index=out.index, dtype="string"),
+        pd.Series(zh, index=out.index, dtype="string"),
+    )
 
 
-def _group_assessment(group: pd.DataFrame) -> str | None:
-    """The status of a target over its years when it cannot be assessed, else None.
+def _group_assessment(group: pd.DataFrame, base: int) -> tuple[str, str] | None:
+    """The status of a target over its years (English, Chinese) when no year is assessable.
 
     Not assessable when no year is (a growth target whose base is 0 is so in every
     year); the years that have a value are projected otherwise.  Reasons that differ
     only by their year are said once, with the years.
     """
-    status = group["status"]
-    bad = status.str.startswith(NOT_ASSESSABLE, na=False)
-    if status.isna().all() or not bad.all():
+    rows = group.to_dict("records")
+    if all(pd.isna(r["target"]) for r in rows):
         return None
-    prefix = f"{NOT_ASSESSABLE}: "
-    by_text: dict[str, list[str]] = {}
-    for reason in status.astype(str):
-        text, _, year = reason.removeprefix(prefix).rpartition(" in ")
-        if not (year.isdigit() and len(year) == 4):
-            text, year = reason.removeprefix(prefix), ""
-        years = by_text.setdefault(text, [])
-        if year and year not in years:
-            years.append(year)
-    return prefix + "; ".join(
-        f"{text} in {', '.join(years)}" if years else text for text, years in by_text.items()
-    )
+    base_row = next((r for r in rows if r["year"] == base), None)
+    whys = [_why(r, base_row) for r in rows]
+    if any(w is None for w in whys):
+        return None
+    found = [w for w in whys if w is not None]
+    return _say(found), _say(found, "zh")
 
 
 def _identity(first: Mapping[str, Any], key: str, layer: str, zone: str) -> dict[str, Any]:
@@ -881,7 +951,9 @@ def _identity(first: Mapping[str, Any], key: str, layer: str, zone: str) -> dict
     }
 
 
-def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -> pd.DataFrame:
+def _projections(
+    table: pd.DataFrame, *, target_year: int, methods: list[str], base: int
+) -> pd.DataFrame:
     rows = []
     ids = ["key", "layer", "zone"]
     for (key, layer, zone), group in table.groupby(ids, sort=False):
@@ -890,7 +962,7 @@ def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -
         target = first["target"]
         base_value = first["base_value"]
         goal = None
-        unassessable = _group_assessment(group)
+        unassessable = _group_assessment(group, base)
         if pd.notna(target) and unassessable is None:
             goal = float(base_value) * (1 + target) if first["kind"] == "growth" else target
             goal = goal if np.isfinite(goal) else None
@@ -904,7 +976,7 @@ def _projections(table: pd.DataFrame, *, target_year: int, methods: list[str]) -
                 nonnegative=True,
             )
             if unassessable is not None:
-                p["status"] = unassessable
+                p["status"], p["status_zh"] = unassessable
             row = {
                 **_identity(first, key, layer, zone),
                 **p,

@@ -24,6 +24,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from ._errors import InputError
 from ._styles import (
@@ -36,7 +37,6 @@ from ._styles import (
     ISOCHRONE_CMAP,
     band_colors,
 )
-from ._text import reason_zh
 from .crs import ANALYSIS_CRS, to_crs
 
 __all__ = [
@@ -399,7 +399,7 @@ def plot_layout(
 
 def plot_density(
     layout,
-    raster: str | Path,
+    raster: Any,
     *,
     ax=None,
     lang: str = "zh",
@@ -409,6 +409,10 @@ def plot_density(
     label: str | None = None,
 ):
     """A density raster (e.g. a kernel-density GeoTIFF) over the corridor, with a colour bar.
+
+    ``raster`` is a raster file or a :class:`corridor_geo.raster.Raster` in any CRS; one
+    not in EPSG:4549 is reprojected onto an EPSG:4549 grid (bilinear) for drawing.  A file
+    without a CRS is refused: read it with ``read_raster(path, crs=...)`` and pass that.
 
     Examples
     --------
@@ -424,37 +428,23 @@ def plot_density(
     >>> len(fig.axes)  # the map and its colour bar
     2
     """
-    import rasterio
-    from rasterio.warp import Resampling, reproject
+    from .raster import read_raster, reproject_raster
 
     lang = _resolve_lang(lang)
+    src = read_raster(raster)  # a raster without a CRS is refused, naming the fix
+    if CRS.from_user_input(src.crs) != CRS.from_user_input(ANALYSIS_CRS):
+        # Onto an EPSG:4549 grid of its own (cell size kept as near as GDAL can).
+        src = reproject_raster(src, crs=ANALYSIS_CRS, resampling="bilinear")
     fig, ax, _ = _base_axes(layout, ax, figsize, pad_m=3000)
-    with rasterio.open(raster) as src:
-        if src.crs is None:
-            raise InputError(f"{raster}: the raster has no CRS")
-        data = src.read(1, masked=True).astype("float64").filled(np.nan)
-        transform, crs_src = src.transform, src.crs
-        if crs_src != ANALYSIS_CRS:
-            out = np.full_like(data, np.nan)
-            reproject(
-                data,
-                out,
-                src_transform=transform,
-                src_crs=crs_src,
-                dst_transform=transform,
-                dst_crs=ANALYSIS_CRS,
-                resampling=Resampling.bilinear,
-                src_nodata=np.nan,
-                dst_nodata=np.nan,
-            )
-            data = out
-        extent = (
-            transform.c,
-            transform.c + transform.a * data.shape[1],
-            transform.f + transform.e * data.shape[0],
-            transform.f,
-        )
-        units = src.tags().get("units", "")
+    data = np.where(src.valid(), src.values, np.nan).astype("float64")
+    transform = src.transform
+    extent = (
+        transform.c,
+        transform.c + transform.a * data.shape[1],
+        transform.f + transform.e * data.shape[0],
+        transform.f,
+    )
+    units = dict(src.tags).get("units", "")
     image = ax.imshow(np.ma.masked_invalid(data), extent=extent, cmap=cmap, zorder=2, alpha=0.85)
     layout.metric("corridor").boundary.plot(ax=ax, color=CORRIDOR_COLOR, linewidth=1.0, zorder=5)
     layout.metric("axis").plot(ax=ax, color=AXIS_COLOR, linewidth=1.2, zorder=6)
@@ -834,11 +824,10 @@ def plot_monitoring(
                        label=_label("目标", "target", lang).replace("\n", " / "))  # fmt: skip
             if first["kind"] == "growth" and np.isfinite(first["base_value"]):
                 ax.axhline(float(first["base_value"]) * scale, color="#777777", lw=0.8, ls=":")
-        unassessed = [str(s) for s in proj["status"] if str(s).startswith("not assessable")]
-        if unassessed:  # said in the panel: no target line, no verdict
-            why = unassessed[0].removeprefix("not assessable: ")
-            if lang == "zh":
-                why = reason_zh(why)
+        bad = proj["status"].astype(str).str.startswith("not assessable")
+        if bad.any():  # said in the panel: no target line, no verdict
+            why = str(proj.loc[bad, "status_zh" if lang == "zh" else "status"].iloc[0])
+            why = why.removeprefix("not assessable: ").removeprefix("无法评估：")
             why = textwrap.fill(why, 24 if lang == "zh" else 48)
             head = _label("无法评估", "not assessable", lang).replace("\n", " / ")
             ax.text(0.5, 0.78, f"{head}:\n{why}", transform=ax.transAxes, ha="center",

@@ -88,7 +88,6 @@ from ._report import (
     read_config_file,
     say,
 )
-from ._text import reason_zh
 
 __all__ = [
     "SECTIONS",
@@ -695,22 +694,34 @@ def section_metro(ctx: ReportContext) -> Section:
     lines_table = pd.DataFrame(per_line)
     lines_table = lines_table.sort_values("in_corridor", ascending=False, kind="stable")
 
-    shown = table[
-        [
-            "name_zh",
-            "name_en",
-            "stations",
-            "share_of_city",
-            "axis_km",
-            "stations_per_axis_km",
-            "area_share",
-            "population_share",
-        ]
-    ]
+    # Where the population is spread evenly over each city (areal weighting, one district
+    # per city), the share of people within reach is the share of area: say so once and
+    # show the number of people instead of a column that repeats another.
+    cities = table["layer"] == "cities"
+    repeats = bool(
+        np.allclose(
+            table.loc[cities, "population_share"], table.loc[cities, "area_share"], atol=5e-4
+        )
+    )
+    shown_cols = ["name_zh", "name_en", "stations", "share_of_city", "axis_km"]
+    shown_cols += ["stations_per_axis_km", "area_share", "covered_population_est"]
+    if not repeats:
+        shown_cols.append("population_share")
+    shown = table[shown_cols].copy()
+    people = (shown["covered_population_est"] / 100).round() * 100
+    shown["covered_population_est"] = people.astype("Int64")
     shown = _rounded(
         shown,
         pct=("share_of_city", "area_share", "population_share"),
         digits={"axis_km": 1, "stations_per_axis_km": 2},
+    )
+    repeat_note = (
+        " Within each city the estimated population has one density (its district's, "
+        "spread by land area), so the share of its people within reach equals the share "
+        "of its area; the table gives the number of people (rounded to 100) instead, and "
+        "the CSV both shares."
+        if repeats
+        else ""
     )
     peak = profile.loc[profile["stations_per_km"].idxmax()] if len(profile) else None
     corridor_row = table.set_index("zone").loc["corridor"]
@@ -730,7 +741,9 @@ def section_metro(ctx: ReportContext) -> Section:
         "(EPSG:4549), the usual walking catchment of a station; a walk along streets "
         "reaches less. Population: "
         + esc(pop_method)
-        + ". Stations per km: stations inside each city over the length of Binhai Avenue "
+        + "."
+        + repeat_note
+        + " Stations per km: stations inside each city over the length of Binhai Avenue "
         "through it (the avenue does not enter 青年科创城, which has none).</p>"
         + f"<h3>{ctx.tr('Stations per km along Binhai Avenue', '滨海大道沿线每公里站点数')}</h3>"
         + figure_html(
@@ -1926,18 +1939,11 @@ def section_monitoring(ctx: ReportContext) -> Section:
         value = float(value)
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
 
-    def verdict(status: str, on_track: Any) -> str:
-        if status.startswith(NOT_ASSESSABLE):
-            reason = status.removeprefix(NOT_ASSESSABLE).removeprefix(": ")
-            if not reason:
-                return tr("not assessable", "无法评估")
-            return (
-                tr("not assessable", "无法评估")
-                + ": "
-                + (reason_zh(reason) if ctx.lang == "zh" else reason)
-            )
-        if status != "ok":
-            return tr(status, "无法预测" + status.partition(":")[1] + status.partition(":")[2])
+    def verdict(o: Mapping[str, Any], status: str, on_track: Any = None) -> str:
+        """The verdict cell: a tick, a cross or the reason, in the report's language."""
+        text = str(o[status + "_zh" if zh else status])
+        if str(o[status]) != "ok":
+            return text
         if on_track is True:
             return "✓ " + tr("on track", "有望达成")
         return "✗ " + tr("short", "未达") if on_track is False else dash
@@ -1973,10 +1979,10 @@ def section_monitoring(ctx: ReportContext) -> Section:
             row[f"{name} {m.target_year}"] = cell
             if o["status"] == "ok":
                 verdicts.append(
-                    f"{name}: {verdict(o[f'{method}_status'], o[f'{method}_on_track'])}"
+                    f"{name}: {verdict(o, f'{method}_status', o[f'{method}_on_track'])}"
                 )
         row[tr("status", "状态")] = (
-            "; ".join(verdicts) if o["status"] == "ok" else verdict(o["status"], None)
+            "; ".join(verdicts) if o["status"] == "ok" else verdict(o, "status")
         )
         rows.append(row)
     planner = pd.DataFrame(rows)
@@ -1998,7 +2004,7 @@ def section_monitoring(ctx: ReportContext) -> Section:
                 tr("change from the base year", "较基期变化"): change,
                 tr("target level", "目标值"): num(t["target_value"], unit),
                 tr("met", "达成"): dash if met is None or met is pd.NA else ("✓" if met else "✗"),
-                tr("status", "状态"): verdict(str(t["status"]), None)
+                tr("status", "状态"): verdict(t, "status")
                 if str(t["status"]).startswith(NOT_ASSESSABLE)
                 else "",
             }
