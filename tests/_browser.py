@@ -52,15 +52,18 @@ const box = e => {
 out.views = keys.map(k => {
   const m = window[k], c = m.getContainer(), b = m.getBounds();
   const legend = c.querySelector('.corridor-geo-legend');
+  const control = c.querySelector('.leaflet-control-layers');
   const attribution = c.querySelector('.leaflet-control-attribution');
   return {
     zoom: m.getZoom(), size: [m.getSize().x, m.getSize().y], box: box(c),
     bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()],
     legend: legend ? box(legend) : null,
+    control: control ? box(control) : null,
     attribution: attribution ? box(attribution) : null,
   };
 });
 out.xss = window.__xss === undefined ? null : window.__xss;
+out.iframes = Array.from(document.querySelectorAll('iframe')).map(e => box(e));
 out.sections = Array.from(document.querySelectorAll('section[id]')).map(e => e.id);
 out.imgs = Array.from(document.querySelectorAll('img')).map(
   e => ({src: e.src.slice(0, 30), ok: e.complete && e.naturalWidth > 0}));

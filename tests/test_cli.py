@@ -63,7 +63,7 @@ def test_layout_command_replacement_declared_gcj02(layout, tmp_path, capsys):
         ),
         (["layout", "--out", "x", "--crs", "EPSG:999999"], "unknown CRS"),
         (["layout", "--out", "x", "--replace", "towns=x"], "no such file"),
-        (["layout", "--out", "x", "--replace", "nonsense"], "takes NAME=VALUE"),
+        (["layout", "--out", "x", "--replace", "nonsense"], "--replace takes LAYER=FILE, e.g."),
         (["layout", "--out", "x", "--format", "kml"], "invalid choice: 'kml'"),
         (["layout"], "the following arguments are required: --out"),
     ],
@@ -178,3 +178,12 @@ def test_report_says_when_a_layer_replaced_in_report_mode_passed_everything(layo
     rep = report.build_report(tmp_path / "r", layout=same, sections=["layout"])
     page = rep.html_path.read_text(encoding="utf-8")
     assert "replaced in report mode and passed all" in page and "checks failed" not in page
+
+
+def test_share_help_lists_every_zone_layer_it_accepts(capsys):
+    from corridor_geo.zones import ZONE_LAYERS
+
+    assert cli.main(["share", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"comma-separated zone layers ({', '.join(ZONE_LAYERS)})" in text
+    assert "subdistricts" in ZONE_LAYERS  # the one the help used to leave out

@@ -106,7 +106,7 @@ def test_monitor_command_one_file_with_a_year_column(files, tmp_path):
     ("extra", "message"),
     [
         ([], "either as --snapshot"),
-        (["--snapshot", "2023"], "--snapshot takes NAME=VALUE"),
+        (["--snapshot", "2023"], "--snapshot takes YEAR=FILE, e.g. --snapshot 2024="),
         (["--snapshot", "20x3=a.csv", "--snapshot", "2024=b.csv"], "no such file"),
         (["--methods", "spline", "--snapshot", "2023=__FILE__"], "unknown projection method"),
     ],

@@ -234,3 +234,14 @@ def test_spillover_help_explains_every_option(capsys):
     assert "--centroid {geometric,population} where each zone sits" in text
     assert "--population-column COLUMN column of head counts" in text
     assert "--fix-swapped swap longitude and latitude" in text
+
+
+def test_a_missing_file_is_named_with_the_close_names_beside_it(tmp_path, capsys):
+    (tmp_path / "labs.csv").write_text("名称,类别,经度,纬度\n", encoding="utf-8")
+    wrong = tmp_path / "labs.txt"
+    argv = ["share", str(wrong), "--datum", "GCJ02", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"no such file: {str(wrong)!r}; did you mean 'labs.csv'?; check the name" in err
+    assert main(["share", str(tmp_path / "nowhere" / "a.csv"), "--out", "o"]) == 2
+    assert "the folder" in capsys.readouterr().err  # and the folder is missing too

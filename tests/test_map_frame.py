@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import shapely
 
-from corridor_geo import maps, plotting
+from corridor_geo import maps, plotting, report
 from corridor_geo._styles import band_colors
 
 from ._browser import errors, inspect_page
@@ -198,3 +198,19 @@ def test_a_report_warns_once_about_the_font(styled_report):
     figures = rep.html_path.read_text(encoding="utf-8").count("<figure>")
     assert figures >= 4  # several figures were drawn...
     assert sum("no Chinese font" in m for m in messages) == 1  # ...one warning
+
+
+@pytest.mark.browser
+def test_report_map_frames_fit_their_maps_and_the_layer_list_spares_the_legend(tmp_path):
+    # The metro map has 12 layers (corridor, axis, 9 routes, stations) and a 13-row legend:
+    # open, its layer list ran into the legend, and the frame had a blank band below it.
+    rep = report.build_report(tmp_path / "r", sections=["metro"], progress=False)
+    facts, logs = inspect_page(rep.html_path, frames=True, settle=2.0)
+    assert errors(logs) == [], logs
+    frames = [v for frame in facts["frames"] for v in frame["views"]]
+    assert len(frames) == len(facts["iframes"]) == 2  # the layout and the metro maps
+    for view, (_, top, _, bottom) in zip(frames, facts["iframes"]):
+        assert abs((bottom - top) - 2 - view["size"][1]) <= 1  # 1 px border above and below
+        control, legend = view["control"], view["legend"]
+        overlap = min(control[3], legend[3]) - max(control[1], legend[1])
+        assert overlap <= 0, (control, legend)

@@ -25,6 +25,7 @@ from corridor_geo.density import kernel_density
 from corridor_geo.indicators import plan_targets
 from corridor_geo.measures import accessibility_sweep
 from corridor_geo.network import multimodal_graph
+from corridor_geo.report import build_report
 from corridor_geo.resources import category_registry, synthetic_resources
 from corridor_geo.scenarios import compare_boundaries, scenario
 from corridor_geo.transit import transit_isochrones, transit_time_to_axis
@@ -100,6 +101,15 @@ CASES = {
     "layout replace": (
         lambda: cg.load_layout(replace={"citys": "x.gpkg", "axes": "y.gpkg"}),
         "unknown layer name(s) 'axes', 'citys': use ",
+    ),
+    "layout datum without a file": (
+        lambda: cg.load_layout(datums={"cities": "GCJ02", "axis": "WGS84"}),
+        "a datum is declared for axis, cities but no replacement file is given for them: a "
+        "layer in datums= needs its replacement in replace= too",
+    ),
+    "report option": (
+        lambda: build_report("never-written", sections=["metro", "roads"]),
+        "report option sections=...: unknown name 'roads'; the allowed values are 'layout', ",
     ),
     "layout cities": (
         lambda: cg.layout._match_cities(
@@ -247,3 +257,39 @@ def test_the_words_of_lists_counts_and_options():
     with pytest.raises(ValueError, match="a failing command"), _text.command_line():
         raise ValueError("a failing command")
     assert not _text.on_command_line()
+
+
+def test_command_line_messages_name_the_flags(tmp_path, capsys):
+    from corridor_geo import cli
+
+    out = str(tmp_path / "out")
+    assert cli.main(["report", "--out", out, "--sections", "metro,roads"]) == 2
+    err = capsys.readouterr().err
+    assert "error: report option --sections: unknown name 'roads'; the allowed values" in err
+    assert cli.main(["layout", "--out", out, "--layer-datum", "cities=GCJ02"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "a datum is declared for cities but no replacement file is given for it: a datum "
+        "(--layer-datum LAYER=DATUM) goes with a replacement (--replace LAYER=FILE)" in err
+    )
+    assert not re.search(r"[\[\]{}]", err) and "the arguments" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_monitor_without_its_year_column_names_the_files_columns_and_the_flags(tmp_path, capsys):
+    from corridor_geo import cli
+
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "编号,类别,经度,纬度\nL1,高校,120.4870,36.1620\nL2,孵化器,120.4420,36.1050\n",
+        encoding="utf-8",
+    )
+    argv = ["monitor", "--resources", str(path), "--year-column", "年份", "--datum", "GCJ02"]
+    assert cli.main([*argv, "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "one table of snapshots needs a year column '年份'; it has '编号', '类别', '经度', "
+        "'纬度': name it with --year-column, or give one file per year with --snapshot "
+        "YEAR=FILE" in err
+    )
+    assert "year_col" not in err and "source_row" not in err

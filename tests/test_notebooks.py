@@ -55,3 +55,11 @@ def test_notebook_runs_in_under_a_minute(path, tmp_path):
     ]
     assert not errors
     assert elapsed < 60, f"{path.name} took {elapsed:.0f} s"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_title_carries_its_number(path):
+    nb = nbformat.read(path, as_version=4)
+    title = nb.cells[0].source.splitlines()[0]
+    number = path.stem.split("_", 1)[0]
+    assert title.startswith(f"# {number} · "), f"{path.name} is titled {title!r}"

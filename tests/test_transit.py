@@ -242,7 +242,7 @@ def test_not_a_multimodal_graph_is_refused():
         d.pop("headway_min")
     with pytest.raises(InputError, match="headway"):
         multimodal_graph(transit=T)
-    with pytest.raises(InputError, match="not in the transit graph"):
+    with pytest.raises(InputError, match="headways= names lines that are not in the"):
         multimodal_graph(transit=small_transit(), headways={"99": 5})
     with pytest.raises(InputError, match="detour"):
         multimodal_graph(transit=small_transit(), detour=0.8)

@@ -124,7 +124,7 @@ def test_transit_mode_on_a_gtfs_feed(tmp_path, capsys):
         (["--minutes", "0,10"], "--minutes needs finite positive minutes"),
         (["--gtfs", "missing.zip"], "no such GTFS feed"),
         (["--headway", "11=fast"], "minutes must be a number"),
-        (["--headway", "99=5"], "not in the transit graph"),
+        (["--headway", "99=5"], "--headway names lines that are not in the transit graph"),
     ],
 )
 def test_transit_mode_errors_are_one_line(tmp_path, monkeypatch, capsys, extra, message):

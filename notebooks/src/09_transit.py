@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 07 · Accessibility by metro and walking
+# # 09 · Accessibility by metro and walking
 #
 # **Which share of 海洋科技城 is within 30 minutes of Binhai Avenue by metro and walking, and
 # how does it change between 20 and 40 minutes?** Two calls answer it on the bundled

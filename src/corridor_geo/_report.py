@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import CorridorGeoError, InputError
+from ._text import on_command_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,6 +137,10 @@ def _allowed(values: Sequence[str]) -> str:
     return ", ".join(repr(v) for v in values)
 
 
+ARGUMENTS = "the arguments"
+"""The source of options given as ``build_report`` keywords or command-line flags."""
+
+
 class _Checker:
     """Checks values of one configuration, naming its source in every message."""
 
@@ -143,6 +148,9 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, problem: str) -> InputError:
+        if self.source == ARGUMENTS:  # named as the user gave it: a flag or a keyword
+            where = f"--{key.replace('_', '-')}" if on_command_line() else f"{key}=..."
+            return InputError(f"report option {where}: {problem}")
         return InputError(f"report config {self.source}: {key}: {problem}")
 
     def text(self, key: str, value: Any) -> str:
@@ -188,7 +196,7 @@ class _Checker:
         return dict(value)
 
 
-def check_facilities(value: Any, *, source: str = "the arguments") -> FacilitySpec:
+def check_facilities(value: Any, *, source: str = ARGUMENTS) -> FacilitySpec:
     """A :class:`FacilitySpec` from a mapping or from ``source[:kind]`` / a path.
 
     Examples
@@ -200,7 +208,7 @@ def check_facilities(value: Any, *, source: str = "the arguments") -> FacilitySp
     >>> check_facilities("bus")
     Traceback (most recent call last):
     ...
-    corridor_geo._errors.InputError: report config the arguments: facilities: 'bus' is ...
+    corridor_geo._errors.InputError: report option facilities=...: 'bus' is ...
     """
     c = _Checker(source)
     if isinstance(value, FacilitySpec):
@@ -436,11 +444,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "schematic network": ("schematic network", "示意路网"),
     "real data": ("real data", "真实数据"),
     "estimated": ("estimated", "估算"),
+    # the status of a layout layer
+    "indicative": ("indicative", "示意"),
+    "user-supplied": ("user-supplied", "用户提供"),
     "not computed": ("not computed", "未计算"),
     "Not computed": ("Not computed", "未计算"),
     "all": ("all", "合计"),
     "generated": ("corridor_geo report · generated", "corridor_geo 报告 · 生成于"),
     "layers in": ("layers in", "图层见"),
+    "QGIS project": ("QGIS project", "QGIS 工程"),
     "footer": (
         "All figures computed by corridor_geo in this run. Bundled layers are indicative; "
         "replace them with authoritative files for official use.",
@@ -452,9 +464,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "more than official": ("more than the official count", "多于官方数"),
     "pass": ("pass", "通过"),
     "fail": ("fail", "未通过"),
-    # the status of a layout layer
-    "indicative": ("indicative", "示意"),
-    "user-supplied": ("user-supplied", "用户提供"),
 }
 
 COLUMNS_ZH: dict[str, str] = {

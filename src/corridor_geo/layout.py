@@ -1180,9 +1180,14 @@ def load_layout(
     orphans = sorted(set(datums) - set(replace))
     if orphans:
         raise LayoutError(
-            f"a datum is declared for {orphans} but no replacement file is given for "
-            f"{'it' if len(orphans) == 1 else 'them'}: a datum (--layer-datum) goes with a "
-            "replacement (--replace LAYER=FILE) of the same layer"
+            f"a datum is declared for {listing(orphans)} but no replacement file is given "
+            f"for {'it' if len(orphans) == 1 else 'them'}: "
+            + (
+                "a datum (--layer-datum LAYER=DATUM) goes with a replacement (--replace "
+                "LAYER=FILE) of the same layer"
+                if on_command_line()
+                else "a layer in datums= needs its replacement in replace= too"
+            )
         )
     districts = _bundled("districts.geojson")
     city = _bundled("city.geojson")

@@ -314,12 +314,35 @@ def _geojson_data(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> dict[str, 
     return {"type": "FeatureCollection", "features": features}
 
 
+CONTROL_ROW_PX = 22
+"""Height of one entry of Leaflet's layer control (13 px text, checkbox, spacing)."""
+
+
+def _collapse_control(m) -> bool:
+    """Whether the layer control starts folded into its icon.
+
+    Open, it takes the top-right corner and the legend the bottom-right one (at most half
+    the map's height): it stays open only while its entries fit in the other half, so the
+    two never overlap. On a map of unknown pixel height, more than 8 entries fold it.
+    """
+    folium = _folium()
+    entries = sum(
+        1
+        for child in m._children.values()
+        if isinstance(child, folium.map.Layer) and getattr(child, "control", True)
+    )
+    value, unit = getattr(m, "height", (None, None))
+    if unit == "px" and value:
+        return entries * CONTROL_ROW_PX + 20 > 0.5 * float(value) - 20
+    return entries > 8
+
+
 def _refresh_controls(m) -> None:
     """Keep one LayerControl and one legend, after every layer."""
     folium = _folium()
     for key in [k for k, child in m._children.items() if getattr(child, "_corridor_geo", False)]:
         del m._children[key]
-    control = folium.LayerControl(collapsed=False)
+    control = folium.LayerControl(collapsed=_collapse_control(m))
     control._corridor_geo = True
     control.add_to(m)
     items = getattr(m, "corridor_geo_legend", [])

@@ -70,7 +70,7 @@ import pandas as pd
 from ._errors import InputError
 from ._html import esc
 from ._points import frame_of, role_column
-from ._text import listing
+from ._text import listing, on_command_line
 from .indicators import MET_TOL, plan_targets
 
 __all__ = ["METHODS", "Monitoring", "monitor", "project"]
@@ -298,9 +298,17 @@ def _snapshots(
     frame = frame_of(table, "the snapshots")
     col = role_column(frame, year_col)
     if col not in frame.columns:
+        # The file's own columns: those the reader added (id, status...) are no candidates.
+        added = set(frame.attrs.get("corridor_geo_columns", {}).values()) | {"geometry"}
+        own = [c for c in frame.columns if c not in added] or list(frame.columns)
+        fix = (
+            "name it with --year-column, or give one file per year with --snapshot YEAR=FILE"
+            if on_command_line()
+            else "name it with year_col=..., or give a mapping {year: table}"
+        )
         raise InputError(
-            f"one table of snapshots needs a year column {year_col!r} (year_col=...); it "
-            f"has {listing(frame.columns, quote=True)}. Or give a mapping {{year: table}}."
+            f"one table of snapshots needs a year column {year_col!r}; it has "
+            f"{listing(own, quote=True)}: {fix}"
         )
     years = pd.to_numeric(frame[col], errors="coerce")
     bad = years.isna() | (years % 1 != 0)

@@ -78,6 +78,7 @@ import pandas as pd
 from ._errors import CorridorGeoError, InputError
 from ._html import esc
 from ._report import (
+    ARGUMENTS,
     FacilitySpec,
     ReportConfig,
     check_config,
@@ -118,8 +119,9 @@ section { padding: 12px 40px 28px 40px; border-bottom: 1px solid #ddd; backgroun
 h2 { color: #08306b; }
 table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
-th { background: #f0f3f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f0f3f8; white-space: nowrap; }
+td.pass, td.fail { white-space: nowrap; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pass { color: #1a7f37; font-weight: bold; } .fail { color: #cf222e; font-weight: bold; }
 td.verdict { color: #7a5b00; font-weight: bold; }
 .note { color: #555; font-size: 13px; }
@@ -147,6 +149,10 @@ def _fmt(value: Any) -> str:
     return esc(value)
 
 
+_PERCENT = re.compile(r"^[≥≤<>]?\s*[-+]?[\d,]*\.?\d+ %$")
+"""A display cell holding a percentage (``_pct``'s ``"38.4 %"``, a target ``"≥ 45.0 %"``)."""
+
+
 def table_html(
     table: pd.DataFrame,
     *,
@@ -155,6 +161,9 @@ def table_html(
     lang: str = "en",
 ) -> str:
     """An HTML table of a DataFrame, every cell escaped, numbers right-aligned.
+
+    Numbers and percentages (text such as ``"38.4 %"`` or ``"≥ 45.0 %"``) are right-aligned
+    and never broken across lines.
 
     ``passed_column`` shows True/False (or ``"pass"``/``"fail"``) as pass or fail and any
     other text as a verdict; headers are translated for ``lang="zh"``.
@@ -168,6 +177,8 @@ def table_html(
     >>> page = table_html(t, passed_column="ok", lang="zh")
     >>> "<th>数量</th>" in page, '<td class="pass">通过</td>' in page, "名录不完整" in page
     (True, True, True)
+    >>> '<td class="num">38.4 %</td>' in table_html(pd.DataFrame({"share": ["38.4 %"]}))
+    True
     """
     head = "".join(f"<th>{esc(column_label(str(c), lang))}</th>" for c in table.columns)
     rows = []
@@ -186,6 +197,8 @@ def table_html(
                 value, (bool, np.bool_)
             ):
                 cells.append(f'<td class="num">{_fmt(float(value))}</td>')
+            elif isinstance(value, str) and _PERCENT.match(value):
+                cells.append(f'<td class="num">{esc(value)}</td>')
             else:
                 cells.append(f"<td>{_fmt(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -218,7 +231,10 @@ def figure_html(fig, caption: str, *, dpi: int = 100) -> str:
 def map_html(m, title: str) -> str:
     """An interactive folium map embedded as an iframe ``srcdoc`` (self-contained)."""
     page = m.get_root().render()
-    return f'<iframe title="{esc(title)}" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+    value, unit = getattr(m, "height", (None, None))
+    # The frame as tall as the map: no blank band below it.
+    size = f' style="height: {float(value):g}px"' if unit == "px" and value else ""
+    return f'<iframe title="{esc(title)}"{size} srcdoc="{html.escape(page, quote=True)}"></iframe>'
 
 
 def _badge(text: str, *, real: bool = False) -> str:
@@ -227,6 +243,43 @@ def _badge(text: str, *, real: bool = False) -> str:
 
 def _pct(x: float) -> str:
     return "" if x != x else f"{100 * x:.1f} %"
+
+
+def _city_name(layout: Any, key: Any, lang: str) -> str:
+    """The name of the city ``key`` of ``layout`` in ``lang`` (``key`` itself if unknown)."""
+    row = layout.cities.loc[layout.cities["key"] == key]
+    if row.empty:
+        return str(key)
+    return str(row["name_zh" if lang == "zh" else "name_en"].iloc[0])
+
+
+def _named_cities(
+    frame: pd.DataFrame, layout: Any, *, column: str = "city", outside: str | None = None
+) -> pd.DataFrame:
+    """``frame`` for display: city keys as names (``city``, ``city_en``), in layout order.
+
+    Rows of other values (``"outside the cities"``) come last, shown as ``outside``.
+
+    Examples
+    --------
+    >>> from corridor_geo import load_layout
+    >>> t = pd.DataFrame({"city": ["outside the cities", "digital", "ocean"], "n": [1, 2, 3]})
+    >>> shown = _named_cities(t, load_layout(), outside="三城以外")
+    >>> shown["city"].tolist(), shown["n"].tolist()
+    (['海洋科技城', '数智产业城', '三城以外'], [3, 2, 1])
+    >>> shown["city_en"].tolist()[:2]
+    ['Ocean Science and Technology City', 'Digital-Intelligence Industry City']
+    """
+    keys = list(layout.cities["key"])
+    rank = pd.Series(frame[column]).map({k: i for i, k in enumerate(keys)}).fillna(len(keys))
+    out = pd.DataFrame(frame).iloc[np.argsort(rank.to_numpy(), kind="stable")]
+    out = out.reset_index(drop=True)
+    codes = out[column]
+    other = codes if outside is None else pd.Series(outside, index=codes.index)
+    out[column] = codes.map(dict(zip(keys, layout.cities["name_zh"]))).fillna(other)
+    english = codes.map(dict(zip(keys, layout.cities["name_en"]))).fillna(other)
+    out.insert(out.columns.get_loc(column) + 1, f"{column}_en", english)
+    return out
 
 
 def _rounded(
@@ -1553,7 +1606,7 @@ def section_share(ctx: ReportContext) -> Section:
         )
         + figure_html(
             plot_targets(status, lang=ctx.figure_lang, figsize=(9, 3.4)),
-            ctx.tr("Targets", "规划目标"),
+            ctx.tr("The plan's targets for 2027", "2027年规划目标"),
         )
         + ctx.tr(
             "<p class='note'>Share: resources of the target's categories inside the corridor "
@@ -1683,15 +1736,19 @@ def section_profile(ctx: ReportContext) -> Section:
         + (
             ctx.tr(
                 f"<p>Densest stretch: km {peak['start_km']:g}-{peak['end_km']:g} "
-                f"({esc(peak['city'])}), {peak['count_per_km']:.0f} resources per km.</p>",
+                f"({esc(_city_name(layout, peak['city'], 'en'))}), "
+                f"{peak['count_per_km']:.0f} resources per km.</p>",
                 f"<p>资源最密集路段：{peak['start_km']:g}–{peak['end_km']:g} 公里"
-                f"（{esc(city_zh.get(peak['city'], peak['city']))}），每公里 "
+                f"（{esc(_city_name(layout, peak['city'], 'zh'))}），每公里 "
                 f"{peak['count_per_km']:.0f} 项资源。</p>",
             )
             if peak is not None
             else ""
         )
-        + table_html(by_city_shown, lang=ctx.lang)
+        + table_html(
+            _rounded(_named_cities(by_city, layout), digits={"length_km": 1, "per_km": 1}),
+            lang=ctx.lang,
+        )
         + ctx.tr(
             "<p class='note'>Resources inside the corridor, placed by their chainage along the "
             "axis. Each km bin is labelled with the city the axis runs through there; the axis "
@@ -1887,16 +1944,19 @@ def section_access(ctx: ReportContext) -> Section:
     not_on = iso.loc[iso["reason"].fillna("").astype(str) != "", "point"].nunique()
     label = anchors.attrs.get("label", "facilities")
     bands = ctx.tr(", ", "、").join(f"{m:g}" for m in minutes)
-    stats_shown = _rounded(stats, pct=("share_within_10_min",), digits={"median_min": 1})
-    if ctx.lang == "zh":  # cities by their Chinese names (the CSV keeps the keys)
-        names = {**layout.cities.set_index("key")["name_zh"], "outside the cities": "三城以外"}
-        stats_shown["city"] = stats_shown["city"].map(lambda c: names.get(c, c))
     body = (
         net.note
         + inputs.banner
         + f"<h3>{ctx.tr('Travel time to Binhai Avenue, by city', '到滨海大道的出行时间(按城)')}"
         "</h3>"
-        + table_html(stats_shown, lang=ctx.lang)
+        + table_html(
+            _rounded(
+                _named_cities(stats, layout, outside=ctx.tr("outside the cities", "三城以外")),
+                pct=("share_within_10_min",),
+                digits={"median_min": 1},
+            ),
+            lang=ctx.lang,
+        )
         + ctx.tr(
             "<p class='note'>Resources not routed, by reason: "
             + esc(", ".join(f"{v:,} {k}" for k, v in unreachable.items()) or "none")
@@ -2535,16 +2595,14 @@ def _resolve_config(
     if title is not None:
         changes["title"] = title
     if facilities is not None and not isinstance(facilities, gpd.GeoDataFrame):
-        changes["facilities"] = check_facilities(facilities, source="the arguments")
+        changes["facilities"] = check_facilities(facilities, source=ARGUMENTS)
     if changes:
         # Checked as a file would be, with the arguments named as the source.
         mapping = dict(changes)
         if "facilities" in mapping:
             fac = mapping.pop("facilities")
             cfg = replace(cfg, facilities=fac)
-        cfg = parse_config(
-            mapping, source="the arguments", sections=names, layers=ZONE_LAYERS, base=cfg
-        )
+        cfg = parse_config(mapping, source=ARGUMENTS, sections=names, layers=ZONE_LAYERS, base=cfg)
     return cfg
 
 

@@ -155,7 +155,7 @@ def read(
 
     source = path if path is not None else args.resources
     if not Path(source).exists():
-        raise CorridorGeoError(f"no such file: {source!r}")
+        raise CorridorGeoError(missing_file(source))
     sheet: Any = getattr(args, "sheet", 0)
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
@@ -208,6 +208,49 @@ def write_rejected(
     return write_table(res.rejected, out, stem, fmt, keep_formulas=keep_formulas)
 
 
+PAIR_FORMS: dict[str, tuple[str, str]] = {
+    "--snapshot": ("YEAR=FILE", "2024=labs_2024.csv"),
+    "--replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--layer-datum": ("LAYER=DATUM", "cities=GCJ02"),
+    "--scenario-replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--b-replace": ("LAYER=FILE", "cities=cities.gpkg"),
+    "--b-layer-datum": ("LAYER=DATUM", "cities=GCJ02"),
+    "--decay": ("KIND=BETAS", "exponential=0.05,0.1"),
+    "--headway": ("LINE=MINUTES", "11=6"),
+}
+"""What each ``NAME=VALUE`` option takes, and an example, for its error message."""
+
+
+def missing_file(path: Any) -> str:
+    """The message for a file that does not exist: where it was looked for, what is close.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> open(os.path.join(folder, "labs.csv"), "w").close()
+    >>> missing_file(os.path.join(folder, "labs.txt")).split(": ", 1)[1].split("; ")[1:]
+    ["did you mean 'labs.csv'?", 'check the name or give the full path']
+    """
+    import difflib
+
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    where = folder.resolve()
+    try:
+        names = sorted(e.name for e in where.iterdir() if not e.name.startswith("."))
+    except OSError:
+        names = []
+    close = difflib.get_close_matches(p.name, names, n=3, cutoff=0.6)
+    if not where.is_dir():
+        hint = f"the folder {str(where)!r} does not exist either"
+    elif close:
+        hint = f"did you mean {' or '.join(repr(n) for n in close)}?"
+    else:
+        hint = f"nothing with a similar name in {str(where)!r}"
+    return f"no such file: {str(path)!r}; {hint}; check the name or give the full path"
+
+
 def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     """Parse repeated ``NAME=VALUE`` options into a dict, or raise a clear error.
 
@@ -215,12 +258,19 @@ def key_value_pairs(values: Sequence[str] | None, option: str) -> dict[str, str]
     --------
     >>> key_value_pairs(["cities=a.gpkg", "axis = b.geojson"], "--replace")
     {'cities': 'a.gpkg', 'axis': 'b.geojson'}
+    >>> key_value_pairs(["2024labs.csv"], "--snapshot")
+    Traceback (most recent call last):
+    ...
+    corridor_geo._errors.CorridorGeoError: --snapshot takes YEAR=FILE, e.g. --snapshot \
+2024=labs_2024.csv; got '2024labs.csv'
     """
     out: dict[str, str] = {}
+    form, example = PAIR_FORMS.get(option, ("NAME=VALUE", ""))
     for item in values or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise CorridorGeoError(f"{option} takes NAME=VALUE, got {item!r}")
+            hint = f", e.g. {option} {example}" if example else ""
+            raise CorridorGeoError(f"{option} takes {form}{hint}; got {item!r}")
         out[name.strip()] = value.strip()
     return out
 

@@ -81,11 +81,11 @@ def run(args: argparse.Namespace) -> int:
 
     from .._outdir import check_target, output_folder
     from ..online.geocoding import geocode
-    from ._common import write_rejected, write_table
+    from ._common import missing_file, write_rejected, write_table
 
     check_target(args.out, option="--out")  # before any request is sent
     if not Path(args.table).is_file():
-        raise CorridorGeoError(f"no such file: {args.table!r}")
+        raise CorridorGeoError(missing_file(args.table))
     env = args.key_env or _ENV[args.provider]
     key = os.environ.get(env)
     if not key:

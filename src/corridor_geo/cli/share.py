@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..zones import ZONE_LAYERS
 from . import _common as common
 
 ORDER = 20
@@ -30,8 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--layers",
         default="corridor,cities,circles,districts",
-        help="comma-separated zone layers (corridor, cities, circles, circle_kinds, "
-        "districts, city)",
+        help=f"comma-separated zone layers ({', '.join(ZONE_LAYERS)})",
     )
     p.add_argument("--by", default="category", help="column to group by (default category)")
     common.add_layout_arguments(p)

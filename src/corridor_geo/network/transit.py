@@ -70,7 +70,7 @@ import shapely
 
 from .._errors import DataFileError, InputError
 from .._graph import graph_geo, oriented
-from .._text import listing
+from .._text import listing, on_command_line
 from ..crs import transform_xy
 from .speeds import WALK_SPEED_KPH
 
@@ -159,7 +159,8 @@ def _headway_lookup(
     unknown = sorted(set(given) - used)
     if unknown:
         raise InputError(
-            f"headways names lines that are not in the transit graph: "
+            f"{'--headway' if on_command_line() else 'headways='} names lines that are not "
+            "in the transit graph: "
             f"{listing(unknown, quote=True)}; use line numbers, names or route ids such as "
             f"{listing(sorted(routes), limit=5)}"
         )
