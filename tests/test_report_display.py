@@ -38,8 +38,12 @@ def test_badges_and_captions_are_in_the_report_language(built):
     badges = re.findall(r'<span class="badge[^"]*">(.*?)</span>', page)
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", page, flags=re.S)
     assert badges and captions
-    project = "QGIS 工程" if lang == "zh" else "QGIS project"
-    assert f"(EPSG:4549; {project} corridor_report.qgz)" in page  # the header's words
+    header = (
+        "（EPSG:4549；QGIS 工程 corridor_report.qgz）"
+        if lang == "zh"
+        else "(EPSG:4549; QGIS project corridor_report.qgz)"
+    )
+    assert header in page  # the header's words
     if lang == "zh":
         assert [b for b in badges if not CJK.search(b)] == []  # "indicative" was left
         assert [c for c in captions if not CJK.search(c)] == []  # "Targets", "Kernel density"
@@ -81,7 +85,12 @@ def test_profile_by_city_names_the_cities(built):
     peak = profile.loc[profile["count_per_km"].idxmax()]
     column = "name_zh" if lang == "zh" else "name_en"
     name = layout.cities.set_index("key").loc[peak["city"], column]
-    assert f"km {peak['start_km']:g}-{peak['end_km']:g} ({name})" in section
+    stretch = (
+        f"{peak['start_km']:g}–{peak['end_km']:g} 公里（{name}）"
+        if lang == "zh"
+        else f"km {peak['start_km']:g}-{peak['end_km']:g} ({name})"
+    )
+    assert stretch in section
 
 
 def test_percentages_are_right_aligned_like_numbers(built):
