@@ -77,6 +77,26 @@ def test_shifted_square_by_hand():
     assert "GCJ-02 shift does not explain" in bc.verdict
 
 
+def test_a_changed_feature_is_named_though_the_pooled_boundary_agrees():
+    """Ten 10 km squares unchanged and a 1 km square grown to 1.5 km: 97 % of the pooled
+    boundary agrees, but the grown square (IoU 1/2.25 by hand) is named, not hidden."""
+    boxes = [shapely.box(500000 + 12000 * i, 4000000, 510000 + 12000 * i, 4010000)
+             for i in range(10)]  # fmt: skip
+    small = shapely.box(500000, 4020000, 501000, 4021000)
+    grown = shapely.box(500000, 4020000, 501500, 4021500)
+    keys = [f"sq{i}" for i in range(10)] + ["grown"]
+    a = gpd.GeoDataFrame({"key": keys}, geometry=[*boxes, small], crs="EPSG:4549")
+    b = gpd.GeoDataFrame({"key": keys}, geometry=[*boxes, grown], crs="EPSG:4549")
+    bc = compare_boundaries(a, b, on="key")
+    assert bc.shares["agrees"] >= 0.95  # 400 km of 406: the pooled share alone says agree
+    row = bc.features.set_index("key").loc["grown"]
+    assert row["iou"] == pytest.approx(1 / 2.25, rel=1e-9)
+    assert "The boundaries agree" not in bc.verdict
+    assert "1 feature(s) changed: grown (IoU 0.44, area +125.0%" in bc.verdict
+    same = compare_boundaries(a, a, on="key")
+    assert "The boundaries agree: 100% of their length" in same.verdict
+
+
 def test_iou_and_hausdorff_a_second_way():
     """A wavy polygon and a rotated copy: overlay in UTM, scipy on densified outlines."""
     from scipy.spatial.distance import directed_hausdorff

@@ -58,6 +58,8 @@ SEGMENT_M = 1000.0
 """Default length of the boundary segments reported, metres."""
 AGREE_M = 50.0
 """Default offset under which two boundaries agree, metres."""
+CHANGED_IOU = 0.98
+"""Below this IoU a matched feature is named as changed, whatever the pooled share says."""
 MAX_OFFSET_M = 2000.0
 """Default largest offset used to fit the translation, metres."""
 GCJ_RATIO = 1.0 / 3.0
@@ -522,8 +524,24 @@ def _verdict(
                 f"{shifted} ({vec}), {agree:.0%} agrees within {agree_m:g} m and the rest "
                 "differs otherwise: compare the segments before deciding on a datum."
             )
-    if agree >= 0.95:
+    # The pooled share can hide one feature that changed (a sub-district added to the
+    # corridor moves a few km of a long boundary): name those features.
+    changed = matched.loc[
+        (matched["iou"] < CHANGED_IOU) | (matched["share_agrees"] < 0.95)
+    ].sort_values("iou", kind="stable")
+    if agree >= 0.95 and changed.empty:
         parts.append(f"The boundaries agree: {agree:.0%} of their length within {agree_m:g} m.")
+    elif agree >= 0.95:
+        names = changed["name"] if "name" in changed else changed["key"]
+        listed = "; ".join(
+            f"{name} (IoU {row.iou:.2f}, area {row.area_rel_diff:+.1%}, "
+            f"{row.share_agrees:.0%} of its boundary within {agree_m:g} m)"
+            for name, row in zip(names.astype(str), changed.itertuples())
+        )
+        parts.append(
+            f"{agree:.0%} of the boundary length agrees within {agree_m:g} m, but "
+            f"{len(changed)} feature(s) changed: {listed}."
+        )
     elif max(b_gcj, a_gcj) < 0.02:
         parts.append(
             f"{agree:.0%} of the boundary agrees within {agree_m:g} m; the rest "
