@@ -139,12 +139,25 @@ footer { padding: 16px 40px; font-size: 12px; color: #666; }
 # --------------------------------------------------------------------------------------
 # HTML pieces
 # --------------------------------------------------------------------------------------
+ZERO_BELOW = 1e-9
+"""A measured value smaller than this is rounding noise (an overlap of 5.7e-14): shown 0."""
+
+
 def _fmt(value: Any) -> str:
+    """A table cell's text: 6 significant digits, thousands separated, noise shown as 0.
+
+    Examples
+    --------
+    >>> _fmt(190.70987539), _fmt(5.74366e-14), _fmt(-3e-12), _fmt(1234567.8), _fmt(0.0125)
+    ('190.71', '0', '0', '1,234,568', '0.0125')
+    """
     if isinstance(value, bool):
         return "✓" if value else "✗"
     if isinstance(value, float):
         if value != value:
             return ""
+        if abs(value) < ZERO_BELOW:
+            return "0"
         return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return esc(value)
 
