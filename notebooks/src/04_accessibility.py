@@ -67,12 +67,29 @@ acc["accessibility"].describe()
 #
 # `graph_from_osm` reads `.osm`/`.osm.pbf` with pyosmium into an OSMnx-style graph (edge
 # `length` in metres, `travel_time` in seconds, speeds from `maxspeed` or road-class
-# defaults). Here a tiny hand-written extract from the test data.
+# defaults). Here a tiny extract written in OSM XML on the spot (not real data: three
+# ways, one of them one-way); a downloaded `.osm.pbf` is read the same way.
 
 # %%
+import tempfile
 from pathlib import Path
 
-osm = Path("..") / "tests" / "data" / "corridor_tiny.osm"
-if osm.exists():
-    small = cg.graph_from_osm(osm)
-    print(small.number_of_nodes(), "nodes,", small.number_of_edges(), "edges,", small.graph["crs"])
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="corridor_geo tutorial (not real data)">
+  <node id="1" lat="36.150" lon="120.480"/>
+  <node id="2" lat="36.150" lon="120.482"/>
+  <node id="3" lat="36.150" lon="120.484"/>
+  <node id="4" lat="36.152" lon="120.482"/>
+  <node id="5" lat="36.160" lon="120.490"/>
+  <node id="6" lat="36.160" lon="120.492"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="primary"/><tag k="maxspeed" v="60"/><tag k="name" v="滨海大道"/></way>
+  <way id="11"><nd ref="2"/><nd ref="4"/>
+    <tag k="highway" v="residential"/><tag k="oneway" v="yes"/></way>
+  <way id="12"><nd ref="5"/><nd ref="6"/><tag k="highway" v="service"/></way>
+</osm>
+"""
+osm = Path(tempfile.mkdtemp()) / "tiny.osm"
+osm.write_text(OSM_XML, encoding="utf-8")
+small = cg.graph_from_osm(osm)
+print(small.number_of_nodes(), "nodes,", small.number_of_edges(), "edges,", small.graph["crs"])
