@@ -333,3 +333,23 @@ def test_axis_and_routing_take_a_resource_table(layout):
     G = cg.schematic_network(layout)
     times = cg.time_to_axis(table, G, layout=layout)
     assert times["reachable"].all() and (times["travel_time_min"] < 5).all()
+
+
+def test_summary_says_when_a_row_fails_several_checks(layout):
+    """Swapped coordinates also lie outside Qingdao: 3 rejected rows, 4 reasons, said so."""
+    raw = pd.DataFrame(
+        {
+            "编号": ["L1", "L2", "L3", "L4", "L4"],
+            "类别": ["高校", "高校", "高校", "高校", "咖啡馆"],
+            "经度": [120.495467, None, 36.37, 120.678578, 120.68],
+            "纬度": [36.165035, None, 120.68, 36.368982, 36.37],
+        }
+    )
+    table = read_resources(raw, datum="GCJ02", id="编号", layout=layout)
+    lines = table.summary().splitlines()
+    assert lines[0].endswith("2 accepted, 3 rejected")
+    reasons = [line for line in lines if line.startswith("  rejected: ")]
+    assert sum(int(line.split()[1]) for line in reasons) == 4
+    assert "  (4 reasons for 3 rejected rows: a row can fail more than one check)" in lines
+    one = read_resources(raw.iloc[[0]], datum="GCJ02", id="编号", layout=layout)
+    assert "reasons for" not in one.summary()

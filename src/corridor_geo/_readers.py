@@ -258,6 +258,11 @@ class ResourceTable:
             reasons = reasons.str.replace(r"\s*\(.*$|:.*$", "", regex=True)
             for text, n in reasons.value_counts().items():
                 lines.append(f"  rejected: {n} x {text}")
+            if len(reasons) > len(self.rejected):
+                lines.append(
+                    f"  ({len(reasons)} reasons for {len(self.rejected)} rejected rows: a row "
+                    "can fail more than one check)"
+                )
         label = self.column("category_zh")
         if len(self.accepted) and label in self.accepted.columns:
             counts = self.accepted.groupby(label, sort=True, dropna=True).size()
@@ -1472,8 +1477,10 @@ def _categories(
             user[v] = user.get(v, 0) + 1
     if user and registry is not None:
         shown = ", ".join(f"{k!r} ({c})" for k, c in sorted(user.items(), key=lambda t: -t[1])[:8])
+        n_user = sum(user.values())
         notes.append(
-            f"{sum(user.values())} rows have categories outside the registry, kept as user "
+            f"{n_user} {'row has a category' if n_user == 1 else 'rows have categories'} "
+            "outside the registry, kept as user "
             f"categories under their own names: {shown}; pass strict_categories=True to "
             "reject them, or extend the registry (extend_categories)"
         )
