@@ -245,3 +245,14 @@ def test_a_missing_file_is_named_with_the_close_names_beside_it(tmp_path, capsys
     assert f"no such file: {str(wrong)!r}; did you mean 'labs.csv'?; check the name" in err
     assert main(["share", str(tmp_path / "nowhere" / "a.csv"), "--out", "o"]) == 2
     assert "the folder" in capsys.readouterr().err  # and the folder is missing too
+
+
+@pytest.mark.parametrize("command", ["share", "density"])
+def test_a_file_with_a_header_only_is_refused_not_reported_as_n_a(command, tmp_path, capsys):
+    path = tmp_path / "labs.csv"
+    path.write_text("名称,类别,经度,纬度\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main([command, str(path), "--datum", "GCJ02", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "labs.csv has no data rows (a header only): nothing to compute" in err
+    assert not out.exists()  # nothing written

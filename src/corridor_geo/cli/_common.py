@@ -181,7 +181,12 @@ def read(
         )
     else:
         table = read_points(source, **options)
-    if table.n_read and not len(table.accepted):
+    if not table.n_read:
+        raise CorridorGeoError(
+            f"{Path(source).name} has no data rows (a header only): nothing to compute; "
+            "check that the file holds the rows you meant"
+        )
+    if not len(table.accepted):
         reasons = table.rejected[table.column("reason")].value_counts().head(3)
         raise CorridorGeoError(
             f"none of the {table.n_read} rows of {Path(source).name} was accepted: "
