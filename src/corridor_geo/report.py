@@ -139,8 +139,9 @@ footer { padding: 16px 40px; font-size: 12px; color: #666; }
 # --------------------------------------------------------------------------------------
 # HTML pieces
 # --------------------------------------------------------------------------------------
-ZERO_BELOW = 1e-9
-"""A measured value smaller than this is rounding noise (an overlap of 5.7e-14): shown 0."""
+ZERO_BELOW = 1e-6
+"""A value smaller than this is rounding noise in a report table (a share of area outside
+of 1e-8 is 0.8 m² of a city): shown as 0; the CSVs keep every digit."""
 
 
 def _fmt(value: Any) -> str:
@@ -148,8 +149,10 @@ def _fmt(value: Any) -> str:
 
     Examples
     --------
-    >>> _fmt(190.70987539), _fmt(5.74366e-14), _fmt(-3e-12), _fmt(1234567.8), _fmt(0.0125)
+    >>> _fmt(190.70987539), _fmt(1.0405e-08), _fmt(-3e-12), _fmt(1234567.8), _fmt(0.0125)
     ('190.71', '0', '0', '1,234,568', '0.0125')
+    >>> _fmt(2.5e-5)  # small, not noise
+    '2.5e-05'
     """
     if isinstance(value, bool):
         return "✓" if value else "✗"
