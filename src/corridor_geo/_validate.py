@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from ._errors import DatumMislabelWarning, GeometryError, InputError
+from ._text import listing
 from .crs import ANALYSIS_CRS, datum_of, to_analysis_crs
 
 __all__ = [
@@ -48,16 +49,14 @@ def check_counts(frame: gpd.GeoDataFrame, column: str, what: str) -> None:
     if column not in frame.columns:
         raise InputError(
             f"{what} has no column {column!r}: pass population_col='...' "
-            f"(--population-column); it has {', '.join(map(repr, map(str, frame.columns)))}"
+            f"(--population-column); it has {listing(frame.columns, quote=True)}"
         )
     counts = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(counts) | (counts < 0)
     if bad.any():
-        shown = ", ".join(str(v) for v in frame.index[bad][:5])
-        more = "" if bad.sum() <= 5 else f" and {int(bad.sum()) - 5} more"
         raise InputError(
             f"{what}: column {column!r} has missing, non-numeric or negative counts in rows "
-            f"{shown}{more}: fix them (a count of people is a number >= 0)"
+            f"{listing(frame.index[bad], limit=5)}: fix them (a count of people is a number >= 0)"
         )
     check_geometries(frame, what, types=("Polygon", "MultiPolygon"))
 
